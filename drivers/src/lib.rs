@@ -1,0 +1,17 @@
+//! subgate's sample sources and sinks (DESIGN §2, `drivers/`).
+//!
+//! - [`sigmf`]: SigMF recordings: memory-mapped reading, streaming writing, annotations
+//!   from decoded frames.
+//! - [`pcap`]: pcap files of received frames with radiotap S1G headers, for Wireshark.
+//! - [`radiotap`]: the radiotap header itself.
+//!
+//! Samples are `num_complex::Complex32` with full scale |x| = 1.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+pub mod pcap;
+pub mod radiotap;
+pub mod sigmf;
+
+pub use pcap::{PcapError, PcapWriter};
+pub use sigmf::{annotation_for_frame, Annotation, Datatype, Recording, SigmfError, Writer};

@@ -1,0 +1,382 @@
+//! SIG and data decoding of one synchronised frame: per-symbol FFT, equalisation with pilot
+//! tracking, soft demapping, deinterleaving, MCS10 repetition combining, Viterbi,
+//! descrambling and A-MPDU de-framing.
+
+use super::sync::{backoff, derotate, FrameSync};
+use super::tracking::{Correction, PilotTracker};
+use crate::ampdu;
+use crate::interleaver::Interleaver;
+use crate::mapping;
+use crate::params::{
+    bin, Format, Gi, Mcs, MAX_CBPS, MAX_DATA_SYMBOLS, MAX_DATA_TONES, MAX_FFT, SERVICE_BITS,
+    SIG_DATA_TONES_2M,
+};
+use crate::pilots::{pilot_values, Field};
+use crate::preamble::STF_LEN;
+use crate::scrambler::Scrambler;
+use crate::sig::{Sig, SigError, MAX_SIG_BITS, REPETITION_MASK};
+use crate::viterbi::Viterbi;
+use num_complex::Complex32;
+use rustfft::Fft;
+use std::sync::Arc;
+
+/// Where the phase corrections of each symbol come from.
+#[derive(Debug, Clone)]
+pub enum PhaseSource {
+    /// Track them from the pilots (a real receiver).
+    Pilots,
+    /// Use these, one per SIG symbol then one per data symbol (a genie).
+    Known(Vec<Correction>),
+}
+
+/// Why a synchronised frame produced no PSDU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodeError {
+    /// The SIG was not accepted.
+    Sig(SigError),
+    /// The SIG announces more data symbols than any PPDU has.
+    TooLong,
+    /// The A-MPDU's first delimiter is missing or inconsistent.
+    Ampdu(ampdu::AmpduError),
+}
+
+/// Result of a successful data decode.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// The SIG.
+    pub sig: Sig,
+    /// PSDU bytes (MPDU, for an A-MPDU).
+    pub psdu: Vec<u8>,
+    /// Data symbols decoded.
+    pub n_sym: usize,
+    /// Buffer-relative index one past the last sample of the PPDU.
+    pub end: usize,
+}
+
+/// Reusable decoder for one format. Sized for the longest PPDU at construction.
+pub struct FrameDecoder {
+    format: Format,
+    fft: Arc<dyn Fft<f32>>,
+    scratch: Vec<Complex32>,
+    sym: Vec<Complex32>,
+    llr: Vec<f32>,
+    sym_llr: Vec<f32>,
+    deint: Vec<f32>,
+    bits: Vec<u8>,
+    points: Vec<Complex32>,
+    weights: Vec<f32>,
+    viterbi: Viterbi,
+    interleavers: Vec<Option<Interleaver>>,
+    sig_il: Interleaver,
+    /// Corrections measured for the last frame (for genie use and diagnostics).
+    pub corrections: Vec<Correction>,
+}
+
+impl FrameDecoder {
+    /// A decoder for `format` using the shared forward FFT plan.
+    pub fn new(format: Format, fft: Arc<dyn Fft<f32>>) -> Self {
+        let max_bits =
+            MAX_DATA_SYMBOLS * format.n_dbps(Mcs(if format == Format::S1g1M { 7 } else { 8 }));
+        let scratch = vec![Complex32::new(0.0, 0.0); fft.get_inplace_scratch_len()];
+        let interleavers = (0..=10u8)
+            .map(|m| {
+                format
+                    .supports(Mcs(m))
+                    .then(|| Interleaver::for_data(format, Mcs(m)))
+            })
+            .collect();
+        let sig_il = match format {
+            Format::S1g1M => Interleaver::new(24, 1, 8),
+            Format::S1gShort2M => Interleaver::for_sig_2m(),
+        };
+        FrameDecoder {
+            format,
+            fft,
+            scratch,
+            sym: vec![Complex32::new(0.0, 0.0); MAX_FFT],
+            llr: vec![0.0; 2 * max_bits + MAX_CBPS],
+            sym_llr: vec![0.0; MAX_CBPS],
+            deint: vec![0.0; MAX_CBPS],
+            bits: vec![0; max_bits],
+            points: vec![Complex32::new(0.0, 0.0); MAX_DATA_TONES],
+            weights: vec![0.0; MAX_DATA_TONES],
+            viterbi: Viterbi::new(max_bits),
+            interleavers,
+            sig_il,
+            corrections: Vec::with_capacity(MAX_DATA_SYMBOLS + 6),
+        }
+    }
+
+    /// Buffer index where SIG symbol 0 starts (its guard interval).
+    fn sig_start(&self, sync: &FrameSync) -> usize {
+        sync.start + STF_LEN + 160
+    }
+
+    /// Number of samples from the STF start to the end of the SIG.
+    pub fn preamble_len(&self) -> usize {
+        self.format.preamble_len()
+    }
+
+    /// FFT of the symbol whose guard interval starts at `at` with `cp` samples, CFO-corrected,
+    /// into `self.sym`, scaled so a unit-power symbol's tones equal H·X.
+    fn fft_symbol(&mut self, buf: &[Complex32], sync: &FrameSync, at: usize, cp: usize) {
+        let n = self.format.fft_len();
+        let from = at + cp - backoff(self.format);
+        derotate(
+            &buf[from..from + n],
+            &mut self.sym[..n],
+            sync.cfo,
+            from as f64,
+        );
+        self.fft
+            .process_with_scratch(&mut self.sym[..n], &mut self.scratch);
+        let n_tones = (self.format.n_data_tones() + self.format.pilot_tones().len()) as f32;
+        let s = n_tones.sqrt() / n as f32;
+        for v in &mut self.sym[..n] {
+            *v *= s;
+        }
+    }
+
+    /// Pilot tracking (or known corrections) for symbol `idx` of the frame.
+    fn correction(
+        &mut self,
+        sync: &FrameSync,
+        tracker: &mut PilotTracker,
+        phases: &PhaseSource,
+        field: Field,
+        n: usize,
+        idx: usize,
+    ) -> Correction {
+        let f = self.format;
+        let nfft = f.fft_len();
+        let mut pv = [0f32; 4];
+        pilot_values(f, field, n, &mut pv);
+        let tones = f.pilot_tones();
+        let mut z = [Complex32::new(0.0, 0.0); 4];
+        let mut w = [0f32; 4];
+        for (i, &k) in tones.iter().enumerate() {
+            let h = sync.h[bin(k, nfft)];
+            let y = self.sym[bin(k, nfft)];
+            let hh = h.norm_sqr();
+            z[i] = if hh > 0.0 {
+                y * h.conj() / hh * pv[i]
+            } else {
+                Complex32::new(0.0, 0.0)
+            };
+            w[i] = hh;
+        }
+        let c = match phases {
+            PhaseSource::Pilots => tracker.update(tones, &z[..tones.len()], &w[..tones.len()]),
+            PhaseSource::Known(v) => v.get(idx).copied().unwrap_or(Correction::NONE),
+        };
+        self.corrections.push(c);
+        c
+    }
+
+    /// Equalises the tones `tones` of `self.sym` into `points`/`weights`.
+    fn equalise(&mut self, sync: &FrameSync, c: Correction, tones: &[i32]) {
+        let n = self.format.fft_len();
+        for (i, &k) in tones.iter().enumerate() {
+            let h = sync.h[bin(k, n)] * c.amp;
+            let hh = h.norm_sqr();
+            let y = self.sym[bin(k, n)] * c.derotation(k);
+            if hh > 0.0 {
+                self.points[i] = y * h.conj() / hh;
+                self.weights[i] = hh;
+            } else {
+                self.points[i] = Complex32::new(0.0, 0.0);
+                self.weights[i] = 0.0;
+            }
+        }
+    }
+
+    /// Decodes the SIG. `tracker` continues into the data field.
+    pub fn decode_sig(
+        &mut self,
+        buf: &[Complex32],
+        sync: &FrameSync,
+        tracker: &mut PilotTracker,
+        phases: &PhaseSource,
+    ) -> Result<Sig, SigError> {
+        self.corrections.clear();
+        let f = self.format;
+        let n = f.fft_len();
+        let cp = f.gi_len(Gi::Long);
+        let nbits = Sig::n_bits(f);
+        let mut llr = [0f32; 2 * MAX_SIG_BITS];
+        match f {
+            Format::S1g1M => {
+                for s in 0..6 {
+                    let at = self.sig_start(sync) + s * (n + cp);
+                    self.fft_symbol(buf, sync, at, cp);
+                    let c = self.correction(sync, tracker, phases, Field::Sig, s, s);
+                    self.equalise(sync, c, f.data_tones());
+                    let mut raw = [0f32; 24];
+                    mapping::demap(
+                        crate::params::Modulation::Bpsk,
+                        &self.points[..24],
+                        &self.weights[..24],
+                        &mut raw,
+                    );
+                    let mut d = [0f32; 24];
+                    self.sig_il.deinterleave(&raw, &mut d);
+                    combine_repetition(&d, &mut llr[12 * s..12 * s + 12]);
+                }
+            }
+            Format::S1gShort2M => {
+                for s in 0..2 {
+                    let at = self.sig_start(sync) + s * (n + cp);
+                    self.fft_symbol(buf, sync, at, cp);
+                    let c = self.correction(sync, tracker, phases, Field::Sig, s, s);
+                    self.equalise(sync, c, &SIG_DATA_TONES_2M);
+                    // QBPSK: bits on the imaginary axis
+                    let mut raw = [0f32; 48];
+                    for ((r, p), w) in raw
+                        .iter_mut()
+                        .zip(&self.points[..48])
+                        .zip(&self.weights[..48])
+                    {
+                        *r = p.im * w;
+                    }
+                    self.sig_il
+                        .deinterleave(&raw, &mut llr[48 * s..48 * s + 48]);
+                }
+            }
+        }
+        let mut bits = [0u8; MAX_SIG_BITS];
+        self.viterbi.decode(
+            crate::params::CodeRate::R1_2,
+            &llr[..2 * nbits],
+            nbits,
+            &mut bits,
+        );
+        Sig::from_bits(f, &bits)
+    }
+
+    /// Number of data symbols a SIG announces.
+    pub fn n_sym(&self, sig: &Sig) -> usize {
+        if sig.aggregation {
+            sig.length as usize
+        } else {
+            self.format.n_sym(sig.mcs, sig.length as usize)
+        }
+    }
+
+    /// Buffer index one past the PPDU's last sample.
+    pub fn end(&self, sync: &FrameSync, sig: &Sig) -> usize {
+        sync.start + self.format.ppdu_len(sig.gi, self.n_sym(sig))
+    }
+
+    /// Decodes the data field after a successful SIG; `buf` must reach [`FrameDecoder::end`].
+    pub fn decode_data(
+        &mut self,
+        buf: &[Complex32],
+        sync: &FrameSync,
+        sig: &Sig,
+        tracker: &mut PilotTracker,
+        phases: &PhaseSource,
+    ) -> Result<Decoded, DecodeError> {
+        let f = self.format;
+        let n = f.fft_len();
+        let mcs = sig.mcs;
+        let n_sym = self.n_sym(sig);
+        if n_sym > MAX_DATA_SYMBOLS || (sig.aggregation && n_sym == 0) {
+            return Err(DecodeError::TooLong);
+        }
+        let n_cbps = f.n_cbps(mcs);
+        let per_sym = if mcs.is_repetition() {
+            n_cbps / 2
+        } else {
+            n_cbps
+        };
+        let modu = mcs.modulation();
+        let nd = f.n_data_tones();
+        let n_sig = if f == Format::S1g1M { 6 } else { 2 };
+        let mut at = self.sig_start(sync) + n_sig * (n + f.gi_len(Gi::Long));
+        for s in 0..n_sym {
+            let gi = if s == 0 { Gi::Long } else { sig.gi };
+            let cp = f.gi_len(gi);
+            self.fft_symbol(buf, sync, at, cp);
+            let c = self.correction(sync, tracker, phases, Field::Data, s, n_sig + s);
+            self.equalise(sync, c, f.data_tones());
+            mapping::demap(
+                modu,
+                &self.points[..nd],
+                &self.weights[..nd],
+                &mut self.sym_llr[..n_cbps],
+            );
+            let il = self.interleavers[mcs.0 as usize]
+                .as_ref()
+                .ok_or(DecodeError::Sig(SigError::Unsupported("MCS")))?;
+            let dst = &mut self.llr[s * per_sym..(s + 1) * per_sym];
+            if mcs.is_repetition() {
+                il.deinterleave(&self.sym_llr[..n_cbps], &mut self.deint[..n_cbps]);
+                combine_repetition(&self.deint[..24], dst);
+            } else {
+                il.deinterleave(&self.sym_llr[..n_cbps], dst);
+            }
+            at += n + cp;
+        }
+        let total = n_sym * f.n_dbps(mcs);
+        self.viterbi.decode(
+            mcs.code_rate(),
+            &self.llr[..n_sym * per_sym],
+            total,
+            &mut self.bits[..total],
+        );
+        // descramble: the first seven SERVICE bits were zeros before scrambling
+        let first: [u8; 7] = [
+            self.bits[0],
+            self.bits[1],
+            self.bits[2],
+            self.bits[3],
+            self.bits[4],
+            self.bits[5],
+            self.bits[6],
+        ];
+        let mut scr = Scrambler::from_first_outputs(&first);
+        for b in &mut self.bits[7..total] {
+            *b ^= scr.next_bit();
+        }
+        let n_octets = if sig.aggregation {
+            (total - SERVICE_BITS - crate::params::TAIL_BITS) / 8
+        } else {
+            sig.length as usize
+        };
+        let mut octets = Vec::with_capacity(n_octets);
+        for i in 0..n_octets {
+            let base = SERVICE_BITS + 8 * i;
+            let mut o = 0u8;
+            for b in 0..8 {
+                o |= self.bits[base + b] << b;
+            }
+            octets.push(o);
+        }
+        let psdu = if sig.aggregation {
+            ampdu::first_mpdu(&octets)
+                .map_err(DecodeError::Ampdu)?
+                .to_vec()
+        } else {
+            octets
+        };
+        Ok(Decoded {
+            sig: *sig,
+            psdu,
+            n_sym,
+            end: at,
+        })
+    }
+}
+
+/// Combines the two copies of MCS10 / 1 MHz SIG repetition: LLRs `d[0..12]` and the second
+/// copy `d[12..24]`, whose bits were XORed with the mask (flipping their sign).
+fn combine_repetition(d: &[f32], out: &mut [f32]) {
+    for j in 0..12 {
+        let second = if REPETITION_MASK[j] == 1 {
+            -d[12 + j]
+        } else {
+            d[12 + j]
+        };
+        out[j] = d[j] + second;
+    }
+}

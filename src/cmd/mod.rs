@@ -1,0 +1,20 @@
+//! One module per subcommand.
+
+pub mod bench;
+pub mod demo;
+pub mod gen;
+pub mod rx;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// A progress bar on stderr that hides itself when stderr is not a terminal.
+pub fn progress(len: u64, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_string());
+    pb
+}

@@ -1,0 +1,119 @@
+//! `subgate rx`: receive a SigMF recording.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use std::path::PathBuf;
+use subgate_drivers::{annotation_for_frame, PcapWriter, Recording};
+use subgate_dsp::resample::Resampler;
+use subgate_dsp::rx::{Receiver, ReceiverConfig};
+use subgate_dsp::{Complex32, Format, RxFrame};
+
+/// Options of `subgate rx`.
+#[derive(Args, Debug)]
+pub struct RxArgs {
+    /// The recording: base path, .sigmf-meta or .sigmf-data.
+    recording: PathBuf,
+    /// PPDU format on the recorded channel: 1m or 2m.
+    #[arg(long, default_value = "1m")]
+    format: Format,
+    /// Write the decoded frames to this pcap (radiotap + 802.11, opens in Wireshark).
+    #[arg(long)]
+    pcap: Option<PathBuf>,
+    /// Add the decoded frames to the recording's metadata as SigMF annotations.
+    #[arg(long)]
+    annotate: bool,
+    /// Normalised detection threshold (0..1).
+    #[arg(long, default_value_t = 0.3)]
+    threshold: f32,
+}
+
+const BLOCK: usize = 1 << 16;
+
+pub fn run(a: RxArgs) -> Result<()> {
+    let rec = Recording::open(&a.recording)?;
+    let fs = a.format.sample_rate();
+    rec.check_rate(fs)?;
+    let rate = rec.sample_rate();
+    let mut cfg = ReceiverConfig::new(a.format);
+    cfg.threshold = a.threshold;
+    let mut rx = Receiver::new(cfg);
+    let mut resampler = ((rate - fs).abs() > 1e-6).then(|| Resampler::new(rate, fs, 0.0));
+    let mut reader = rec.reader();
+    let mut block = vec![Complex32::new(0.0, 0.0); BLOCK];
+    let mut native = Vec::with_capacity(BLOCK);
+    let mut frames: Vec<RxFrame> = Vec::new();
+    let pb = super::progress(rec.len() as u64, "receiving");
+    loop {
+        let n = reader.next_block(&mut block);
+        if n == 0 {
+            break;
+        }
+        let input: &[Complex32] = match &mut resampler {
+            Some(r) => {
+                native.clear();
+                r.process(&block[..n], &mut native);
+                &native
+            }
+            None => &block[..n],
+        };
+        rx.process(input, &mut frames);
+        pb.inc(n as u64);
+    }
+    pb.finish_and_clear();
+    let stats = rx.finish();
+    // sample indices back in the recording's own rate
+    let scale = rate / fs;
+    for f in &mut frames {
+        f.info.sample_index = (f.info.sample_index as f64 * scale).round() as u64;
+    }
+    println!(
+        "{:>4} {:>11} {:>10} {:<14} {:>5} {:>5} {:>5} {:>8} {:>7} {:>9}",
+        "#", "sample", "time s", "format", "MCS", "bytes", "GI", "RSSI dBFS", "SNR dB", "CFO Hz"
+    );
+    for (i, f) in frames.iter().enumerate() {
+        let n = &f.info;
+        println!(
+            "{:>4} {:>11} {:>10.6} {:<14} {:>5} {:>5} {:>5} {:>8.1} {:>7.1} {:>9.0}",
+            i,
+            n.sample_index,
+            n.time_s,
+            n.format.to_string(),
+            n.mcs.0,
+            n.length,
+            n.gi.to_string(),
+            n.rssi_dbfs,
+            n.snr_db,
+            n.cfo_hz
+        );
+    }
+    println!(
+        "\n{} frames with good FCS; {} detections, {} SIG CRC errors, {} unsupported SIGs, {} FCS errors, {} other data errors, {} truncated at the end",
+        stats.frames,
+        stats.detections,
+        stats.sig_crc_errors,
+        stats.sig_unsupported,
+        stats.fcs_errors,
+        stats.data_errors,
+        stats.truncated
+    );
+    if let Some(path) = &a.pcap {
+        let mut w =
+            PcapWriter::create(path).with_context(|| format!("creating {}", path.display()))?;
+        for f in &frames {
+            w.write_frame(f.info.time_s, &f.psdu, &f.info)?;
+        }
+        w.finish()?;
+        println!("wrote {} frames to {}", frames.len(), path.display());
+    }
+    if a.annotate {
+        let anns = frames
+            .iter()
+            .map(|f| annotation_for_frame(f, rate, rec.center_frequency()))
+            .collect();
+        let meta = rec.meta_path().to_path_buf();
+        drop(rec);
+        Recording::append_annotations(&meta, anns)?;
+        println!("annotated {} frames in {}", frames.len(), meta.display());
+    }
+    Ok(())
+}
