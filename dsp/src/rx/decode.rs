@@ -3,7 +3,7 @@
 //! descrambling and A-MPDU de-framing.
 
 use super::sync::{backoff, derotate, FrameSync};
-use super::tracking::{Correction, PilotTracker};
+use super::tracking::{estimate, Correction, PilotMeasurement};
 use crate::ampdu;
 use crate::interleaver::Interleaver;
 use crate::mapping;
@@ -23,8 +23,10 @@ use std::sync::Arc;
 /// Where the phase corrections of each symbol come from.
 #[derive(Debug, Clone)]
 pub enum PhaseSource {
-    /// Track them from the pilots (a real receiver).
+    /// Estimate them from the pilots over the whole frame (a real receiver).
     Pilots,
+    /// Each symbol's own pilots alone, unsmoothed: exact on a noise-free reference.
+    Raw,
     /// Use these, one per SIG symbol then one per data symbol (a genie).
     Known(Vec<Correction>),
 }
@@ -59,6 +61,9 @@ pub struct FrameDecoder {
     fft: Arc<dyn Fft<f32>>,
     scratch: Vec<Complex32>,
     sym: Vec<Complex32>,
+    /// FFT outputs of every symbol of the frame (SIG then data), `fft_len` each.
+    store: Vec<Complex32>,
+    meas: Vec<PilotMeasurement>,
     llr: Vec<f32>,
     sym_llr: Vec<f32>,
     deint: Vec<f32>,
@@ -68,7 +73,8 @@ pub struct FrameDecoder {
     viterbi: Viterbi,
     interleavers: Vec<Option<Interleaver>>,
     sig_il: Interleaver,
-    /// Corrections measured for the last frame (for genie use and diagnostics).
+    /// Corrections applied to the last frame's symbols, SIG first (for the genie and
+    /// diagnostics).
     pub corrections: Vec<Correction>,
 }
 
@@ -94,6 +100,8 @@ impl FrameDecoder {
             fft,
             scratch,
             sym: vec![Complex32::new(0.0, 0.0); MAX_FFT],
+            store: vec![Complex32::new(0.0, 0.0); (MAX_DATA_SYMBOLS + 6) * format.fft_len()],
+            meas: Vec::with_capacity(MAX_DATA_SYMBOLS + 6),
             llr: vec![0.0; 2 * max_bits + MAX_CBPS],
             sym_llr: vec![0.0; MAX_CBPS],
             deint: vec![0.0; MAX_CBPS],
@@ -117,69 +125,85 @@ impl FrameDecoder {
         self.format.preamble_len()
     }
 
-    /// FFT of the symbol whose guard interval starts at `at` with `cp` samples, CFO-corrected,
-    /// into `self.sym`, scaled so a unit-power symbol's tones equal H·X.
-    fn fft_symbol(&mut self, buf: &[Complex32], sync: &FrameSync, at: usize, cp: usize) {
-        let n = self.format.fft_len();
-        let from = at + cp - backoff(self.format);
+    /// FFTs the symbol whose guard interval starts at `at` (CFO-corrected, scaled so a
+    /// unit-power symbol's tones equal H·X) into store slot `slot` and records its pilots.
+    #[allow(clippy::too_many_arguments)]
+    fn measure(
+        &mut self,
+        buf: &[Complex32],
+        sync: &FrameSync,
+        at: usize,
+        cp: usize,
+        field: Field,
+        n: usize,
+        slot: usize,
+    ) {
+        let f = self.format;
+        let nfft = f.fft_len();
+        let from = at + cp - backoff(f);
         derotate(
-            &buf[from..from + n],
-            &mut self.sym[..n],
+            &buf[from..from + nfft],
+            &mut self.sym[..nfft],
             sync.cfo,
             from as f64,
         );
         self.fft
-            .process_with_scratch(&mut self.sym[..n], &mut self.scratch);
-        let n_tones = (self.format.n_data_tones() + self.format.pilot_tones().len()) as f32;
-        let s = n_tones.sqrt() / n as f32;
-        for v in &mut self.sym[..n] {
-            *v *= s;
+            .process_with_scratch(&mut self.sym[..nfft], &mut self.scratch);
+        let n_tones = (f.n_data_tones() + f.pilot_tones().len()) as f32;
+        let s = n_tones.sqrt() / nfft as f32;
+        let dst = &mut self.store[slot * nfft..(slot + 1) * nfft];
+        for (d, v) in dst.iter_mut().zip(&self.sym[..nfft]) {
+            *d = v * s;
         }
-    }
-
-    /// Pilot tracking (or known corrections) for symbol `idx` of the frame.
-    fn correction(
-        &mut self,
-        sync: &FrameSync,
-        tracker: &mut PilotTracker,
-        phases: &PhaseSource,
-        field: Field,
-        n: usize,
-        idx: usize,
-    ) -> Correction {
-        let f = self.format;
-        let nfft = f.fft_len();
         let mut pv = [0f32; 4];
         pilot_values(f, field, n, &mut pv);
-        let tones = f.pilot_tones();
-        let mut z = [Complex32::new(0.0, 0.0); 4];
-        let mut w = [0f32; 4];
-        for (i, &k) in tones.iter().enumerate() {
-            let h = sync.h[bin(k, nfft)];
-            let y = self.sym[bin(k, nfft)];
-            let hh = h.norm_sqr();
-            z[i] = if hh > 0.0 {
-                y * h.conj() / hh * pv[i]
-            } else {
-                Complex32::new(0.0, 0.0)
-            };
-            w[i] = hh;
-        }
-        let c = match phases {
-            PhaseSource::Pilots => tracker.update(tones, &z[..tones.len()], &w[..tones.len()]),
-            PhaseSource::Known(v) => v.get(idx).copied().unwrap_or(Correction::NONE),
+        let mut m = PilotMeasurement {
+            t: (from - sync.start) as f32,
+            z: [Complex32::new(0.0, 0.0); 4],
+            w: [0.0; 4],
+            noise: sync.noise_var,
         };
-        self.corrections.push(c);
-        c
+        for (i, &k) in f.pilot_tones().iter().enumerate() {
+            let h = sync.h[bin(k, nfft)];
+            let y = dst[bin(k, nfft)];
+            let hh = h.norm_sqr();
+            if hh > 0.0 {
+                m.z[i] = y * h.conj() / hh * pv[i];
+                m.w[i] = hh;
+            }
+        }
+        self.meas.push(m);
     }
 
-    /// Equalises the tones `tones` of `self.sym` into `points`/`weights`.
-    fn equalise(&mut self, sync: &FrameSync, c: Correction, tones: &[i32]) {
+    /// Corrections for every measured symbol, from `phases`.
+    fn corrections(&mut self, phases: &PhaseSource) {
+        let tones = self.format.pilot_tones();
+        match phases {
+            PhaseSource::Pilots => estimate(tones, &self.meas, true, &mut self.corrections),
+            PhaseSource::Raw => estimate(tones, &self.meas, false, &mut self.corrections),
+            PhaseSource::Known(v) => {
+                self.corrections.clear();
+                for i in 0..self.meas.len() {
+                    self.corrections
+                        .push(v.get(i).copied().unwrap_or(Correction::NONE));
+                }
+            }
+        }
+    }
+
+    /// Equalises the tones `tones` of store slot `slot` into `points`/`weights`.
+    fn equalise(&mut self, sync: &FrameSync, slot: usize, tones: &[i32]) {
         let n = self.format.fft_len();
+        let c = self
+            .corrections
+            .get(slot)
+            .copied()
+            .unwrap_or(Correction::NONE);
+        let sym = &self.store[slot * n..(slot + 1) * n];
         for (i, &k) in tones.iter().enumerate() {
             let h = sync.h[bin(k, n)] * c.amp;
             let hh = h.norm_sqr();
-            let y = self.sym[bin(k, n)] * c.derotation(k);
+            let y = sym[bin(k, n)] * c.derotation(k);
             if hh > 0.0 {
                 self.points[i] = y * h.conj() / hh;
                 self.weights[i] = hh;
@@ -190,27 +214,37 @@ impl FrameDecoder {
         }
     }
 
-    /// Decodes the SIG. `tracker` continues into the data field.
+    /// Number of SIG symbols of the format.
+    fn n_sig(&self) -> usize {
+        match self.format {
+            Format::S1g1M => 6,
+            Format::S1gShort2M => 2,
+        }
+    }
+
+    /// Decodes the SIG; its pilot measurements stay for [`FrameDecoder::decode_data`].
     pub fn decode_sig(
         &mut self,
         buf: &[Complex32],
         sync: &FrameSync,
-        tracker: &mut PilotTracker,
         phases: &PhaseSource,
     ) -> Result<Sig, SigError> {
-        self.corrections.clear();
+        self.meas.clear();
         let f = self.format;
         let n = f.fft_len();
         let cp = f.gi_len(Gi::Long);
         let nbits = Sig::n_bits(f);
+        let n_sig = self.n_sig();
+        for s in 0..n_sig {
+            let at = self.sig_start(sync) + s * (n + cp);
+            self.measure(buf, sync, at, cp, Field::Sig, s, s);
+        }
+        self.corrections(phases);
         let mut llr = [0f32; 2 * MAX_SIG_BITS];
-        match f {
-            Format::S1g1M => {
-                for s in 0..6 {
-                    let at = self.sig_start(sync) + s * (n + cp);
-                    self.fft_symbol(buf, sync, at, cp);
-                    let c = self.correction(sync, tracker, phases, Field::Sig, s, s);
-                    self.equalise(sync, c, f.data_tones());
+        for s in 0..n_sig {
+            match f {
+                Format::S1g1M => {
+                    self.equalise(sync, s, f.data_tones());
                     let mut raw = [0f32; 24];
                     mapping::demap(
                         crate::params::Modulation::Bpsk,
@@ -222,13 +256,8 @@ impl FrameDecoder {
                     self.sig_il.deinterleave(&raw, &mut d);
                     combine_repetition(&d, &mut llr[12 * s..12 * s + 12]);
                 }
-            }
-            Format::S1gShort2M => {
-                for s in 0..2 {
-                    let at = self.sig_start(sync) + s * (n + cp);
-                    self.fft_symbol(buf, sync, at, cp);
-                    let c = self.correction(sync, tracker, phases, Field::Sig, s, s);
-                    self.equalise(sync, c, &SIG_DATA_TONES_2M);
+                Format::S1gShort2M => {
+                    self.equalise(sync, s, &SIG_DATA_TONES_2M);
                     // QBPSK: bits on the imaginary axis
                     let mut raw = [0f32; 48];
                     for ((r, p), w) in raw
@@ -267,13 +296,13 @@ impl FrameDecoder {
         sync.start + self.format.ppdu_len(sig.gi, self.n_sym(sig))
     }
 
-    /// Decodes the data field after a successful SIG; `buf` must reach [`FrameDecoder::end`].
+    /// Decodes the data field after [`FrameDecoder::decode_sig`] succeeded on the same frame;
+    /// `buf` must reach [`FrameDecoder::end`].
     pub fn decode_data(
         &mut self,
         buf: &[Complex32],
         sync: &FrameSync,
         sig: &Sig,
-        tracker: &mut PilotTracker,
         phases: &PhaseSource,
     ) -> Result<Decoded, DecodeError> {
         let f = self.format;
@@ -291,23 +320,27 @@ impl FrameDecoder {
         };
         let modu = mcs.modulation();
         let nd = f.n_data_tones();
-        let n_sig = if f == Format::S1g1M { 6 } else { 2 };
+        let n_sig = self.n_sig();
+        self.meas.truncate(n_sig);
         let mut at = self.sig_start(sync) + n_sig * (n + f.gi_len(Gi::Long));
         for s in 0..n_sym {
             let gi = if s == 0 { Gi::Long } else { sig.gi };
             let cp = f.gi_len(gi);
-            self.fft_symbol(buf, sync, at, cp);
-            let c = self.correction(sync, tracker, phases, Field::Data, s, n_sig + s);
-            self.equalise(sync, c, f.data_tones());
+            self.measure(buf, sync, at, cp, Field::Data, s, n_sig + s);
+            at += n + cp;
+        }
+        self.corrections(phases);
+        let il = self.interleavers[mcs.0 as usize]
+            .take()
+            .ok_or(DecodeError::Sig(SigError::Unsupported("MCS")))?;
+        for s in 0..n_sym {
+            self.equalise(sync, n_sig + s, f.data_tones());
             mapping::demap(
                 modu,
                 &self.points[..nd],
                 &self.weights[..nd],
                 &mut self.sym_llr[..n_cbps],
             );
-            let il = self.interleavers[mcs.0 as usize]
-                .as_ref()
-                .ok_or(DecodeError::Sig(SigError::Unsupported("MCS")))?;
             let dst = &mut self.llr[s * per_sym..(s + 1) * per_sym];
             if mcs.is_repetition() {
                 il.deinterleave(&self.sym_llr[..n_cbps], &mut self.deint[..n_cbps]);
@@ -315,8 +348,8 @@ impl FrameDecoder {
             } else {
                 il.deinterleave(&self.sym_llr[..n_cbps], dst);
             }
-            at += n + cp;
         }
+        self.interleavers[mcs.0 as usize] = Some(il);
         let total = n_sym * f.n_dbps(mcs);
         self.viterbi.decode(
             mcs.code_rate(),

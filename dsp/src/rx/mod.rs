@@ -20,7 +20,6 @@ use detect::{Detection, StfDetector};
 use num_complex::Complex32;
 use rustfft::FftPlanner;
 use sync::Synchronizer;
-use tracking::PilotTracker;
 
 /// Receiver settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -211,11 +210,7 @@ impl Receiver {
         if sig_end > self.buf.len() {
             return Attempt::Need(self.base + sig_end as u64);
         }
-        let mut tracker = PilotTracker::default();
-        let sig = match self
-            .dec
-            .decode_sig(&self.buf, &sync, &mut tracker, &PhaseSource::Pilots)
-        {
+        let sig = match self.dec.decode_sig(&self.buf, &sync, &PhaseSource::Pilots) {
             Ok(s) => s,
             Err(SigError::Crc) => {
                 self.stats.sig_crc_errors += 1;
@@ -233,7 +228,7 @@ impl Receiver {
         let start_abs = self.base + sync.start as u64;
         match self
             .dec
-            .decode_data(&self.buf, &sync, &sig, &mut tracker, &PhaseSource::Pilots)
+            .decode_data(&self.buf, &sync, &sig, &PhaseSource::Pilots)
         {
             Ok(d) => {
                 let ok = fcs_ok(&d.psdu);
@@ -295,27 +290,19 @@ impl Receiver {
         let (d, _) = det.scan(clean, 0, 0);
         let d = d?;
         let sync = self.sync.sync(clean, d.index as usize, d.corr)?;
-        let mut tracker = PilotTracker::exact();
-        let sig = self
-            .dec
-            .decode_sig(clean, &sync, &mut tracker, &PhaseSource::Pilots)
-            .ok()?;
+        let sig = self.dec.decode_sig(clean, &sync, &PhaseSource::Raw).ok()?;
         if self.dec.end(&sync, &sig) > clean.len().min(noisy.len()) {
             return None;
         }
         self.dec
-            .decode_data(clean, &sync, &sig, &mut tracker, &PhaseSource::Pilots)
+            .decode_data(clean, &sync, &sig, &PhaseSource::Raw)
             .ok()?;
         let known = PhaseSource::Known(self.dec.corrections.clone());
-        let mut t = PilotTracker::default();
-        let sig_noisy = self.dec.decode_sig(noisy, &sync, &mut t, &known).ok()?;
+        let sig_noisy = self.dec.decode_sig(noisy, &sync, &known).ok()?;
         if sig_noisy != sig {
             return None;
         }
-        let d = self
-            .dec
-            .decode_data(noisy, &sync, &sig, &mut t, &known)
-            .ok()?;
+        let d = self.dec.decode_data(noisy, &sync, &sig, &known).ok()?;
         fcs_ok(&d.psdu).then_some(d.psdu)
     }
 }

@@ -141,6 +141,19 @@ impl Synchronizer {
             }
         }
         let first_ltf = best.0;
+        // Reject detections with no LTF: the normalised match (1 for a clean LTF, S/(S+N) in
+        // noise, about 1/N for noise alone) must clear MIN_LTF_MATCH.
+        let mut energy = 0f32;
+        for &o in offs {
+            let at = first_ltf + o - offs[0] - lo;
+            energy += self.work[at..at + n]
+                .iter()
+                .map(|c| c.norm_sqr())
+                .sum::<f32>();
+        }
+        if best.1 < MIN_LTF_MATCH * energy * n as f32 {
+            return None;
+        }
         let start = first_ltf.checked_sub(STF_LEN + offs[0])?;
         // 3. refine CFO over the STF (skip the first period and the last lag)
         let stf_c = autocorr(buf, start + lag, start + STF_LEN - lag, lag);
@@ -227,6 +240,10 @@ impl Synchronizer {
         })
     }
 }
+
+/// Smallest normalised LTF match accepted as a frame (noise alone gives about 1/N; a frame
+/// at −3 dB SNR about 0.33).
+const MIN_LTF_MATCH: f32 = 0.15;
 
 /// How far before / after the nominal position the LTF is searched.
 const SEARCH_EARLY: usize = 40;
