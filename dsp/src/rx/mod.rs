@@ -36,6 +36,10 @@ pub struct ReceiverConfig {
     pub threshold: f32,
     /// Smooth the channel estimate over adjacent tones. Default on.
     pub smoothing: bool,
+    /// Also return frames whose FCS fails, with `RxInfo::fcs_ok = false` (for monitoring
+    /// and PHY tests; PSDUs shorter than an FCS always fail it). Default off: such frames
+    /// are only counted.
+    pub deliver_bad_fcs: bool,
 }
 
 impl ReceiverConfig {
@@ -47,6 +51,7 @@ impl ReceiverConfig {
             channel: 0,
             threshold: 0.3,
             smoothing: true,
+            deliver_bad_fcs: false,
         }
     }
 }
@@ -68,7 +73,7 @@ pub struct RxStats {
     pub data_errors: u64,
     /// PSDUs whose FCS failed (not returned).
     pub fcs_errors: u64,
-    /// PSDUs returned (FCS correct).
+    /// PSDUs with a correct FCS.
     pub frames: u64,
     /// Frames cut off by the end of the stream.
     pub truncated: u64,
