@@ -68,6 +68,8 @@ pub struct FrameDecoder {
     sym_llr: Vec<f32>,
     deint: Vec<f32>,
     bits: Vec<u8>,
+    coded: Vec<u8>,
+    punct: Vec<u8>,
     points: Vec<Complex32>,
     weights: Vec<f32>,
     viterbi: Viterbi,
@@ -106,6 +108,8 @@ impl FrameDecoder {
             sym_llr: vec![0.0; MAX_CBPS],
             deint: vec![0.0; MAX_CBPS],
             bits: vec![0; max_bits],
+            coded: Vec::with_capacity(2 * max_bits),
+            punct: Vec::with_capacity(2 * max_bits),
             points: vec![Complex32::new(0.0, 0.0); MAX_DATA_TONES],
             weights: vec![0.0; MAX_DATA_TONES],
             viterbi: Viterbi::new(max_bits),
@@ -162,6 +166,7 @@ impl FrameDecoder {
             z: [Complex32::new(0.0, 0.0); 4],
             w: [0.0; 4],
             noise: sync.noise_var,
+            aided: None,
         };
         for (i, &k) in f.pilot_tones().iter().enumerate() {
             let h = sync.h[bin(k, nfft)];
@@ -223,6 +228,11 @@ impl FrameDecoder {
     }
 
     /// Decodes the SIG; its pilot measurements stay for [`FrameDecoder::decode_data`].
+    ///
+    /// With `PhaseSource::Pilots`, a SIG failing its CRC gets a second pass: the first pass's
+    /// Viterbi output is re-encoded into the symbols it implies, every tone then serves as a
+    /// phase reference (not just the pilots), and the SIG is decoded again. Near the
+    /// sensitivity limit the few SIG symbols otherwise leave the phase too noisy.
     pub fn decode_sig(
         &mut self,
         buf: &[Complex32],
@@ -233,15 +243,36 @@ impl FrameDecoder {
         let f = self.format;
         let n = f.fft_len();
         let cp = f.gi_len(Gi::Long);
-        let nbits = Sig::n_bits(f);
         let n_sig = self.n_sig();
         for s in 0..n_sig {
             let at = self.sig_start(sync) + s * (n + cp);
             self.measure(buf, sync, at, cp, Field::Sig, s, s);
         }
         self.corrections(phases);
+        let mut bits = [0u8; MAX_SIG_BITS];
+        let first = self.sig_pass(sync, &mut bits);
+        if first != Err(SigError::Crc) || !matches!(phases, PhaseSource::Pilots) {
+            return first;
+        }
+        self.aid_sig(sync, &bits);
+        self.corrections(phases);
+        let second = self.sig_pass(sync, &mut bits);
+        for m in &mut self.meas {
+            m.aided = None;
+        }
+        second
+    }
+
+    /// Equalises, demaps and decodes the measured SIG symbols into `bits`.
+    fn sig_pass(
+        &mut self,
+        sync: &FrameSync,
+        bits: &mut [u8; MAX_SIG_BITS],
+    ) -> Result<Sig, SigError> {
+        let f = self.format;
+        let nbits = Sig::n_bits(f);
         let mut llr = [0f32; 2 * MAX_SIG_BITS];
-        for s in 0..n_sig {
+        for s in 0..self.n_sig() {
             match f {
                 Format::S1g1M => {
                     self.equalise(sync, s, f.data_tones());
@@ -272,14 +303,61 @@ impl FrameDecoder {
                 }
             }
         }
-        let mut bits = [0u8; MAX_SIG_BITS];
         self.viterbi.decode(
             crate::params::CodeRate::R1_2,
             &llr[..2 * nbits],
             nbits,
-            &mut bits,
+            bits,
         );
-        Sig::from_bits(f, &bits)
+        Sig::from_bits(f, &bits[..])
+    }
+
+    /// Adds data-aided phase observations to the SIG measurements from decoded `bits`.
+    fn aid_sig(&mut self, sync: &FrameSync, bits: &[u8; MAX_SIG_BITS]) {
+        let f = self.format;
+        let n = f.fft_len();
+        let nbits = Sig::n_bits(f);
+        let mut coded = [0u8; 2 * MAX_SIG_BITS];
+        crate::bcc::encode(&bits[..nbits], &mut coded[..2 * nbits]);
+        let per = 2 * nbits / self.n_sig();
+        let mut pv = [0f32; 4];
+        for s in 0..self.n_sig() {
+            let block = &coded[per * s..per * (s + 1)];
+            let mut ilv = [0u8; 48];
+            let (tones, re): (&[i32], bool) = match f {
+                Format::S1g1M => {
+                    let mut rep = [0u8; 24];
+                    crate::tx::repeat(block, &mut rep);
+                    self.sig_il.interleave(&rep, &mut ilv[..24]);
+                    (f.data_tones(), true)
+                }
+                Format::S1gShort2M => {
+                    self.sig_il.interleave(block, &mut ilv[..48]);
+                    (&SIG_DATA_TONES_2M, false)
+                }
+            };
+            let sym = &self.store[s * n..(s + 1) * n];
+            let mut acc = Complex32::new(0.0, 0.0);
+            let mut wsum = 0f32;
+            for (&k, &b) in tones.iter().zip(&ilv) {
+                let v = 2.0 * b as f32 - 1.0;
+                let x = if re {
+                    Complex32::new(v, 0.0)
+                } else {
+                    Complex32::new(0.0, v)
+                };
+                let h = sync.h[bin(k, n)];
+                acc += sym[bin(k, n)] * (h * x).conj();
+                wsum += h.norm_sqr();
+            }
+            pilot_values(f, Field::Sig, s, &mut pv);
+            for (&k, &p) in f.pilot_tones().iter().zip(&pv) {
+                let h = sync.h[bin(k, n)];
+                acc += sym[bin(k, n)] * (h * p).conj();
+                wsum += h.norm_sqr();
+            }
+            self.meas[s].aided = Some((acc, wsum));
+        }
     }
 
     /// Number of data symbols a SIG announces.
@@ -307,19 +385,10 @@ impl FrameDecoder {
     ) -> Result<Decoded, DecodeError> {
         let f = self.format;
         let n = f.fft_len();
-        let mcs = sig.mcs;
         let n_sym = self.n_sym(sig);
         if n_sym > MAX_DATA_SYMBOLS || (sig.aggregation && n_sym == 0) {
             return Err(DecodeError::TooLong);
         }
-        let n_cbps = f.n_cbps(mcs);
-        let per_sym = if mcs.is_repetition() {
-            n_cbps / 2
-        } else {
-            n_cbps
-        };
-        let modu = mcs.modulation();
-        let nd = f.n_data_tones();
         let n_sig = self.n_sig();
         self.meas.truncate(n_sig);
         let mut at = self.sig_start(sync) + n_sig * (n + f.gi_len(Gi::Long));
@@ -330,6 +399,55 @@ impl FrameDecoder {
             at += n + cp;
         }
         self.corrections(phases);
+        let first = self.data_pass(sync, sig, n_sym);
+        let failed = match &first {
+            Ok(p) => !crate::crc::fcs_ok(p),
+            Err(_) => true,
+        };
+        let psdu = if failed && matches!(phases, PhaseSource::Pilots) {
+            // Second pass: re-encode what the first pass decoded and use every tone as a
+            // phase reference.
+            self.aid_data(sync, sig, n_sym);
+            self.corrections(phases);
+            let second = self.data_pass(sync, sig, n_sym);
+            for m in &mut self.meas {
+                m.aided = None;
+            }
+            match (&second, &first) {
+                (Ok(p), _) if crate::crc::fcs_ok(p) => second,
+                (_, Ok(_)) => first,
+                _ => second,
+            }
+        } else {
+            first
+        }?;
+        Ok(Decoded {
+            sig: *sig,
+            psdu,
+            n_sym,
+            end: at,
+        })
+    }
+
+    /// Equalises, demaps and Viterbi-decodes the measured data symbols, then descrambles and
+    /// de-frames them into the PSDU. `self.bits` keeps the scrambled decoder output.
+    fn data_pass(
+        &mut self,
+        sync: &FrameSync,
+        sig: &Sig,
+        n_sym: usize,
+    ) -> Result<Vec<u8>, DecodeError> {
+        let f = self.format;
+        let mcs = sig.mcs;
+        let n_cbps = f.n_cbps(mcs);
+        let per_sym = if mcs.is_repetition() {
+            n_cbps / 2
+        } else {
+            n_cbps
+        };
+        let modu = mcs.modulation();
+        let nd = f.n_data_tones();
+        let n_sig = self.n_sig();
         let il = self.interleavers[mcs.0 as usize]
             .take()
             .ok_or(DecodeError::Sig(SigError::Unsupported("MCS")))?;
@@ -357,47 +475,91 @@ impl FrameDecoder {
             total,
             &mut self.bits[..total],
         );
-        // descramble: the first seven SERVICE bits were zeros before scrambling
-        let first: [u8; 7] = [
-            self.bits[0],
-            self.bits[1],
-            self.bits[2],
-            self.bits[3],
-            self.bits[4],
-            self.bits[5],
-            self.bits[6],
-        ];
+        // descramble on the fly: the first seven SERVICE bits were zeros before scrambling
+        let mut first = [0u8; 7];
+        first.copy_from_slice(&self.bits[..7]);
         let mut scr = Scrambler::from_first_outputs(&first);
-        for b in &mut self.bits[7..total] {
-            *b ^= scr.next_bit();
-        }
         let n_octets = if sig.aggregation {
             (total - SERVICE_BITS - crate::params::TAIL_BITS) / 8
         } else {
             sig.length as usize
         };
         let mut octets = Vec::with_capacity(n_octets);
-        for i in 0..n_octets {
-            let base = SERVICE_BITS + 8 * i;
+        let mut bit = 7;
+        // SERVICE bit 7 (reserved)
+        let _ = self.bits[bit] ^ scr.next_bit();
+        bit += 1;
+        for _ in 0..n_octets {
             let mut o = 0u8;
             for b in 0..8 {
-                o |= self.bits[base + b] << b;
+                o |= (self.bits[bit] ^ scr.next_bit()) << b;
+                bit += 1;
             }
             octets.push(o);
         }
-        let psdu = if sig.aggregation {
-            ampdu::first_mpdu(&octets)
+        if sig.aggregation {
+            Ok(ampdu::first_mpdu(&octets)
                 .map_err(DecodeError::Ampdu)?
-                .to_vec()
+                .to_vec())
         } else {
-            octets
+            Ok(octets)
+        }
+    }
+
+    /// Re-encodes the last pass's decoder output into the data symbols it implies and adds
+    /// a data-aided phase observation (every tone, weighted by |H·X|²) to each measurement.
+    fn aid_data(&mut self, sync: &FrameSync, sig: &Sig, n_sym: usize) {
+        let f = self.format;
+        let n = f.fft_len();
+        let mcs = sig.mcs;
+        let total = n_sym * f.n_dbps(mcs);
+        let n_cbps = f.n_cbps(mcs);
+        let per_sym = if mcs.is_repetition() {
+            n_cbps / 2
+        } else {
+            n_cbps
         };
-        Ok(Decoded {
-            sig: *sig,
-            psdu,
-            n_sym,
-            end: at,
-        })
+        let nd = f.n_data_tones();
+        let n_sig = self.n_sig();
+        self.coded.resize(2 * total, 0);
+        crate::bcc::encode(&self.bits[..total], &mut self.coded[..2 * total]);
+        self.punct.resize(2 * total, 0);
+        crate::bcc::puncture(mcs.code_rate(), &self.coded[..2 * total], &mut self.punct);
+        let Some(il) = self.interleavers[mcs.0 as usize].take() else {
+            return;
+        };
+        let mut sym_bits = [0u8; MAX_CBPS];
+        let mut il_bits = [0u8; MAX_CBPS];
+        let mut pv = [0f32; 4];
+        for s in 0..n_sym {
+            let src = &self.punct[s * per_sym..(s + 1) * per_sym];
+            if mcs.is_repetition() {
+                crate::tx::repeat(src, &mut sym_bits[..n_cbps]);
+            } else {
+                sym_bits[..n_cbps].copy_from_slice(src);
+            }
+            il.interleave(&sym_bits[..n_cbps], &mut il_bits[..n_cbps]);
+            mapping::map(mcs.modulation(), &il_bits[..n_cbps], &mut self.points[..nd]);
+            let slot = n_sig + s;
+            let slope = self.corrections.get(slot).map(|c| c.slope).unwrap_or(0.0);
+            let sym = &self.store[slot * n..(slot + 1) * n];
+            let mut acc = Complex32::new(0.0, 0.0);
+            let mut wsum = 0f32;
+            for (&k, &x) in f.data_tones().iter().zip(&self.points[..nd]) {
+                let hx = sync.h[bin(k, n)] * x;
+                acc += sym[bin(k, n)] * hx.conj() * Complex32::from_polar(1.0, -slope * k as f32);
+                wsum += hx.norm_sqr();
+            }
+            pilot_values(f, Field::Data, s, &mut pv);
+            for (&k, &p) in f.pilot_tones().iter().zip(&pv) {
+                let h = sync.h[bin(k, n)];
+                acc +=
+                    sym[bin(k, n)] * (h * p).conj() * Complex32::from_polar(1.0, -slope * k as f32);
+                wsum += h.norm_sqr();
+            }
+            self.meas[slot].aided = Some((acc, wsum));
+        }
+        self.interleavers[mcs.0 as usize] = Some(il);
     }
 }
 

@@ -35,6 +35,9 @@ pub struct PilotMeasurement {
     pub w: [f32; 4],
     /// Noise variance of the channel-normalised pilot values at weight 1.
     pub noise: f32,
+    /// Data-aided common-phase observation, when the symbol's content is known (from a
+    /// re-encoded first decoding): Σ w·y/(H·X) over every tone, and Σ w.
+    pub aided: Option<(Complex32, f32)>,
 }
 
 /// Corrections to apply to one symbol: tone k is divided by `amp · e^{j(phase + slope·k)}`.
@@ -118,9 +121,9 @@ pub fn estimate(tones: &[i32], meas: &[PilotMeasurement], smooth: bool, out: &mu
     let phase_obs: Vec<(f32, Complex32, f32)> = meas
         .iter()
         .zip(&slopes)
-        .map(|(m, &sl)| {
-            let var = m.noise / (2.0 * wsum(m));
-            (m.t, common(m, sl), var)
+        .map(|(m, &sl)| match m.aided {
+            Some((p, w)) => (m.t, p, m.noise / (2.0 * w.max(1e-30))),
+            None => (m.t, common(m, sl), m.noise / (2.0 * wsum(m))),
         })
         .collect();
     let phases = kalman_smooth(
@@ -249,6 +252,7 @@ mod tests {
                     z,
                     w: [1.0; 4],
                     noise: 0.25,
+                    aided: None,
                 }
             })
             .collect();
@@ -283,6 +287,7 @@ mod tests {
             ],
             w: [1.0, 1.0, 0.0, 0.0],
             noise: 0.0,
+            aided: None,
         }];
         let mut out = Vec::new();
         estimate(&tones, &meas, false, &mut out);
