@@ -133,6 +133,46 @@ impl Default for ChannelConfig {
     }
 }
 
+impl ChannelConfig {
+    /// Checks that every value is usable: finite, a positive rate, |CFO| below half the
+    /// rate, |clock offset| ≤ 1000 ppm, delay ≥ 0, Doppler ≥ 0.
+    pub fn validate(&self) -> Result<(), String> {
+        let finite = [
+            self.sample_rate,
+            self.cfo_hz,
+            self.sco_ppm,
+            self.delay,
+            self.doppler_hz,
+        ]
+        .iter()
+        .all(|v| v.is_finite())
+            && self.snr_db.is_none_or(|s| s.is_finite());
+        if !finite {
+            return Err("channel parameters must be finite numbers".into());
+        }
+        if self.sample_rate <= 0.0 {
+            return Err(format!("sample rate {} must be positive", self.sample_rate));
+        }
+        if self.cfo_hz.abs() >= self.sample_rate / 2.0 {
+            return Err(format!(
+                "CFO {} Hz must be below half the sample rate ({} Hz)",
+                self.cfo_hz,
+                self.sample_rate / 2.0
+            ));
+        }
+        if self.sco_ppm.abs() > 1000.0 {
+            return Err(format!(
+                "clock offset {} ppm is outside ±1000 ppm",
+                self.sco_ppm
+            ));
+        }
+        if self.delay < 0.0 || self.doppler_hz < 0.0 {
+            return Err("delay and Doppler must not be negative".into());
+        }
+        Ok(())
+    }
+}
+
 /// Sinusoids per tap in the Doppler (Clarke) model.
 const DOPPLER_SINUSOIDS: usize = 8;
 /// Samples between tap updates when Doppler is on.
@@ -181,7 +221,13 @@ fn sinc_w(x: f64) -> f64 {
 
 impl Channel {
     /// A channel with its random realisation drawn from `cfg.seed`.
+    ///
+    /// # Panics
+    /// If `cfg` fails [`ChannelConfig::validate`] (check it first for outside input).
     pub fn new(cfg: ChannelConfig) -> Self {
+        if let Err(e) = cfg.validate() {
+            panic!("invalid channel configuration: {e}");
+        }
         let mut rng = Rng::new(cfg.seed);
         let prof = profile(cfg.multipath);
         let total: f64 = prof.iter().map(|&(_, db)| 10f64.powf(db / 10.0)).sum();

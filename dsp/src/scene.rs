@@ -93,6 +93,9 @@ pub fn render(
         for (o, v) in out[start..end].iter_mut().zip(&received) {
             *o += v * amp;
         }
+        // the frame itself, without the filter and resampler tails
+        let frame_len = (native.len() as f64 * rate / fs).ceil() as usize;
+        let end = (start + frame_len).min(total);
         truth.push(Truth {
             index: i,
             start,

@@ -33,7 +33,7 @@ pub struct GenArgs {
     #[arg(long, default_value_t = 10)]
     count: usize,
     /// Silence between frames, µs.
-    #[arg(long, default_value_t = 1000.0)]
+    #[arg(long, default_value_t = 1000.0, allow_hyphen_values = true)]
     spacing_us: f64,
     /// SNR of every frame in the format's bandwidth, dB.
     #[arg(long, default_value_t = 20.0, allow_hyphen_values = true)]
@@ -88,6 +88,12 @@ pub fn run(a: GenArgs) -> Result<()> {
             a.format
         );
     }
+    if !(a.spacing_us.is_finite() && (0.0..=10e6).contains(&a.spacing_us)) {
+        bail!(
+            "--spacing-us {} must be between 0 and 10 000 000 (10 s)",
+            a.spacing_us
+        );
+    }
     if a.length < 28 {
         bail!(
             "--length {} is too short: a PSDU here holds a 24-byte header and a 4-byte FCS",
@@ -96,8 +102,31 @@ pub fn run(a: GenArgs) -> Result<()> {
     }
     let fs = a.format.sample_rate();
     let rate = a.rate.unwrap_or(fs);
-    if !(rate.is_finite() && rate >= fs) {
-        bail!("--rate {rate} must be at least the format's {fs} samples/s");
+    if !(rate.is_finite() && rate >= fs && rate <= 100e6) {
+        bail!("--rate {rate} must be between the format's {fs} samples/s and 100 Msps");
+    }
+    let channel = subgate_dsp::channel::ChannelConfig {
+        sample_rate: rate,
+        snr_db: Some(a.snr),
+        cfo_hz: a.cfo_hz,
+        sco_ppm: a.sco_ppm,
+        multipath: a.multipath,
+        ..Default::default()
+    };
+    channel
+        .validate()
+        .map_err(|e| anyhow::anyhow!("--snr/--cfo-hz/--sco-ppm: {e}"))?;
+    if !(-50.0..=100.0).contains(&a.snr) {
+        bail!("--snr {} dB is outside -50..100 dB", a.snr);
+    }
+    let max = a.format.max_psdu_len(a.mcs);
+    if a.length > max {
+        bail!(
+            "--length {} is too long: {} {} carries at most {max} bytes",
+            a.length,
+            a.format,
+            a.mcs
+        );
     }
     let mut rng = Rng::new(a.seed);
     let mut frames = Vec::with_capacity(a.count);
@@ -126,11 +155,13 @@ pub fn run(a: GenArgs) -> Result<()> {
         at += n_out + gap;
     }
     let total = at + 200;
+    if total > 1 << 30 {
+        bail!("{total} samples would not fit in memory: use fewer frames, less spacing or a lower rate");
+    }
     let (mut samples, truth) =
         render(&frames, total, rate, a.seed ^ 0x5EED).map_err(anyhow::Error::msg)?;
-    if datatype != Datatype::Cf32Le {
-        normalise_peak(&mut samples, 0.9);
-    }
+    // Keep every datatype inside full scale (|x| ≤ 1), with the strongest component at 0.9.
+    normalise_peak(&mut samples, 0.9);
     let desc = format!(
         "subgate gen: {} x {} {} {}B, SNR {} dB, CFO {} Hz, SCO {} ppm, multipath {}",
         a.count, a.format, a.mcs, a.length, a.snr, a.cfo_hz, a.sco_ppm, a.multipath

@@ -23,16 +23,29 @@ pub struct RxArgs {
     #[arg(long)]
     annotate: bool,
     /// Normalised detection threshold (0..1).
-    #[arg(long, default_value_t = 0.3)]
+    #[arg(long, default_value_t = 0.3, allow_hyphen_values = true)]
     threshold: f32,
 }
 
 const BLOCK: usize = 1 << 16;
 
 pub fn run(a: RxArgs) -> Result<()> {
+    if !(a.threshold > 0.0 && a.threshold < 1.0) {
+        anyhow::bail!(
+            "--threshold {} must be between 0 and 1 (exclusive)",
+            a.threshold
+        );
+    }
     let rec = Recording::open(&a.recording)?;
     let fs = a.format.sample_rate();
     rec.check_rate(fs)?;
+    // open the pcap first, so a bad path fails before a long decode
+    let mut pcap = match &a.pcap {
+        Some(path) => {
+            Some(PcapWriter::create(path).with_context(|| format!("creating {}", path.display()))?)
+        }
+        None => None,
+    };
     let rate = rec.sample_rate();
     let mut cfg = ReceiverConfig::new(a.format);
     cfg.threshold = a.threshold;
@@ -96,9 +109,15 @@ pub fn run(a: RxArgs) -> Result<()> {
         stats.data_errors,
         stats.truncated
     );
-    if let Some(path) = &a.pcap {
-        let mut w =
-            PcapWriter::create(path).with_context(|| format!("creating {}", path.display()))?;
+    if stats.frames == 0 && stats.detections > 0 {
+        println!(
+            "hint: {} detections but no frame decoded — is --format {} right for this {:.3} Msps recording?",
+            stats.detections,
+            a.format.name(),
+            rate / 1e6
+        );
+    }
+    if let (Some(mut w), Some(path)) = (pcap.take(), &a.pcap) {
         for f in &frames {
             w.write_frame(f.info.time_s, &f.psdu, &f.info)?;
         }

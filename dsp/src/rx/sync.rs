@@ -124,7 +124,7 @@ impl Synchronizer {
             cfo1,
             lo as f64,
         );
-        let mut best = (0usize, 0f32);
+        let mut best = (lo, 0f32);
         for u in lo..=hi {
             let mut m = 0f32;
             for &o in offs {
@@ -141,6 +141,10 @@ impl Synchronizer {
             }
         }
         let first_ltf = best.0;
+        // NaN or all-zero input leaves no match at all
+        if !(best.1 > 0.0) {
+            return None;
+        }
         // Reject detections with no LTF: the normalised match (1 for a clean LTF, S/(S+N) in
         // noise, about 1/N for noise alone) must clear MIN_LTF_MATCH.
         let mut energy = 0f32;
