@@ -142,7 +142,7 @@ impl Synchronizer {
         }
         let first_ltf = best.0;
         // NaN or all-zero input leaves no match at all
-        if !(best.1 > 0.0) {
+        if best.1.is_nan() || best.1 <= 0.0 {
             return None;
         }
         // Reject detections with no LTF: the normalised match (1 for a clean LTF, S/(S+N) in
