@@ -14,6 +14,7 @@ pub mod tracking;
 use crate::crc::fcs_ok;
 use crate::frame::{RxFrame, RxInfo};
 use crate::params::Format;
+use crate::preamble::STF_LEN;
 use crate::sig::SigError;
 use decode::{DecodeError, FrameDecoder, PhaseSource};
 use detect::{Detection, StfDetector};
@@ -215,15 +216,18 @@ impl Receiver {
         if sig_end > self.buf.len() {
             return Attempt::Need(self.base + sig_end as u64);
         }
+        // A SIG that fails still had a real STF and LTF here: resume after them, or the
+        // same STF would be detected (and counted) again.
+        let past_ltf = self.base + (sync.start + STF_LEN + 160) as u64;
         let sig = match self.dec.decode_sig(&self.buf, &sync, &PhaseSource::Pilots) {
             Ok(s) => s,
             Err(SigError::Crc) => {
                 self.stats.sig_crc_errors += 1;
-                return Attempt::Done(skip);
+                return Attempt::Done(past_ltf);
             }
             Err(SigError::Unsupported(_)) => {
                 self.stats.sig_unsupported += 1;
-                return Attempt::Done(skip);
+                return Attempt::Done(past_ltf);
             }
         };
         let end = self.dec.end(&sync, &sig);
@@ -239,12 +243,13 @@ impl Receiver {
                 let ok = fcs_ok(&d.psdu);
                 if ok {
                     self.stats.frames += 1;
-                    out.push(RxFrame {
-                        info: self.info(start_abs, &sync, &d),
-                        psdu: d.psdu,
-                    });
                 } else {
                     self.stats.fcs_errors += 1;
+                }
+                if ok || self.cfg.deliver_bad_fcs {
+                    let mut info = self.info(start_abs, &sync, &d);
+                    info.fcs_ok = ok;
+                    out.push(RxFrame { info, psdu: d.psdu });
                 }
                 // resume a little before the end: a back-to-back STF may start right there
                 Attempt::Done(self.base + d.end as u64 - 16)
@@ -294,7 +299,11 @@ impl Receiver {
         let mut det = StfDetector::new(self.cfg.format.fft_len() / 4, 0.5);
         let (d, _) = det.scan(clean, 0, 0);
         let d = d?;
-        let sync = self.sync.sync(clean, d.index as usize, d.corr)?;
+        // the genie's channel is exact: never smoothed
+        let smoothing = std::mem::replace(&mut self.sync.smoothing, false);
+        let sync = self.sync.sync(clean, d.index as usize, d.corr);
+        self.sync.smoothing = smoothing;
+        let sync = sync?;
         let sig = self.dec.decode_sig(clean, &sync, &PhaseSource::Raw).ok()?;
         if self.dec.end(&sync, &sig) > clean.len().min(noisy.len()) {
             return None;

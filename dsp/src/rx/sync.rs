@@ -91,10 +91,12 @@ impl Synchronizer {
         }
     }
 
-    /// Samples after the detection index that [`Synchronizer::sync`] may read.
+    /// Samples after the detection index that [`Synchronizer::sync`] reads at most: the
+    /// latest LTF search position plus the span of the LTF copies (392 for both formats,
+    /// less than the shortest PPDU, so a frame ending the stream is never waited on).
     pub fn needs_after_detection(&self) -> usize {
-        // detection can fire before the STF starts (up to a window) or well inside it
-        STF_LEN + 160 + SEARCH_LATE + self.format.fft_len() * 2 + 64
+        let offs = preamble::ltf1_symbol_offsets(self.format);
+        STF_LEN + offs[0] + SEARCH_LATE + (offs[offs.len() - 1] - offs[0]) + self.format.fft_len()
     }
 
     /// Synchronises to a frame whose detector fired at buffer index `det` with correlation
@@ -229,8 +231,22 @@ impl Synchronizer {
         // SNR in the sampled bandwidth: signal power / noise power over all N bins.
         // SNR in the sampled bandwidth: (Σ|H|²/N_tone) / σ², with σ² = noise_var·N/N_tone.
         let snr = sig.max(1e-12) / (noise_var.max(1e-20) * n as f32);
+        // Smoothing trades estimation noise for bias on frequency-selective channels. Keep
+        // the smoothed estimate only if it moved no more than the estimation noise explains:
+        // for a 3-tone average of a flat channel the expected change is (2/3)·σ²/copies.
         if self.smoothing {
+            let raw = h.clone();
             smooth(f, &mut h);
+            let moved = h
+                .iter()
+                .zip(&raw)
+                .map(|(a, b)| (a - b).norm_sqr())
+                .sum::<f32>()
+                / used as f32;
+            let explained = (2.0 / 3.0) * noise_var / nc as f32;
+            if moved > SMOOTHING_TOLERANCE * explained {
+                h = raw;
+            }
         }
         let pre = &buf[start..ltf_end];
         let p = pre.iter().map(|c| c.norm_sqr()).sum::<f32>() / pre.len() as f32;
@@ -248,6 +264,10 @@ impl Synchronizer {
 /// Smallest normalised LTF match accepted as a frame (noise alone gives about 1/N; a frame
 /// at −3 dB SNR about 0.33).
 const MIN_LTF_MATCH: f32 = 0.15;
+
+/// How much more than noise the smoothed channel estimate may move before the channel is
+/// taken as frequency-selective and left unsmoothed.
+const SMOOTHING_TOLERANCE: f32 = 2.0;
 
 /// How far before / after the nominal position the LTF is searched.
 const SEARCH_EARLY: usize = 40;
