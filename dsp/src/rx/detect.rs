@@ -3,7 +3,7 @@
 //! For lag L (one STF period, N/4 samples) and window W it keeps
 //! C(n) = Σ r[k]·conj(r[k+L]), P1(n) = Σ |r[k]|², P2(n) = Σ |r[k+L]|² over k ∈ [n, n+W),
 //! and flags n when |C|² > thr²·P1·P2 — a normalised correlation coefficient, independent of
-//! the signal level. A detection needs `HITS` flags among the last 32 samples, which rides out
+//! the signal level. A detection needs `HITS` flags among the last 64 samples, which rides out
 //! the dips of a noisy plateau. The sums are updated in O(1) per sample and recomputed exactly
 //! every `RESYNC` samples so f64 rounding cannot drift.
 
@@ -11,8 +11,10 @@ use num_complex::{Complex32, Complex64};
 
 /// Correlation window, samples.
 pub const WINDOW: usize = 64;
-/// Flags among the last 32 samples needed for a detection.
-pub const HITS: u32 = 24;
+/// Flags among the last 64 samples needed for a detection. An STF plateau gives 88 (1 MHz)
+/// or 80 (2 MHz) window positions plus the partly filled ones; noise excursions last about
+/// one window, so asking for 48 keeps false alarms rare without losing weak frames.
+pub const HITS: u32 = 48;
 const RESYNC: usize = 4096;
 
 /// Streaming detector state.
@@ -26,7 +28,7 @@ pub struct StfDetector {
     /// Absolute index of the window start the sums describe, if valid.
     at: Option<u64>,
     since_resync: usize,
-    flags: u32,
+    flags: u64,
 }
 
 /// A detection: where the window started when it fired, and the correlation there
@@ -104,7 +106,7 @@ impl StfDetector {
         }
         loop {
             let hit = self.p1 > 0.0 && self.c.norm_sqr() > self.thr2 * self.p1 * self.p2;
-            self.flags = (self.flags << 1) | hit as u32;
+            self.flags = (self.flags << 1) | hit as u64;
             if hit && self.flags.count_ones() >= HITS {
                 let det = Detection {
                     index: base + rel as u64,

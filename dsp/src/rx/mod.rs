@@ -82,6 +82,8 @@ pub struct RxStats {
 
 /// Input is consumed in chunks of at most this many samples so the history buffer stays small.
 const CHUNK: usize = 1 << 14;
+/// Samples after a synchronised STF start where scanning resumes when its SIG fails.
+const RESUME_AFTER_BAD_SIG: usize = STF_LEN - 24;
 /// Where to resume scanning after a detection that led nowhere.
 const SKIP_AFTER_FAILURE: u64 = 80;
 
@@ -216,9 +218,11 @@ impl Receiver {
         if sig_end > self.buf.len() {
             return Attempt::Need(self.base + sig_end as u64);
         }
-        // A SIG that fails still had a real STF and LTF here: resume after them, or the
-        // same STF would be detected (and counted) again.
-        let past_ltf = self.base + (sync.start + STF_LEN + 160) as u64;
+        // After a failed SIG resume 136 samples into the STF: a window starting there keeps
+        // under 30 % of its products inside the STF, so the same STF is not detected and
+        // counted again — yet a false lock in noise just before a real frame (whose LTF
+        // search ran into that frame's STF) does not skip the real preamble.
+        let past_ltf = self.base + (sync.start + RESUME_AFTER_BAD_SIG) as u64;
         let sig = match self.dec.decode_sig(&self.buf, &sync, &PhaseSource::Pilots) {
             Ok(s) => s,
             Err(SigError::Crc) => {
