@@ -109,6 +109,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
         }
         pb.finish_and_clear();
         let stats = rx.finish();
+        tracing::info!(%format, ?stats, "demo receiver finished");
         // match decoded frames to sent ones by position
         for (f, t) in frames.iter().zip(&truth) {
             let row = table.entry((format, f.req.mcs)).or_default();

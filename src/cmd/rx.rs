@@ -47,6 +47,16 @@ pub fn run(a: RxArgs) -> Result<()> {
         None => None,
     };
     let rate = rec.sample_rate();
+    tracing::info!(
+        recording = %rec.data_path().display(),
+        datatype = rec.datatype().sigmf_name(),
+        rate,
+        samples = rec.len(),
+        "receiving {} at {} Msps{}",
+        a.format,
+        fs / 1e6,
+        if (rate - fs).abs() > 1e-6 { " (resampled)" } else { "" }
+    );
     let mut cfg = ReceiverConfig::new(a.format);
     cfg.threshold = a.threshold;
     let mut rx = Receiver::new(cfg);
@@ -74,6 +84,7 @@ pub fn run(a: RxArgs) -> Result<()> {
     }
     pb.finish_and_clear();
     let stats = rx.finish();
+    tracing::info!(?stats, "receiver finished");
     // sample indices back in the recording's own rate
     let scale = rate / fs;
     for f in &mut frames {
