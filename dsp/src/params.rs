@@ -142,6 +142,16 @@ impl Format {
         }
     }
 
+    /// Encoder output bits per OFDM symbol: N_CBPS, or half of it for MCS10, whose
+    /// repetition doubles the bits after the encoder.
+    pub const fn n_encoded_per_symbol(self, mcs: Mcs) -> usize {
+        if mcs.is_repetition() {
+            self.n_cbps(mcs) / 2
+        } else {
+            self.n_cbps(mcs)
+        }
+    }
+
     /// Number of data symbols for a data field of `psdu_bytes` bytes.
     pub const fn n_sym(self, mcs: Mcs, psdu_bytes: usize) -> usize {
         let bits = 8 * psdu_bytes + SERVICE_BITS + TAIL_BITS;

@@ -291,11 +291,7 @@ impl Transmitter {
         self.punct.resize(2 * total, 0);
         let n_punct = bcc::puncture(rate, &self.coded, &mut self.punct);
         let n_cbps = format.n_cbps(mcs);
-        let per_sym = if mcs.is_repetition() {
-            n_cbps / 2
-        } else {
-            n_cbps
-        };
+        let per_sym = format.n_encoded_per_symbol(mcs);
         debug_assert_eq!(n_punct, per_sym * lay.n_sym);
         let il = Interleaver::for_data(format, mcs);
         let modu = mcs.modulation();

@@ -440,11 +440,7 @@ impl FrameDecoder {
         let f = self.format;
         let mcs = sig.mcs;
         let n_cbps = f.n_cbps(mcs);
-        let per_sym = if mcs.is_repetition() {
-            n_cbps / 2
-        } else {
-            n_cbps
-        };
+        let per_sym = f.n_encoded_per_symbol(mcs);
         let modu = mcs.modulation();
         let nd = f.n_data_tones();
         let n_sig = self.n_sig();
@@ -514,11 +510,7 @@ impl FrameDecoder {
         let mcs = sig.mcs;
         let total = n_sym * f.n_dbps(mcs);
         let n_cbps = f.n_cbps(mcs);
-        let per_sym = if mcs.is_repetition() {
-            n_cbps / 2
-        } else {
-            n_cbps
-        };
+        let per_sym = f.n_encoded_per_symbol(mcs);
         let nd = f.n_data_tones();
         let n_sig = self.n_sig();
         self.coded.resize(2 * total, 0);

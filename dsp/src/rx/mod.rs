@@ -284,9 +284,12 @@ impl Receiver {
 
     /// Drops samples no state refers to any more.
     fn compact(&mut self) {
+        // A detection (pending, or completing at or after `scan_from` in a later block)
+        // may read back to its STF start, up to `needs_before_detection` earlier.
+        let back = self.sync.needs_before_detection() as u64;
         let keep_from = match self.pending {
-            Some(p) => p.det.index.saturating_sub(64),
-            None => self.scan_from.saturating_sub(1),
+            Some(p) => p.det.index.saturating_sub(back),
+            None => self.scan_from.saturating_sub(1 + back),
         };
         let dead = keep_from.saturating_sub(self.base) as usize;
         if dead > 0 && (dead >= self.buf.len() / 2 || dead >= CHUNK) {

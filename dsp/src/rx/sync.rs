@@ -99,6 +99,12 @@ impl Synchronizer {
         STF_LEN + offs[0] + SEARCH_LATE + (offs[offs.len() - 1] - offs[0]) + self.format.fft_len()
     }
 
+    /// Samples before the detection index that [`Synchronizer::sync`] may read: the STF can
+    /// start up to `SEARCH_EARLY` before it.
+    pub const fn needs_before_detection(&self) -> usize {
+        SEARCH_EARLY
+    }
+
     /// Synchronises to a frame whose detector fired at buffer index `det` with correlation
     /// `corr`. Returns `None` when no LTF is found where one should be.
     pub fn sync(&mut self, buf: &[Complex32], det: usize, corr: Complex64) -> Option<FrameSync> {
@@ -269,9 +275,12 @@ const MIN_LTF_MATCH: f32 = 0.15;
 /// taken as frequency-selective and left unsmoothed.
 const SMOOTHING_TOLERANCE: f32 = 2.0;
 
-/// How far before / after the nominal position the LTF is searched.
-const SEARCH_EARLY: usize = 40;
-const SEARCH_LATE: usize = 72;
+/// How far before / after the nominal position (detection + STF + double GI) the LTF is
+/// searched. A detection needs 48 hits, so it fires between about 2 samples after the STF
+/// start (a strong frame after noise) and 47 after it (a frame at the very start of the
+/// stream, or a weak one): the window leans early.
+const SEARCH_EARLY: usize = 72;
+const SEARCH_LATE: usize = 24;
 
 /// Smooths the channel estimate over three adjacent used tones, after removing its mean
 /// phase slope (the FFT backoff and timing error) so the average does not shrink it.
