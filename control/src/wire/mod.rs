@@ -1,0 +1,98 @@
+//! Wire formats: every frame and element the gateway sends or receives.
+//!
+//! # The contract (as in smoltcp's `wire`)
+//! - `Packet::new_checked(buf)` checks every length the accessors rely on; after it, no
+//!   accessor panics. `Packet::new_unchecked` is for emitting into a buffer of the right size.
+//! - `Repr::parse(&packet)` turns a checked view into an owned value, or a [`Error`] saying
+//!   why not — never a panic, whatever the bytes (property tests feed arbitrary input).
+//! - `Repr::buffer_len()` is the exact size of the emitted bytes and `Repr::emit(&mut packet)`
+//!   never panics on a buffer of that size. `emit(parse(x)) == x` for every valid frame.
+//! - Unknown code points and elements are kept (`Unknown(n)`, raw bytes) so they survive a
+//!   parse/emit round trip.
+//!
+//! Multi-byte fields are little endian, as 802.11 sends them.
+
+pub mod element;
+pub mod m2m;
+pub mod mac;
+
+pub use element::{Element, ElementId, Elements};
+pub use mac::MacAddr;
+
+use std::fmt;
+
+/// Why bytes were not accepted as a frame or element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Error {
+    /// Shorter than the fixed part, or than a length field says.
+    Truncated,
+    /// Longer than any valid encoding (e.g. bytes after the last element of a fixed-size body).
+    Oversized,
+    /// A field holds a value the format forbids, or fields contradict each other.
+    Malformed,
+    /// Valid 802.11, but a frame type or version this gateway does not handle.
+    Unsupported,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Error::Truncated => "truncated",
+            Error::Oversized => "oversized",
+            Error::Malformed => "malformed",
+            Error::Unsupported => "unsupported",
+        })
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Result of parsing.
+pub type Result<T> = core::result::Result<T, Error>;
+
+/// A named byte range inside a header.
+pub type Field = core::ops::Range<usize>;
+
+/// Declares a code-point enum whose unknown values survive as `Unknown(n)`, with `From`
+/// both ways (smoltcp's `enum_with_unknown!`).
+#[macro_export]
+macro_rules! enum_with_unknown {
+    (
+        $( #[$enum_attr:meta] )*
+        pub enum $name:ident($ty:ty) {
+            $(
+                $( #[$variant_attr:meta] )*
+                $variant:ident = $value:expr
+            ),+ $(,)?
+        }
+    ) => {
+        $( #[$enum_attr] )*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $name {
+            $(
+                $( #[$variant_attr] )*
+                $variant
+            ),*,
+            /// A value this version does not name.
+            Unknown($ty)
+        }
+
+        impl ::core::convert::From<$ty> for $name {
+            fn from(value: $ty) -> Self {
+                match value {
+                    $( $value => $name::$variant ),*,
+                    other => $name::Unknown(other)
+                }
+            }
+        }
+
+        impl ::core::convert::From<$name> for $ty {
+            fn from(value: $name) -> Self {
+                match value {
+                    $( $name::$variant => $value ),*,
+                    $name::Unknown(other) => other
+                }
+            }
+        }
+    }
+}
