@@ -330,3 +330,36 @@ fn a_busy_channel_fed_in_large_blocks_loses_nothing() {
         assert_eq!(got, want, "{format} {mcs}: {:?}", rx.finish());
     }
 }
+
+/// Regression: after digital silence a noise-free frame correlates as soon as the detector
+/// window touches it, so detection fires before the STF (earlier still with the multipath
+/// filter's pre-ringing); the LTF search must reach that far.
+#[test]
+fn noise_free_frames_after_silence_decode_through_multipath() {
+    use subgate_dsp::channel::Multipath;
+    for format in Format::ALL {
+        for seed in 0..20u64 {
+            let mut rng = Rng::new(seed);
+            let mut psdu = vec![0u8; 96];
+            rng.fill_bytes(&mut psdu);
+            append_fcs(&mut psdu);
+            let Ok(x) = tx::modulate(&TxRequest::new(psdu.clone(), format, Mcs(3))) else {
+                panic!("modulate");
+            };
+            let cfg = ChannelConfig {
+                sample_rate: format.sample_rate(),
+                multipath: Multipath::TgnD,
+                delay: rng.uniform() * 100.0,
+                cfo_hz: 5e3,
+                seed,
+                ..Default::default()
+            };
+            let y = channel::apply(&cfg, &x, 200);
+            let (frames, stats) = receive_all(ReceiverConfig::new(format), &y);
+            assert!(
+                frames.len() == 1 && frames[0].psdu == psdu,
+                "{format} seed {seed}: {stats:?}"
+            );
+        }
+    }
+}

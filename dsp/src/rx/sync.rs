@@ -92,7 +92,7 @@ impl Synchronizer {
     }
 
     /// Samples after the detection index that [`Synchronizer::sync`] reads at most: the
-    /// latest LTF search position plus the span of the LTF copies (392 for both formats,
+    /// latest LTF search position plus the span of the LTF copies (416 for both formats,
     /// less than the shortest PPDU, so a frame ending the stream is never waited on).
     pub fn needs_after_detection(&self) -> usize {
         let offs = preamble::ltf1_symbol_offsets(self.format);
@@ -276,11 +276,12 @@ const MIN_LTF_MATCH: f32 = 0.15;
 const SMOOTHING_TOLERANCE: f32 = 2.0;
 
 /// How far before / after the nominal position (detection + STF + double GI) the LTF is
-/// searched. A detection needs 48 hits, so it fires between about 2 samples after the STF
-/// start (a strong frame after noise) and 47 after it (a frame at the very start of the
-/// stream, or a weak one): the window leans early.
+/// searched. A detection needs 48 hits, so it fires up to 47 samples after the STF start
+/// (a frame at the very start of the stream, or a weak one); after digital silence a
+/// noise-free frame correlates as soon as the window touches it, and filter pre-ringing
+/// makes that earlier still — up to about 40 samples before the STF.
 const SEARCH_EARLY: usize = 72;
-const SEARCH_LATE: usize = 24;
+const SEARCH_LATE: usize = 48;
 
 /// Smooths the channel estimate over three adjacent used tones, after removing its mean
 /// phase slope (the FFT backoff and timing error) so the average does not shrink it.
