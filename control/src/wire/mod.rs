@@ -12,12 +12,22 @@
 //!
 //! Multi-byte fields are little endian, as 802.11 sends them.
 
+pub mod ack;
+pub mod data;
+pub mod eapol;
 pub mod element;
+pub mod frame;
+pub mod ie;
 pub mod m2m;
 pub mod mac;
+pub mod mgmt;
+pub mod s1g_beacon;
 
 pub use element::{Element, ElementId, Elements};
+pub use frame::Frame;
+pub use ie::Ie;
 pub use mac::MacAddr;
+pub use mac::{strip_fcs, with_fcs, FrameControl, FrameKind, FrameType, HeaderRepr, SeqCtrl};
 
 use std::fmt;
 
