@@ -456,6 +456,17 @@ impl M2mElement {
         2 + self.buffer_len()
     }
 
+    /// The element as an owned [`Ie`](crate::wire::Ie) ready for a frame's element list;
+    /// `Oversized` if its body exceeds 255 bytes.
+    pub fn to_ie(&self) -> Result<crate::wire::Ie> {
+        let mut body = vec![0u8; self.buffer_len()];
+        if body.len() > MAX_ELEMENT_BODY {
+            return Err(Error::Oversized);
+        }
+        self.emit(&mut VendorElement::new_unchecked(&mut body[..]));
+        crate::wire::Ie::new(ElementId::VendorSpecific, body)
+    }
+
     /// Writes the whole element (`221, length, body`) at the start of `buf`; returns the bytes
     /// written. `Oversized` if the body exceeds 255 bytes (split the list over several
     /// elements), `Truncated` if `buf` is shorter than [`element_len`](Self::element_len).
