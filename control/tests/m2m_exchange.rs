@@ -153,7 +153,7 @@ fn exchange() -> Vec<Frame> {
                 }
                 .to_ie(),
                 ie(M2mElement::ServiceInformation(service_info)),
-                ie(M2mElement::ServiceTime(service_time.clone())),
+                ie(M2mElement::ServiceTime(service_time)),
             ],
         }),
         action(
