@@ -6,6 +6,27 @@
 //! - [`resample`]: arbitrary-ratio resampler for oversampled output and recordings.
 //!
 //! Only [`frame::Psdu`], [`frame::RxInfo`] and [`frame::TxRequest`] cross into the MAC.
+//!
+//! # Example: a frame through the channel model and back
+//! ```
+//! use subgate_dsp::channel::{apply, ChannelConfig};
+//! use subgate_dsp::crc::append_fcs;
+//! use subgate_dsp::rx::{receive_all, ReceiverConfig};
+//! use subgate_dsp::{tx, Format, Mcs, TxRequest};
+//!
+//! let mut psdu = b"meter 17: 1234.5 kWh".to_vec();
+//! append_fcs(&mut psdu);
+//! let req = TxRequest::new(psdu.clone(), Format::S1g1M, Mcs(10));
+//! let samples = tx::modulate(&req)?;
+//! // 5 dB SNR, 20 kHz carrier offset, 20 ppm clock offset
+//! let channel = ChannelConfig { snr_db: Some(5.0), cfo_hz: 20e3, sco_ppm: 20.0, ..Default::default() };
+//! let received = apply(&channel, &samples, 500);
+//! let (frames, stats) = receive_all(ReceiverConfig::new(Format::S1g1M), &received);
+//! assert_eq!(frames.len(), 1, "{stats:?}");
+//! assert_eq!(frames[0].psdu, psdu);
+//! assert_eq!(frames[0].info.mcs, Mcs(10));
+//! # Ok::<(), subgate_dsp::tx::TxError>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
