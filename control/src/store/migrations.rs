@@ -1,0 +1,149 @@
+//! Embedded schema migrations, run by [`Store::open`](super::Store::open).
+//!
+//! The schema version is SQLite's `user_version` header field (transactional, so a migration
+//! and its version number commit together). Each migration runs in its own `IMMEDIATE`
+//! transaction that re-reads the version first, so two processes opening the same new file
+//! at once apply each step exactly once; opening an up-to-date file writes nothing.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::error::{Result, StoreError};
+
+/// One embedded migration.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Migration {
+    /// Schema version after it (1, 2, … without gaps).
+    pub version: u32,
+    /// SQL applied.
+    pub sql: &'static str,
+}
+
+/// Every migration, oldest first.
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("migrations/0001_reports.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("migrations/0002_batches.sql"),
+    },
+];
+
+/// Newest schema version this build knows.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The `user_version` of the database.
+pub(crate) fn version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Brings the schema up to `target` (≤ [`SCHEMA_VERSION`]); `SchemaTooNew` if the file is
+/// already past what this build knows.
+pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
+    let found = version(conn)?;
+    if found > i64::from(SCHEMA_VERSION) {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.version <= target) {
+        if i64::from(m.version) <= found {
+            continue;
+        }
+        let err = |source| StoreError::Migration {
+            version: m.version,
+            source,
+        };
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        // Another connection may have applied it since we looked.
+        let now: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)?;
+        if now >= i64::from(m.version) {
+            continue;
+        }
+        tx.execute_batch(m.sql).map_err(err)?;
+        tx.pragma_update(None, "user_version", m.version)
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_consecutive() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version as usize, i + 1);
+        }
+        assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(SCHEMA_VERSION));
+    }
+
+    #[test]
+    fn step_by_step_equals_all_at_once() {
+        let mut a = Connection::open_in_memory().unwrap();
+        migrate_to(&mut a, 1).unwrap();
+        assert_eq!(version(&a).unwrap(), 1);
+        migrate_to(&mut a, SCHEMA_VERSION).unwrap();
+        let mut b = Connection::open_in_memory().unwrap();
+        migrate_to(&mut b, SCHEMA_VERSION).unwrap();
+        let schema = |c: &Connection| -> Vec<String> {
+            let mut s = c
+                .prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name")
+                .unwrap();
+            let rows = s.query_map([], |r| r.get(0)).unwrap();
+            rows.collect::<rusqlite::Result<_>>().unwrap()
+        };
+        assert_eq!(schema(&a), schema(&b));
+        assert_eq!(version(&a).unwrap(), i64::from(SCHEMA_VERSION));
+    }
+
+    #[test]
+    fn rerun_is_a_no_op() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate_to(&mut c, SCHEMA_VERSION).unwrap();
+        let before = c.total_changes();
+        migrate_to(&mut c, SCHEMA_VERSION).unwrap();
+        assert_eq!(c.total_changes(), before);
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let mut c = Connection::open_in_memory().unwrap();
+        c.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        assert!(matches!(
+            migrate_to(&mut c, SCHEMA_VERSION),
+            Err(StoreError::SchemaTooNew { found: 3, known: 2 })
+        ));
+    }
+
+    #[test]
+    fn failed_migration_leaves_previous_version() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate_to(&mut c, 1).unwrap();
+        // Sabotage step 2: its table name is already taken.
+        c.execute_batch("CREATE TABLE batches (x)").unwrap();
+        assert!(matches!(
+            migrate_to(&mut c, SCHEMA_VERSION),
+            Err(StoreError::Migration { version: 2, .. })
+        ));
+        assert_eq!(version(&c).unwrap(), 1);
+        // Step 2's other changes were rolled back with it.
+        let n: i64 = c
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('reports') WHERE name = 'batch_id'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+}
