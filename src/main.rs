@@ -33,6 +33,8 @@ enum Command {
     /// Benchmarks: receiver/transmitter throughput, PER vs SNR.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
+    /// Print the gateway configuration as commented TOML (`subgate configfile > subgate.toml`).
+    Configfile(cmd::configfile::ConfigfileArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Gen(a) => cmd::gen::run(a),
         Command::Rx(a) => cmd::rx::run(a),
         Command::Bench(b) => cmd::bench::run(b),
+        Command::Configfile(a) => cmd::configfile::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

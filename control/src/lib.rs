@@ -37,6 +37,8 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod config;
 pub mod scheduler;
+pub mod station;
 pub mod store;
 pub mod wire;

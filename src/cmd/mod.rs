@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod configfile;
 pub mod demo;
 pub mod gen;
 pub mod rx;

@@ -1,0 +1,1233 @@
+//! The gateway's TOML configuration (ChirpStack style, STYLE §3): one struct per TOML section,
+//! each `#[serde(default, deny_unknown_fields)]` with a hand-written, documented `Default`.
+//!
+//! * [`Config::load`] reads a file, parses it and [`validate`](Config::validate)s it; every
+//!   error ([`ConfigError`]) names the file, the key (`service.sids[1]`,
+//!   `radio.chanels`, …), the value and what was expected. Unknown keys are errors, so a typo
+//!   is never silently ignored.
+//! * [`Config::to_commented_toml`] prints a complete file with a comment above every key
+//!   (meaning, range, default). The defaults in the comments are taken from
+//!   [`Config::default`] when printing, so they cannot drift from the code; `subgate
+//!   configfile` prints it for the defaults, and loading that output gives the defaults back.
+//! * No globals: the gateway is handed a `Config` value. Typed views of the validated text
+//!   fields: [`Config::sid_policy`], [`Config::bssid`], [`Config::scheduler_config`],
+//!   [`Config::batch_limits`], [`Config::phy_format`].
+//!
+//! docs/config.md documents every key; a test checks that it names every key of [`KEYS`] and
+//! that its example loads.
+//!
+//! # Example
+//! ```
+//! use subgate_control::config::{Config, Unmatched};
+//!
+//! let config: Config = r#"
+//!     [service]
+//!     sids = ["service:metering", "server:10.0.0.7"]
+//!     unmatched = "not-supported"
+//!     [service.correspondence]
+//!     "user:acme-water" = "service:metering"
+//! "#.parse()?;
+//! let policy = config.sid_policy()?;
+//! assert_eq!(policy.unmatched, Unmatched::NotSupported);
+//! let requested = "user:acme-water".parse()?;
+//! assert_eq!(policy.serves(&requested).map(|s| s.to_string()), Some("service:metering".into()));
+//!
+//! let err = "[radio]\nchanels = [1]\n".parse::<Config>().unwrap_err();
+//! assert_eq!(err.key(), Some("radio.chanels"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use subgate_dsp::{Format, Mcs};
+
+use crate::aggregate::BatchLimits;
+use crate::scheduler::{SchedulerConfig, DEFAULT_CHANNEL, DEFAULT_GUARD_US, DEFAULT_HYPERPERIOD_S};
+use crate::wire::m2m::{M2mElement, Sid, SidList};
+use crate::wire::MacAddr;
+
+/// Highest S1G channel number accepted in `radio.channels` (the US 1 MHz band plan,
+/// 902–928 MHz, numbers its channels 1..=51).
+pub const MAX_CHANNEL: u8 = 51;
+/// Longest gateway name, bytes (an SSID's limit).
+pub const MAX_NAME_LEN: usize = 32;
+/// Longest beacon interval, ms.
+pub const MAX_BEACON_INTERVAL_MS: u32 = 65_535;
+/// S1G regulatory domains accepted in `gateway.region`.
+pub const REGIONS: [&str; 8] = ["us", "eu", "jp", "kr", "sg", "au", "nz", "cn"];
+/// Accepted pre-shared-key lengths, bytes (AES-128 or AES-256 keys).
+pub const PSK_LENS: [usize; 2] = [16, 32];
+
+/// The whole configuration: one field per TOML section.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `[gateway]`: the access point itself.
+    pub gateway: GatewayConfig,
+    /// `[service]`: the SIDs served and how other SIDs are answered.
+    pub service: ServiceConfig,
+    /// `[radio]`: channels, PPDU format, downlink MCS.
+    pub radio: RadioConfig,
+    /// `[timeouts]`: station state-machine timeouts and retries.
+    pub timeouts: TimeoutsConfig,
+    /// `[registrar]`: how terminals are registered.
+    pub registrar: RegistrarConfig,
+    /// `[scheduler]`: report-window scheduling.
+    pub scheduler: SchedulerSection,
+    /// `[store]`: the report database.
+    pub store: StoreConfig,
+    /// `[aggregation]`: when a per-service batch closes.
+    pub aggregation: AggregationConfig,
+    /// `[northbound]`: where batches go.
+    pub northbound: NorthboundConfig,
+}
+
+/// `[gateway]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatewayConfig {
+    /// Name in logs and northbound messages, 1..=32 bytes. Default `"subgate"`.
+    pub name: String,
+    /// BSSID: the gateway's MAC address, unicast. Default `"02:00:00:00:00:01"` (locally
+    /// administered).
+    pub bssid: String,
+    /// S1G regulatory domain, one of [`REGIONS`]. Default `"us"`.
+    pub region: String,
+    /// Beacon interval, ms, 1..=65 535. Default 100.
+    pub beacon_interval_ms: u32,
+    /// Address (`IP:port`) of the management listener (used by a later part). Default
+    /// `"127.0.0.1:8700"`.
+    pub listen: String,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig {
+            name: "subgate".into(),
+            bssid: "02:00:00:00:00:01".into(),
+            region: "us".into(),
+            beacon_interval_ms: 100,
+            listen: "127.0.0.1:8700".into(),
+        }
+    }
+}
+
+/// What the gateway does with a probe or association request whose SID it does not serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unmatched {
+    /// Send nothing (default): the terminal goes on scanning.
+    #[default]
+    Silent,
+    /// Answer with the "SID not supported" element.
+    NotSupported,
+}
+
+/// `[service]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// Served SIDs in text form (`user:NAME`, `server:IP`, `server:URL`, `terminal:MAC`,
+    /// `service:NAME`), advertised in beacons. Non-empty, no duplicates, all together must fit
+    /// one SID-list element. Default `["service:metering"]`.
+    pub sids: Vec<String>,
+    /// Answer to an unserved SID. Default [`Unmatched::Silent`].
+    pub unmatched: Unmatched,
+    /// Requested SID → served SID: a request for the key is treated as one for the value
+    /// (e.g. `"server:10.0.0.7" = "service:metering"`). Values must be in `sids`.
+    /// Default: empty.
+    pub correspondence: BTreeMap<String, String>,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            sids: vec!["service:metering".into()],
+            unmatched: Unmatched::Silent,
+            correspondence: BTreeMap::new(),
+        }
+    }
+}
+
+/// PPDU format of the radio, as written in the config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum RadioFormat {
+    /// S1G 1 MHz (default): longest range, MCS 0–7 and 10.
+    #[default]
+    #[serde(rename = "1m")]
+    OneMhz,
+    /// S1G 2 MHz short preamble: MCS 0–8.
+    #[serde(rename = "2m")]
+    TwoMhz,
+}
+
+impl RadioFormat {
+    /// The PHY's format.
+    pub const fn phy(self) -> Format {
+        match self {
+            RadioFormat::OneMhz => Format::S1g1M,
+            RadioFormat::TwoMhz => Format::S1gShort2M,
+        }
+    }
+}
+
+/// `[radio]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RadioConfig {
+    /// S1G channel numbers the gateway uses (and schedules reports on): non-empty, each
+    /// 1..=[`MAX_CHANNEL`], no duplicates. Default `[1]`.
+    pub channels: Vec<u8>,
+    /// PPDU format, `"1m"` or `"2m"`. Default `"1m"`.
+    pub format: RadioFormat,
+    /// MCS of downlink frames; must exist in `format`. Default 0.
+    pub mcs: u8,
+}
+
+impl Default for RadioConfig {
+    fn default() -> Self {
+        RadioConfig {
+            channels: vec![DEFAULT_CHANNEL],
+            format: RadioFormat::OneMhz,
+            mcs: 0,
+        }
+    }
+}
+
+/// `[timeouts]`: how long the gateway waits for a station's next step, and how often it
+/// retransmits before giving the station up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimeoutsConfig {
+    /// Authentication exchange, ms (> 0). Default 500.
+    pub auth_ms: u32,
+    /// Retransmissions of an authentication frame. Default 3.
+    pub auth_retries: u8,
+    /// Association exchange, ms (> 0). Default 1 000.
+    pub assoc_ms: u32,
+    /// Retransmissions of an association response. Default 3.
+    pub assoc_retries: u8,
+    /// Whole registration with the registrar, ms (> 0, ≥ `registrar.timeout_ms`).
+    /// Default 5 000.
+    pub registration_ms: u32,
+    /// Registration attempts after the first fails by timeout. Default 2.
+    pub registration_retries: u8,
+}
+
+impl Default for TimeoutsConfig {
+    fn default() -> Self {
+        TimeoutsConfig {
+            auth_ms: 500,
+            auth_retries: 3,
+            assoc_ms: 1_000,
+            assoc_retries: 3,
+            registration_ms: 5_000,
+            registration_retries: 2,
+        }
+    }
+}
+
+/// Which registrar registers terminals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RegistrarKind {
+    /// The M2M server, with the pre-shared-key proof (default).
+    #[default]
+    M2mServer,
+    /// An AAA (RADIUS) server: accepted by the parser, refused by validation until part 2.
+    Aaa,
+}
+
+/// `[registrar]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegistrarConfig {
+    /// `"m2m-server"` (`"aaa"` comes in part 2). Default `"m2m-server"`.
+    pub kind: RegistrarKind,
+    /// M2M server address, `IP:port`. Default `"127.0.0.1:8701"`.
+    pub address: String,
+    /// One request to the registrar, ms (> 0). Default 2 000.
+    pub timeout_ms: u32,
+    /// M2M user id → pre-shared key, hex (16 or 32 bytes). Default: empty.
+    pub psk: BTreeMap<String, String>,
+}
+
+impl Default for RegistrarConfig {
+    fn default() -> Self {
+        RegistrarConfig {
+            kind: RegistrarKind::M2mServer,
+            address: "127.0.0.1:8701".into(),
+            timeout_ms: 2_000,
+            psk: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[scheduler]` (the channels come from `[radio]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchedulerSection {
+    /// Hyperperiod, s (> 0): every report period divides it. Default 86 400 (a day).
+    pub hyperperiod_s: u32,
+    /// Free time after every report window, µs. Default 2 000.
+    pub guard_us: u32,
+    /// Report periods a terminal may be given, s: non-empty, each > 0 and dividing
+    /// `hyperperiod_s`, no duplicates. Default `[60, 900, 3600, 86400]`.
+    pub periods_s: Vec<u32>,
+}
+
+impl Default for SchedulerSection {
+    fn default() -> Self {
+        SchedulerSection {
+            hyperperiod_s: DEFAULT_HYPERPERIOD_S,
+            guard_us: DEFAULT_GUARD_US,
+            periods_s: vec![60, 900, 3_600, 86_400],
+        }
+    }
+}
+
+/// `[store]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// SQLite database file (created if missing; `":memory:"` for a throw-away store).
+    /// Default `"subgate.db"`.
+    pub path: String,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            path: "subgate.db".into(),
+        }
+    }
+}
+
+/// `[aggregation]`: the [`BatchLimits`] of every per-service batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AggregationConfig {
+    /// Reports in a full batch (≥ 1). Default 100.
+    pub max_reports: usize,
+    /// Payload bytes in a full batch (≥ 1). Default 16 384.
+    pub max_bytes: usize,
+    /// A batch closes once its oldest report is this old, ms (≥ 1). Default 60 000.
+    pub max_age_ms: u64,
+}
+
+impl Default for AggregationConfig {
+    /// [`BatchLimits::default`], in ms.
+    fn default() -> Self {
+        let limits = BatchLimits::default();
+        AggregationConfig {
+            max_reports: limits.max_reports,
+            max_bytes: limits.max_bytes,
+            max_age_ms: limits.max_age_us / 1_000,
+        }
+    }
+}
+
+/// Which northbound receives closed batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NorthboundKind {
+    /// Kept in memory (tests, simulation); MQTT comes in part 2.
+    #[default]
+    Memory,
+}
+
+/// `[northbound]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NorthboundConfig {
+    /// `"memory"` (MQTT comes in part 2). Default `"memory"`.
+    pub kind: NorthboundKind,
+}
+
+/// Why a configuration was refused. Every case names the file (or `<string>`).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        /// The file.
+        file: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Not TOML, an unknown key, or a value of the wrong type.
+    #[error("{file}:{line}:{column}: {}{message}", key.as_ref().map(|k| format!("{k}: ")).unwrap_or_default())]
+    Parse {
+        /// The file.
+        file: String,
+        /// The key at the error (`section.key`), when it could be found.
+        key: Option<String>,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's message (e.g. "unknown field `chanels`, expected one of …").
+        message: String,
+    },
+    /// A well-typed value out of range or inconsistent with another key.
+    #[error("{file}: {key} = {value}: expected {expected}")]
+    Invalid {
+        /// The file.
+        file: String,
+        /// The key (`service.sids[1]`, `service.correspondence."server:10.0.0.7"`).
+        key: String,
+        /// The value as written (TOML form).
+        value: String,
+        /// What would have been accepted.
+        expected: String,
+    },
+}
+
+impl ConfigError {
+    /// The key the error is about, if known.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            ConfigError::Read { .. } => None,
+            ConfigError::Parse { key, .. } => key.as_deref(),
+            ConfigError::Invalid { key, .. } => Some(key),
+        }
+    }
+
+    fn invalid(
+        key: impl Into<String>,
+        value: impl fmt::Display,
+        expected: impl Into<String>,
+    ) -> Self {
+        ConfigError::Invalid {
+            file: STRING_ORIGIN.into(),
+            key: key.into(),
+            value: value.to_string(),
+            expected: expected.into(),
+        }
+    }
+
+    fn in_file(mut self, name: &str) -> Self {
+        match &mut self {
+            ConfigError::Read { file, .. }
+            | ConfigError::Parse { file, .. }
+            | ConfigError::Invalid { file, .. } => *file = name.to_string(),
+        }
+        self
+    }
+}
+
+/// File name reported for configurations parsed from a string.
+pub const STRING_ORIGIN: &str = "<string>";
+
+/// A TOML string literal (for values and quoted keys in messages).
+fn quoted(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// `key` as a TOML key: bare when it can be, quoted otherwise.
+fn toml_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if bare {
+        key.to_string()
+    } else {
+        quoted(key)
+    }
+}
+
+/// The SID answering policy of `[service]`, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SidPolicy {
+    /// Served SIDs, in config order (the beacon's SID list).
+    pub served: Vec<Sid>,
+    /// Requested SID → served SID.
+    pub correspondence: BTreeMap<Sid, Sid>,
+    /// Answer to anything else.
+    pub unmatched: Unmatched,
+}
+
+impl SidPolicy {
+    /// The served SID a request for `requested` is for: itself if served, else its
+    /// correspondence; `None` if neither (then [`unmatched`](Self::unmatched) applies).
+    pub fn serves(&self, requested: &Sid) -> Option<&Sid> {
+        self.served
+            .iter()
+            .find(|s| *s == requested)
+            .or_else(|| self.correspondence.get(requested))
+    }
+}
+
+impl FromStr for Config {
+    type Err = ConfigError;
+
+    /// Parses and validates TOML text; errors name the file as [`STRING_ORIGIN`].
+    fn from_str(text: &str) -> Result<Config, ConfigError> {
+        Config::parse_named(text, STRING_ORIGIN)
+    }
+}
+
+impl Config {
+    /// Reads, parses and validates the TOML file at `path`.
+    pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            file: name.clone(),
+            source,
+        })?;
+        Config::parse_named(&text, &name)
+    }
+
+    /// Parses and validates TOML text, naming it `file` in errors.
+    pub fn parse_named(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| parse_error(text, file, &e))?;
+        config.validate().map_err(|e| e.in_file(file))?;
+        Ok(config)
+    }
+
+    /// Checks every value and every cross-key rule; the first violation is returned (its
+    /// file is [`STRING_ORIGIN`]; [`load`](Self::load) puts the real name in).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_gateway()?;
+        self.sid_policy()?;
+        self.validate_radio()?;
+        self.validate_timeouts()?;
+        self.validate_registrar()?;
+        self.validate_scheduler()?;
+        self.validate_store_and_aggregation()
+    }
+
+    fn validate_gateway(&self) -> Result<(), ConfigError> {
+        let g = &self.gateway;
+        if g.name.is_empty() || g.name.len() > MAX_NAME_LEN || g.name.chars().any(char::is_control)
+        {
+            return Err(ConfigError::invalid(
+                "gateway.name",
+                quoted(&g.name),
+                format!("1..={MAX_NAME_LEN} bytes of text without control characters"),
+            ));
+        }
+        self.bssid()?;
+        if !REGIONS.contains(&g.region.as_str()) {
+            return Err(ConfigError::invalid(
+                "gateway.region",
+                quoted(&g.region),
+                format!("one of {}", REGIONS.join(", ")),
+            ));
+        }
+        if !(1..=MAX_BEACON_INTERVAL_MS).contains(&g.beacon_interval_ms) {
+            return Err(ConfigError::invalid(
+                "gateway.beacon_interval_ms",
+                g.beacon_interval_ms,
+                format!("1..={MAX_BEACON_INTERVAL_MS} ms"),
+            ));
+        }
+        socket_addr("gateway.listen", &g.listen)?;
+        Ok(())
+    }
+
+    fn validate_radio(&self) -> Result<(), ConfigError> {
+        let r = &self.radio;
+        if r.channels.is_empty() {
+            return Err(ConfigError::invalid(
+                "radio.channels",
+                "[]",
+                format!("at least one S1G channel number (1..={MAX_CHANNEL})"),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, &c) in r.channels.iter().enumerate() {
+            if !(1..=MAX_CHANNEL).contains(&c) {
+                return Err(ConfigError::invalid(
+                    format!("radio.channels[{i}]"),
+                    c,
+                    format!("an S1G channel number 1..={MAX_CHANNEL}"),
+                ));
+            }
+            if !seen.insert(c) {
+                return Err(ConfigError::invalid(
+                    format!("radio.channels[{i}]"),
+                    c,
+                    "each channel listed once",
+                ));
+            }
+        }
+        if !r.format.phy().supports(Mcs(r.mcs)) {
+            let valid = match r.format {
+                RadioFormat::OneMhz => "0..=7 or 10 for format \"1m\"",
+                RadioFormat::TwoMhz => "0..=8 for format \"2m\"",
+            };
+            return Err(ConfigError::invalid("radio.mcs", r.mcs, valid));
+        }
+        Ok(())
+    }
+
+    fn validate_timeouts(&self) -> Result<(), ConfigError> {
+        let t = &self.timeouts;
+        for (key, v) in [
+            ("timeouts.auth_ms", t.auth_ms),
+            ("timeouts.assoc_ms", t.assoc_ms),
+            ("timeouts.registration_ms", t.registration_ms),
+        ] {
+            if v == 0 {
+                return Err(ConfigError::invalid(key, v, "a timeout > 0 ms"));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_registrar(&self) -> Result<(), ConfigError> {
+        let r = &self.registrar;
+        if r.kind == RegistrarKind::Aaa {
+            return Err(ConfigError::invalid(
+                "registrar.kind",
+                "\"aaa\"",
+                "\"m2m-server\" (AAA registration is not implemented yet: it comes in part 2)",
+            ));
+        }
+        socket_addr("registrar.address", &r.address)?;
+        if r.timeout_ms == 0 {
+            return Err(ConfigError::invalid(
+                "registrar.timeout_ms",
+                0,
+                "a timeout > 0 ms",
+            ));
+        }
+        if r.timeout_ms > self.timeouts.registration_ms {
+            return Err(ConfigError::invalid(
+                "registrar.timeout_ms",
+                r.timeout_ms,
+                format!(
+                    "at most timeouts.registration_ms ({} ms), the whole registration's deadline",
+                    self.timeouts.registration_ms
+                ),
+            ));
+        }
+        for (user, key) in &r.psk {
+            let at = format!("registrar.psk.{}", toml_key(user));
+            if Sid::user(user).is_err() {
+                return Err(ConfigError::invalid(
+                    at,
+                    quoted(user),
+                    "an M2M user id as key (1..=64 bytes of text, e.g. acme-water)",
+                ));
+            }
+            match parse_hex(key) {
+                Some(bytes) if PSK_LENS.contains(&bytes.len()) => {}
+                _ => {
+                    return Err(ConfigError::invalid(
+                        at,
+                        quoted(key),
+                        "a pre-shared key of 16 or 32 bytes as hex (32 or 64 hex digits)",
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_scheduler(&self) -> Result<(), ConfigError> {
+        let s = &self.scheduler;
+        if s.hyperperiod_s == 0 {
+            return Err(ConfigError::invalid(
+                "scheduler.hyperperiod_s",
+                0,
+                "a hyperperiod ≥ 1 s",
+            ));
+        }
+        if s.periods_s.is_empty() {
+            return Err(ConfigError::invalid(
+                "scheduler.periods_s",
+                "[]",
+                "at least one report period, s",
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, &p) in s.periods_s.iter().enumerate() {
+            let key = format!("scheduler.periods_s[{i}]");
+            if p == 0 || !s.hyperperiod_s.is_multiple_of(p) {
+                return Err(ConfigError::invalid(
+                    key,
+                    p,
+                    format!(
+                        "a period > 0 s dividing scheduler.hyperperiod_s ({} s)",
+                        s.hyperperiod_s
+                    ),
+                ));
+            }
+            if !seen.insert(p) {
+                return Err(ConfigError::invalid(key, p, "each period listed once"));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_store_and_aggregation(&self) -> Result<(), ConfigError> {
+        if self.store.path.is_empty() {
+            return Err(ConfigError::invalid(
+                "store.path",
+                "\"\"",
+                "a database file path (or \":memory:\")",
+            ));
+        }
+        let a = &self.aggregation;
+        for (key, v) in [
+            ("aggregation.max_reports", a.max_reports as u64),
+            ("aggregation.max_bytes", a.max_bytes as u64),
+            ("aggregation.max_age_ms", a.max_age_ms),
+        ] {
+            if v == 0 {
+                return Err(ConfigError::invalid(key, v, "≥ 1"));
+            }
+        }
+        if a.max_age_ms.checked_mul(1_000).is_none() {
+            return Err(ConfigError::invalid(
+                "aggregation.max_age_ms",
+                a.max_age_ms,
+                "an age that fits in u64 µs",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `[service]` typed: served SIDs, correspondence, unmatched answer. Fails like
+    /// [`validate`](Self::validate) on a SID that does not parse (`service.sids[1]`), a
+    /// duplicate, a list too long for one SID-list element, or a correspondence whose target
+    /// is not served.
+    pub fn sid_policy(&self) -> Result<SidPolicy, ConfigError> {
+        let s = &self.service;
+        if s.sids.is_empty() {
+            return Err(ConfigError::invalid(
+                "service.sids",
+                "[]",
+                "at least one served SID (e.g. \"service:metering\")",
+            ));
+        }
+        let mut served = Vec::with_capacity(s.sids.len());
+        for (i, text) in s.sids.iter().enumerate() {
+            let key = format!("service.sids[{i}]");
+            let sid = parse_sid(&key, text)?;
+            if served.contains(&sid) {
+                return Err(ConfigError::invalid(
+                    key,
+                    quoted(text),
+                    "each SID listed once",
+                ));
+            }
+            served.push(sid);
+        }
+        if M2mElement::SidList(SidList {
+            sids: served.clone(),
+        })
+        .to_ie()
+        .is_err()
+        {
+            return Err(ConfigError::invalid(
+                "service.sids",
+                format!("[{} SIDs]", served.len()),
+                "SIDs that together fit one SID-list element (251 bytes with their headers)",
+            ));
+        }
+        let mut correspondence = BTreeMap::new();
+        for (from, to) in &s.correspondence {
+            let key = format!("service.correspondence.{}", toml_key(from));
+            let from_sid = parse_sid(&key, from).map_err(|_| {
+                ConfigError::invalid(
+                    key.clone(),
+                    quoted(from),
+                    "a requested SID as key: user:NAME, server:IP, server:URL, terminal:MAC or service:NAME",
+                )
+            })?;
+            let to_sid = parse_sid(&key, to)?;
+            if !served.contains(&to_sid) {
+                return Err(ConfigError::invalid(
+                    key,
+                    quoted(to),
+                    format!(
+                        "a served SID (one of service.sids: {})",
+                        s.sids
+                            .iter()
+                            .map(|t| quoted(t))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            correspondence.insert(from_sid, to_sid);
+        }
+        Ok(SidPolicy {
+            served,
+            correspondence,
+            unmatched: s.unmatched,
+        })
+    }
+
+    /// `gateway.bssid` as a MAC address (unicast).
+    pub fn bssid(&self) -> Result<MacAddr, ConfigError> {
+        let text = &self.gateway.bssid;
+        match text.parse::<MacAddr>() {
+            Ok(mac) if !mac.is_group() => Ok(mac),
+            _ => Err(ConfigError::invalid(
+                "gateway.bssid",
+                quoted(text),
+                "a unicast MAC address like \"02:00:00:00:00:01\"",
+            )),
+        }
+    }
+
+    /// The PHY format of `[radio]`.
+    pub fn phy_format(&self) -> Format {
+        self.radio.format.phy()
+    }
+
+    /// The scheduler's settings: `radio.channels` plus `[scheduler]`, epoch 0.
+    pub fn scheduler_config(&self) -> SchedulerConfig {
+        SchedulerConfig {
+            channels: self.radio.channels.clone(),
+            hyperperiod_s: self.scheduler.hyperperiod_s,
+            guard_us: self.scheduler.guard_us,
+            epoch_tsf_us: 0,
+        }
+    }
+
+    /// `[aggregation]` as [`BatchLimits`] (age in µs, saturating).
+    pub fn batch_limits(&self) -> BatchLimits {
+        BatchLimits {
+            max_reports: self.aggregation.max_reports,
+            max_bytes: self.aggregation.max_bytes,
+            max_age_us: self.aggregation.max_age_ms.saturating_mul(1_000),
+        }
+    }
+
+    /// A complete TOML file for `self`, with a comment above every section and key giving
+    /// its meaning and its default (taken from [`Config::default`]). Loading the text gives
+    /// `self` back; `Config::default().to_commented_toml()` is what `subgate configfile`
+    /// prints.
+    pub fn to_commented_toml(&self) -> String {
+        let values = toml_table(self);
+        let defaults = toml_table(&Config::default());
+        let mut out = String::new();
+        out.push_str("# subgate gateway configuration (printed by `subgate configfile`).\n");
+        out.push_str(
+            "# Every key is optional: a missing key takes the default given in its comment.\n",
+        );
+        out.push_str("# Unknown keys are refused. Reference: docs/config.md.\n");
+        for section in SECTIONS {
+            out.push('\n');
+            for line in section.doc.lines() {
+                out.push_str(&format!("# {line}\n"));
+            }
+            out.push_str(&format!("[{}]\n", section.name));
+            let keys = KEYS.iter().filter(|k| k.section == section.name);
+            // Plain keys first, sub-tables after (TOML puts a table's own keys before them).
+            let (tables, plain): (Vec<&KeyDoc>, Vec<&KeyDoc>) =
+                keys.partition(|k| matches!(lookup(&defaults, k), Some(toml::Value::Table(_))));
+            for k in plain {
+                write_key_comment(&mut out, k, lookup(&defaults, k));
+                if let Some(v) = lookup(&values, k) {
+                    out.push_str(&format!("{} = {v}\n", k.key));
+                }
+            }
+            for k in tables {
+                write_key_comment(&mut out, k, lookup(&defaults, k));
+                out.push_str(&format!("[{}.{}]\n", k.section, k.key));
+                if let Some(toml::Value::Table(t)) = lookup(&values, k) {
+                    for (name, v) in t {
+                        out.push_str(&format!("{} = {v}\n", toml_key(name)));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn write_key_comment(out: &mut String, k: &KeyDoc, default: Option<&toml::Value>) {
+    out.push('\n');
+    for line in k.doc.lines() {
+        out.push_str(&format!("# {line}\n"));
+    }
+    out.push_str(&format!("# Type: {}. Default: {}\n", k.ty, shown(default)));
+    if let Some(example) = k.example {
+        out.push_str(&format!("# Example: {example}\n"));
+    }
+}
+
+/// A default as shown in comments and docs: its TOML text, or `none` for an empty list or
+/// table.
+fn shown(default: Option<&toml::Value>) -> String {
+    match default {
+        Some(toml::Value::Table(t)) if t.is_empty() => "none".to_string(),
+        Some(toml::Value::Array(a)) if a.is_empty() => "none".to_string(),
+        Some(v) => v.to_string(),
+        None => "none".to_string(),
+    }
+}
+
+/// `config` as a TOML table (serialising plain strings, numbers, lists and string maps
+/// cannot fail; an empty table stands in if it ever did).
+fn toml_table(config: &Config) -> toml::Table {
+    toml::Table::try_from(config).unwrap_or_default()
+}
+
+fn lookup<'a>(table: &'a toml::Table, k: &KeyDoc) -> Option<&'a toml::Value> {
+    table.get(k.section)?.as_table()?.get(k.key)
+}
+
+fn parse_sid(key: &str, text: &str) -> Result<Sid, ConfigError> {
+    text.parse::<Sid>().map_err(|_| {
+        ConfigError::invalid(
+            key,
+            quoted(text),
+            "a SID: user:NAME, server:IP, server:URL, terminal:MAC or service:NAME",
+        )
+    })
+}
+
+fn socket_addr(key: &str, text: &str) -> Result<SocketAddr, ConfigError> {
+    text.parse::<SocketAddr>().map_err(|_| {
+        ConfigError::invalid(
+            key,
+            quoted(text),
+            "an IP:port address like \"127.0.0.1:8700\" or \"[::1]:8700\"",
+        )
+    })
+}
+
+fn parse_hex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
+
+/// A toml error with its position and, found from the source around it, the key.
+fn parse_error(text: &str, file: &str, e: &toml::de::Error) -> ConfigError {
+    let offset = e.span().map(|s| s.start).unwrap_or(0).min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let column = before[line_start..].chars().count() + 1;
+    let key = e.span().and_then(|_| key_at(text, line - 1));
+    ConfigError::Parse {
+        file: file.to_string(),
+        key,
+        line,
+        column,
+        message: e.message().trim_end().to_string(),
+    }
+}
+
+/// The dotted key of line `index` (0-based): the nearest `key =` at or above it, prefixed
+/// with the table header above that; or the header itself if the line is one.
+fn key_at(text: &str, index: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let header = |l: &str| {
+        let t = l.trim();
+        t.strip_prefix('[')
+            .and_then(|t| t.split(']').next())
+            .map(|t| t.trim_start_matches('[').trim().to_string())
+    };
+    let mut key: Option<String> = None;
+    for l in lines
+        .get(..=index.min(lines.len().saturating_sub(1)))?
+        .iter()
+        .rev()
+    {
+        let t = l.trim();
+        if t.starts_with('#') || t.is_empty() {
+            continue;
+        }
+        if let Some(h) = header(t) {
+            return Some(match key {
+                Some(k) => format!("{h}.{k}"),
+                None => h,
+            });
+        }
+        if key.is_none() {
+            if let Some((k, _)) = t.split_once('=') {
+                key = Some(k.trim().to_string());
+            }
+        }
+    }
+    key
+}
+
+/// One TOML section, as documented.
+#[derive(Debug, Clone, Copy)]
+pub struct SectionDoc {
+    /// Table name.
+    pub name: &'static str,
+    /// What it configures.
+    pub doc: &'static str,
+}
+
+/// One key, as documented in the commented TOML and docs/config.md.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyDoc {
+    /// Its section.
+    pub section: &'static str,
+    /// Its name in the section.
+    pub key: &'static str,
+    /// TOML type.
+    pub ty: &'static str,
+    /// Meaning and accepted values (may span lines).
+    pub doc: &'static str,
+    /// A non-default example line, when it helps.
+    pub example: Option<&'static str>,
+}
+
+impl KeyDoc {
+    /// Dotted name, `section.key`.
+    pub fn path(&self) -> String {
+        format!("{}.{}", self.section, self.key)
+    }
+
+    /// The default value as TOML text (from [`Config::default`]), or `none` for an empty
+    /// list or table — as printed in the commented TOML and docs/config.md.
+    pub fn default_text(&self) -> String {
+        shown(lookup(&toml_table(&Config::default()), self))
+    }
+}
+
+/// Every section, in file order.
+pub const SECTIONS: &[SectionDoc] = &[
+    SectionDoc { name: "gateway", doc: "[gateway]: the access point itself." },
+    SectionDoc {
+        name: "service",
+        doc: "[service]: the M2M service identifiers (SIDs) this gateway serves, advertised in\nbeacons and matched against probe and association requests.",
+    },
+    SectionDoc { name: "radio", doc: "[radio]: channels, PPDU format and downlink MCS." },
+    SectionDoc {
+        name: "timeouts",
+        doc: "[timeouts]: how long the gateway waits for a station's next step and how often it\nretransmits before giving the station up.",
+    },
+    SectionDoc { name: "registrar", doc: "[registrar]: who registers terminals during association." },
+    SectionDoc {
+        name: "scheduler",
+        doc: "[scheduler]: report-window scheduling (on the channels of [radio]).",
+    },
+    SectionDoc { name: "store", doc: "[store]: the report database (SQLite, WAL)." },
+    SectionDoc {
+        name: "aggregation",
+        doc: "[aggregation]: reports are batched per M2M service; a batch closes at the first\nlimit reached.",
+    },
+    SectionDoc { name: "northbound", doc: "[northbound]: where closed batches are forwarded." },
+];
+
+/// Every key, in file order within its section.
+pub const KEYS: &[KeyDoc] = &[
+    KeyDoc {
+        section: "gateway",
+        key: "name",
+        ty: "string",
+        doc: "Gateway name in logs and northbound messages, 1..=32 bytes.",
+        example: None,
+    },
+    KeyDoc {
+        section: "gateway",
+        key: "bssid",
+        ty: "string (MAC address)",
+        doc: "BSSID: the gateway's unicast MAC address.",
+        example: None,
+    },
+    KeyDoc {
+        section: "gateway",
+        key: "region",
+        ty: "string",
+        doc: "S1G regulatory domain: us, eu, jp, kr, sg, au, nz or cn.",
+        example: None,
+    },
+    KeyDoc {
+        section: "gateway",
+        key: "beacon_interval_ms",
+        ty: "integer",
+        doc: "Beacon interval, ms, 1..=65535.",
+        example: None,
+    },
+    KeyDoc {
+        section: "gateway",
+        key: "listen",
+        ty: "string (IP:port)",
+        doc: "Management listener address (reserved: used by a later part).",
+        example: None,
+    },
+    KeyDoc {
+        section: "service",
+        key: "sids",
+        ty: "list of strings (SIDs)",
+        doc: "Served SIDs: user:NAME, server:IP, server:URL, terminal:MAC or service:NAME.\nNon-empty, no duplicates, together at most one SID-list element (251 bytes).",
+        example: Some("sids = [\"service:metering\", \"server:10.0.0.7\"]"),
+    },
+    KeyDoc {
+        section: "service",
+        key: "unmatched",
+        ty: "string",
+        doc: "Answer to a request whose SID is neither served nor in the correspondence:\n\"silent\" (send nothing) or \"not-supported\" (send the \"SID not supported\" element).",
+        example: None,
+    },
+    KeyDoc {
+        section: "service",
+        key: "correspondence",
+        ty: "table of string = string (SID = served SID)",
+        doc: "Correspondence: a request for the key SID is answered as one for the value SID,\nwhich must be in sids (e.g. an M2M server id standing for a service type).",
+        example: Some("\"server:10.0.0.7\" = \"service:metering\""),
+    },
+    KeyDoc {
+        section: "radio",
+        key: "channels",
+        ty: "list of integers",
+        doc: "S1G channel numbers the gateway uses and schedules reports on: non-empty,\neach 1..=51, no duplicates.",
+        example: Some("channels = [1, 3, 5]"),
+    },
+    KeyDoc {
+        section: "radio",
+        key: "format",
+        ty: "string",
+        doc: "PPDU format: \"1m\" (S1G 1 MHz, MCS 0-7 and 10) or \"2m\" (S1G 2 MHz, MCS 0-8).",
+        example: None,
+    },
+    KeyDoc {
+        section: "radio",
+        key: "mcs",
+        ty: "integer",
+        doc: "MCS of downlink frames; must exist in format.",
+        example: None,
+    },
+    KeyDoc {
+        section: "timeouts",
+        key: "auth_ms",
+        ty: "integer",
+        doc: "Authentication exchange timeout, ms (> 0).",
+        example: None,
+    },
+    KeyDoc {
+        section: "timeouts",
+        key: "auth_retries",
+        ty: "integer",
+        doc: "Retransmissions of an authentication frame before giving up (0..=255).",
+        example: None,
+    },
+    KeyDoc {
+        section: "timeouts",
+        key: "assoc_ms",
+        ty: "integer",
+        doc: "Association exchange timeout, ms (> 0).",
+        example: None,
+    },
+    KeyDoc {
+        section: "timeouts",
+        key: "assoc_retries",
+        ty: "integer",
+        doc: "Retransmissions of an association response before giving up (0..=255).",
+        example: None,
+    },
+    KeyDoc {
+        section: "timeouts",
+        key: "registration_ms",
+        ty: "integer",
+        doc: "Deadline of a whole registration, ms (> 0, >= registrar.timeout_ms).",
+        example: None,
+    },
+    KeyDoc {
+        section: "timeouts",
+        key: "registration_retries",
+        ty: "integer",
+        doc: "Registration attempts after a first one that timed out (0..=255).",
+        example: None,
+    },
+    KeyDoc {
+        section: "registrar",
+        key: "kind",
+        ty: "string",
+        doc: "\"m2m-server\": the M2M server checks the pre-shared-key proof.\n\"aaa\" is recognised but refused: AAA (RADIUS) registration comes in part 2.",
+        example: None,
+    },
+    KeyDoc {
+        section: "registrar",
+        key: "address",
+        ty: "string (IP:port)",
+        doc: "M2M server address.",
+        example: None,
+    },
+    KeyDoc {
+        section: "registrar",
+        key: "timeout_ms",
+        ty: "integer",
+        doc: "Timeout of one request to the registrar, ms (> 0, <= timeouts.registration_ms).",
+        example: None,
+    },
+    KeyDoc {
+        section: "registrar",
+        key: "psk",
+        ty: "table of string = string (user = hex key)",
+        doc: "Pre-shared key per M2M user id (the NAME of a user:NAME SID), 16 or 32 bytes as hex.",
+        example: Some("acme-water = \"000102030405060708090a0b0c0d0e0f\""),
+    },
+    KeyDoc {
+        section: "scheduler",
+        key: "hyperperiod_s",
+        ty: "integer",
+        doc: "Hyperperiod, s (> 0): every report period divides it, so schedules repeat exactly.",
+        example: None,
+    },
+    KeyDoc {
+        section: "scheduler",
+        key: "guard_us",
+        ty: "integer",
+        doc: "Free time after every report window, µs (clock drift and turnaround margin).",
+        example: None,
+    },
+    KeyDoc {
+        section: "scheduler",
+        key: "periods_s",
+        ty: "list of integers",
+        doc: "Report periods a terminal may be given, s: non-empty, each > 0 and dividing\nhyperperiod_s, no duplicates.",
+        example: None,
+    },
+    KeyDoc {
+        section: "store",
+        key: "path",
+        ty: "string",
+        doc: "SQLite database file, created if missing (\":memory:\" for a throw-away store).",
+        example: None,
+    },
+    KeyDoc {
+        section: "aggregation",
+        key: "max_reports",
+        ty: "integer",
+        doc: "Reports in a full batch (>= 1).",
+        example: None,
+    },
+    KeyDoc {
+        section: "aggregation",
+        key: "max_bytes",
+        ty: "integer",
+        doc: "Payload bytes in a full batch (>= 1); a single larger report goes alone.",
+        example: None,
+    },
+    KeyDoc {
+        section: "aggregation",
+        key: "max_age_ms",
+        ty: "integer",
+        doc: "A batch closes once its oldest report is this old, ms (>= 1).",
+        example: None,
+    },
+    KeyDoc {
+        section: "northbound",
+        key: "kind",
+        ty: "string",
+        doc: "\"memory\": batches are kept in memory (tests, simulation). MQTT comes in part 2.",
+        example: None,
+    },
+];

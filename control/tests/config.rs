@@ -1,0 +1,494 @@
+//! `control::config`: defaults round-trip through the commented TOML, every refusal names its
+//! key, docs/config.md matches the code, a realistic file loads.
+
+use std::io::Write;
+
+use subgate_control::aggregate::BatchLimits;
+use subgate_control::config::{
+    Config, ConfigError, NorthboundKind, RadioFormat, RegistrarKind, Unmatched, KEYS, SECTIONS,
+};
+use subgate_control::scheduler::SchedulerConfig;
+use subgate_control::wire::m2m::Sid;
+
+const DOCS: &str = include_str!("../../docs/config.md");
+
+/// The first ```toml block of docs/config.md (the full example).
+fn docs_example() -> &'static str {
+    let start = DOCS
+        .find("```toml\n")
+        .expect("docs/config.md has a ```toml block")
+        + 8;
+    let len = DOCS[start..]
+        .find("```")
+        .expect("the ```toml block is closed");
+    &DOCS[start..start + len]
+}
+
+fn sid(s: &str) -> Sid {
+    s.parse().expect("test SID")
+}
+
+#[test]
+fn defaults_validate() {
+    Config::default()
+        .validate()
+        .expect("the defaults are valid");
+}
+
+#[test]
+fn empty_file_is_the_defaults() {
+    assert_eq!("".parse::<Config>().expect("empty"), Config::default());
+}
+
+#[test]
+fn default_commented_toml_round_trips() {
+    let text = Config::default().to_commented_toml();
+    let back: Config = text.parse().expect("the printed defaults load");
+    assert_eq!(back, Config::default());
+}
+
+#[test]
+fn commented_toml_comments_every_key_with_its_default() {
+    let text = Config::default().to_commented_toml();
+    let lines: Vec<&str> = text.lines().collect();
+    for section in SECTIONS {
+        assert!(
+            lines.contains(&format!("[{}]", section.name).as_str()),
+            "{}",
+            section.name
+        );
+    }
+    for k in KEYS {
+        // The key line (or sub-table header) is preceded by a comment giving the default.
+        let section = format!("[{}]", k.section);
+        let from = lines
+            .iter()
+            .position(|l| *l == section)
+            .unwrap_or_else(|| panic!("{section} not printed"));
+        let idx = from
+            + lines[from..]
+                .iter()
+                .position(|l| {
+                    l.starts_with(&format!("{} = ", k.key)) || *l == format!("[{}]", k.path())
+                })
+                .unwrap_or_else(|| panic!("{} not printed", k.path()));
+        let comment = lines[idx - 1];
+        let default = format!("Default: {}", k.default_text());
+        let above: Vec<&str> = lines[..idx]
+            .iter()
+            .rev()
+            .take_while(|l| l.starts_with('#'))
+            .copied()
+            .collect();
+        assert!(comment.starts_with('#'), "{}: no comment above", k.path());
+        assert!(
+            above.iter().any(|l| l.contains(&default)),
+            "{}: comment does not give {default:?}: {above:?}",
+            k.path()
+        );
+    }
+}
+
+#[test]
+fn every_serialised_key_is_documented_and_vice_versa() {
+    let table = toml::Table::try_from(Config::default()).expect("serialise");
+    let mut serialised: Vec<String> = table
+        .iter()
+        .flat_map(|(section, v)| {
+            let keys: Vec<String> = v
+                .as_table()
+                .expect("every section is a table")
+                .keys()
+                .map(|k| format!("{section}.{k}"))
+                .collect();
+            keys
+        })
+        .collect();
+    let mut documented: Vec<String> = KEYS.iter().map(|k| k.path()).collect();
+    serialised.sort();
+    documented.sort();
+    assert_eq!(serialised, documented);
+    let sections: Vec<&str> = table.keys().map(String::as_str).collect();
+    let mut doc_sections: Vec<&str> = SECTIONS.iter().map(|s| s.name).collect();
+    doc_sections.sort();
+    assert_eq!(sections, doc_sections);
+}
+
+#[test]
+fn non_default_config_round_trips_through_commented_toml() {
+    let config: Config = docs_example().parse().expect("docs example");
+    assert_ne!(config, Config::default());
+    let back: Config = config.to_commented_toml().parse().expect("printed back");
+    assert_eq!(back, config);
+}
+
+#[test]
+fn docs_name_every_key_with_its_default() {
+    for k in KEYS {
+        let row_start = format!("| `{}` |", k.path());
+        let row = DOCS
+            .lines()
+            .find(|l| l.starts_with(&row_start))
+            .unwrap_or_else(|| panic!("docs/config.md has no row for {}", k.path()));
+        let default = k.default_text();
+        let cell = if default == "none" {
+            " none ".to_string()
+        } else {
+            format!("`{default}`")
+        };
+        assert!(
+            row.contains(&cell),
+            "docs/config.md row for {} does not give the default {cell}: {row}",
+            k.path()
+        );
+    }
+    for s in SECTIONS {
+        assert!(
+            DOCS.contains(&format!("### `[{}]`", s.name)),
+            "section {}",
+            s.name
+        );
+    }
+}
+
+#[test]
+fn docs_example_loads() {
+    let config: Config = docs_example().parse().expect("the docs example loads");
+    assert_eq!(config.gateway.name, "acme-water-gw-7");
+    assert_eq!(config.radio.channels, vec![1, 3, 5]);
+    assert_eq!(config.service.unmatched, Unmatched::NotSupported);
+    assert_eq!(config.registrar.psk.len(), 1);
+}
+
+#[test]
+fn realistic_file_loads_with_typed_views() {
+    let text = r#"
+# metering gateway, two services
+[gateway]
+name = "north-field"
+bssid = "02:00:00:00:aa:01"
+region = "eu"
+beacon_interval_ms = 1024
+
+[service]
+sids = ["service:metering", "service:alarms", "server:10.0.0.7"]
+unmatched = "not-supported"
+
+[service.correspondence]
+"user:acme-water" = "service:metering"
+"server:2001:db8::7" = "server:10.0.0.7"
+
+[radio]
+channels = [1, 2]
+format = "2m"
+mcs = 8
+
+[timeouts]
+registration_ms = 4000
+
+[registrar]
+address = "[2001:db8::7]:8701"
+timeout_ms = 4000
+
+[registrar.psk]
+acme-water = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+"acme gas" = "ffeeddccbbaa99887766554433221100"
+
+[scheduler]
+hyperperiod_s = 3600
+guard_us = 1500
+periods_s = [60, 300, 3600]
+
+[store]
+path = ":memory:"
+
+[aggregation]
+max_reports = 10
+max_bytes = 1000
+max_age_ms = 5
+
+[northbound]
+kind = "memory"
+"#;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("gw.toml");
+    std::fs::File::create(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .expect("write");
+    let config = Config::load(&path).expect("realistic file loads");
+
+    assert_eq!(
+        config.bssid().expect("bssid").to_string(),
+        "02:00:00:00:aa:01"
+    );
+    assert_eq!(config.radio.format, RadioFormat::TwoMhz);
+    assert_eq!(config.phy_format(), subgate_dsp::Format::S1gShort2M);
+    assert_eq!(config.registrar.kind, RegistrarKind::M2mServer);
+    assert_eq!(config.northbound.kind, NorthboundKind::Memory);
+    assert_eq!(
+        config.scheduler_config(),
+        SchedulerConfig {
+            channels: vec![1, 2],
+            hyperperiod_s: 3600,
+            guard_us: 1500,
+            epoch_tsf_us: 0
+        }
+    );
+    assert_eq!(
+        config.batch_limits(),
+        BatchLimits {
+            max_reports: 10,
+            max_bytes: 1000,
+            max_age_us: 5_000
+        }
+    );
+
+    let policy = config.sid_policy().expect("policy");
+    assert_eq!(policy.served.len(), 3);
+    assert_eq!(policy.unmatched, Unmatched::NotSupported);
+    let metering = sid("service:metering");
+    assert_eq!(policy.serves(&metering), Some(&metering));
+    assert_eq!(policy.serves(&sid("user:acme-water")), Some(&metering));
+    assert_eq!(
+        policy.serves(&sid("server:2001:db8::7")),
+        Some(&sid("server:10.0.0.7"))
+    );
+    assert_eq!(policy.serves(&sid("service:gas")), None);
+}
+
+#[test]
+fn default_views_match_the_library_defaults() {
+    let c = Config::default();
+    assert_eq!(c.scheduler_config(), SchedulerConfig::default());
+    assert_eq!(c.batch_limits(), BatchLimits::default());
+    assert_eq!(c.store.path, "subgate.db");
+}
+
+/// (case, config text, key the error must name, text the message must contain).
+const REFUSED: &[(&str, &str, &str, &str)] = &[
+    (
+        "bad SID",
+        "[service]\nsids = [\"service:metering\", \"sevice:water\"]\n",
+        "service.sids[1]",
+        "\"sevice:water\": expected a SID",
+    ),
+    (
+        "duplicate SID",
+        "[service]\nsids = [\"service:metering\", \"service:metering\"]\n",
+        "service.sids[1]",
+        "listed once",
+    ),
+    ("no SIDs", "[service]\nsids = []\n", "service.sids", "at least one served SID"),
+    (
+        "correspondence to an unserved SID",
+        "[service]\nsids = [\"service:metering\"]\n[service.correspondence]\n\"server:10.0.0.7\" = \"service:water\"\n",
+        "service.correspondence.\"server:10.0.0.7\"",
+        "\"service:water\": expected a served SID",
+    ),
+    (
+        "correspondence from a non-SID",
+        "[service.correspondence]\n\"10.0.0.7\" = \"service:metering\"\n",
+        "service.correspondence.\"10.0.0.7\"",
+        "a requested SID",
+    ),
+    ("empty channels", "[radio]\nchannels = []\n", "radio.channels", "at least one"),
+    ("channel 52", "[radio]\nchannels = [1, 52]\n", "radio.channels[1]", "1..=51"),
+    ("channel 0", "[radio]\nchannels = [0]\n", "radio.channels[0]", "1..=51"),
+    ("duplicate channel", "[radio]\nchannels = [3, 3]\n", "radio.channels[1]", "once"),
+    ("MCS 9 at 1 MHz", "[radio]\nmcs = 9\n", "radio.mcs", "0..=7 or 10"),
+    ("MCS 10 at 2 MHz", "[radio]\nformat = \"2m\"\nmcs = 10\n", "radio.mcs", "0..=8"),
+    (
+        "period not dividing the hyperperiod",
+        "[scheduler]\nperiods_s = [60, 900, 7]\n",
+        "scheduler.periods_s[2]",
+        "dividing scheduler.hyperperiod_s (86400 s)",
+    ),
+    ("zero period", "[scheduler]\nperiods_s = [0]\n", "scheduler.periods_s[0]", "> 0"),
+    ("no periods", "[scheduler]\nperiods_s = []\n", "scheduler.periods_s", "at least one"),
+    ("zero hyperperiod", "[scheduler]\nhyperperiod_s = 0\n", "scheduler.hyperperiod_s", "≥ 1 s"),
+    ("zero auth timeout", "[timeouts]\nauth_ms = 0\n", "timeouts.auth_ms", "> 0 ms"),
+    ("zero assoc timeout", "[timeouts]\nassoc_ms = 0\n", "timeouts.assoc_ms", "> 0 ms"),
+    (
+        "zero registration timeout",
+        "[timeouts]\nregistration_ms = 0\n",
+        "timeouts.registration_ms",
+        "> 0 ms",
+    ),
+    ("zero registrar timeout", "[registrar]\ntimeout_ms = 0\n", "registrar.timeout_ms", "> 0 ms"),
+    (
+        "registrar timeout past the registration deadline",
+        "[registrar]\ntimeout_ms = 9000\n",
+        "registrar.timeout_ms",
+        "at most timeouts.registration_ms (5000 ms)",
+    ),
+    ("AAA registrar", "[registrar]\nkind = \"aaa\"\n", "registrar.kind", "part 2"),
+    (
+        "registrar address",
+        "[registrar]\naddress = \"m2m.example\"\n",
+        "registrar.address",
+        "IP:port",
+    ),
+    (
+        "short PSK",
+        "[registrar.psk]\nacme = \"0011\"\n",
+        "registrar.psk.acme",
+        "16 or 32 bytes",
+    ),
+    (
+        "PSK not hex",
+        "[registrar.psk]\nacme = \"zz112233445566778899aabbccddeeff\"\n",
+        "registrar.psk.acme",
+        "hex",
+    ),
+    (
+        "multicast BSSID",
+        "[gateway]\nbssid = \"01:00:5e:00:00:01\"\n",
+        "gateway.bssid",
+        "unicast MAC",
+    ),
+    ("BSSID not a MAC", "[gateway]\nbssid = \"gw-7\"\n", "gateway.bssid", "unicast MAC"),
+    ("unknown region", "[gateway]\nregion = \"mars\"\n", "gateway.region", "one of us, eu"),
+    ("empty name", "[gateway]\nname = \"\"\n", "gateway.name", "1..=32 bytes"),
+    ("zero beacon interval", "[gateway]\nbeacon_interval_ms = 0\n", "gateway.beacon_interval_ms", "1..=65535"),
+    ("listen address", "[gateway]\nlisten = \"8700\"\n", "gateway.listen", "IP:port"),
+    ("empty store path", "[store]\npath = \"\"\n", "store.path", "database file"),
+    ("zero max_reports", "[aggregation]\nmax_reports = 0\n", "aggregation.max_reports", "≥ 1"),
+    ("zero max_bytes", "[aggregation]\nmax_bytes = 0\n", "aggregation.max_bytes", "≥ 1"),
+    ("zero max_age_ms", "[aggregation]\nmax_age_ms = 0\n", "aggregation.max_age_ms", "≥ 1"),
+];
+
+#[test]
+fn every_invalid_value_is_refused_naming_its_key() {
+    for &(case, text, key, expected) in REFUSED {
+        let err = text
+            .parse::<Config>()
+            .expect_err(&format!("{case}: accepted"));
+        assert!(
+            matches!(err, ConfigError::Invalid { .. }),
+            "{case}: {err:?}"
+        );
+        assert_eq!(err.key(), Some(key), "{case}: {err}");
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with(&format!("<string>: {key} = ")),
+            "{case}: {msg}"
+        );
+        assert!(msg.contains(expected), "{case}: {msg:?} lacks {expected:?}");
+    }
+}
+
+/// (case, config text, key the error must name, text the message must contain).
+const UNPARSED: &[(&str, &str, &str, &str)] = &[
+    (
+        "misspelt key",
+        "[radio]\nchannels = [1]\nchanels = [1]\n",
+        "radio.chanels",
+        "unknown field `chanels`",
+    ),
+    (
+        "unknown section",
+        "[radioo]\nchannels = [1]\n",
+        "radioo",
+        "unknown field `radioo`",
+    ),
+    (
+        "unknown top-level key",
+        "verbose = true\n",
+        "verbose",
+        "unknown field `verbose`",
+    ),
+    (
+        "unknown key in a section with a sub-table",
+        "[service]\nsid = []\n",
+        "service.sid",
+        "unknown field `sid`",
+    ),
+    (
+        "wrong type",
+        "[radio]\nchannels = \"1\"\n",
+        "radio.channels",
+        "expected a sequence",
+    ),
+    (
+        "out of u8 range",
+        "[radio]\nchannels = [300]\n",
+        "radio.channels",
+        "",
+    ),
+    (
+        "unknown unmatched",
+        "[service]\nunmatched = \"ignore\"\n",
+        "service.unmatched",
+        "`silent`",
+    ),
+    (
+        "unknown format",
+        "[radio]\nformat = \"4m\"\n",
+        "radio.format",
+        "`1m`",
+    ),
+    (
+        "unknown registrar",
+        "[registrar]\nkind = \"ldap\"\n",
+        "registrar.kind",
+        "`m2m-server`",
+    ),
+    (
+        "unknown northbound",
+        "[northbound]\nkind = \"mqtt\"\n",
+        "northbound.kind",
+        "`memory`",
+    ),
+];
+
+#[test]
+fn unknown_keys_and_wrong_types_are_refused_naming_the_key() {
+    for &(case, text, key, expected) in UNPARSED {
+        let err = text
+            .parse::<Config>()
+            .expect_err(&format!("{case}: accepted"));
+        assert!(matches!(err, ConfigError::Parse { .. }), "{case}: {err:?}");
+        assert_eq!(err.key(), Some(key), "{case}: {err}");
+        let msg = err.to_string();
+        assert!(msg.starts_with("<string>:"), "{case}: {msg}");
+        assert!(msg.contains(key), "{case}: {msg}");
+        assert!(msg.contains(expected), "{case}: {msg:?} lacks {expected:?}");
+    }
+}
+
+#[test]
+fn not_toml_is_refused_with_a_position() {
+    let err = "[gateway]\nname = \n"
+        .parse::<Config>()
+        .expect_err("accepted");
+    match err {
+        ConfigError::Parse { line, .. } => assert_eq!(line, 2),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn load_errors_name_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("missing.toml");
+    let err = Config::load(&missing).expect_err("missing file");
+    assert!(matches!(err, ConfigError::Read { .. }));
+    assert!(err.to_string().contains("missing.toml"), "{err}");
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[service]\nsids = [\"service:metering\", \"nope\"]\n").expect("write");
+    let err = Config::load(&bad).expect_err("bad SID");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with(&format!("{}: service.sids[1] = \"nope\"", bad.display())),
+        "{msg}"
+    );
+
+    let typo = dir.path().join("typo.toml");
+    std::fs::write(&typo, "[store]\npth = \"x.db\"\n").expect("write");
+    let msg = Config::load(&typo).expect_err("typo").to_string();
+    assert!(
+        msg.starts_with(&format!("{}:2:1: store.pth:", typo.display())),
+        "{msg}"
+    );
+}
