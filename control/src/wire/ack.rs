@@ -4,7 +4,8 @@
 //! FC 2 (D4 00) | Duration 2 | RA 6      (+ FCS on air, not part of the Repr)
 //! ```
 
-use super::mac::{read_u16, write_u16, FrameControl, FrameKind};
+use super::mac::{write_u16, FrameControl, FrameKind};
+use super::read_u16;
 use super::{Error, MacAddr, Result};
 
 mod field {
@@ -47,12 +48,12 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// Frame control.
     pub fn frame_control(&self) -> FrameControl {
-        FrameControl(read_u16(self.buffer.as_ref(), field::FRAME_CONTROL))
+        FrameControl(read_u16(&self.buffer.as_ref()[field::FRAME_CONTROL]))
     }
 
     /// Duration.
     pub fn duration(&self) -> u16 {
-        read_u16(self.buffer.as_ref(), field::DURATION)
+        read_u16(&self.buffer.as_ref()[field::DURATION])
     }
 
     /// Receiver address: the transmitter of the acknowledged frame.

@@ -8,7 +8,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::{Error, Field};
+use super::{read_u16, Error, Field};
 use subgate_dsp::crc;
 
 /// A 48-bit IEEE MAC address (terminal id, BSSID, …).
@@ -330,12 +330,12 @@ impl<T: AsRef<[u8]>> Header<T> {
 
     /// Frame control.
     pub fn frame_control(&self) -> FrameControl {
-        FrameControl(read_u16(self.buffer.as_ref(), field::FRAME_CONTROL))
+        FrameControl(read_u16(&self.buffer.as_ref()[field::FRAME_CONTROL]))
     }
 
     /// Duration/ID in microseconds (NAV).
     pub fn duration(&self) -> u16 {
-        read_u16(self.buffer.as_ref(), field::DURATION)
+        read_u16(&self.buffer.as_ref()[field::DURATION])
     }
 
     /// Address 1: receiver (DA for management frames).
@@ -355,7 +355,7 @@ impl<T: AsRef<[u8]>> Header<T> {
 
     /// Sequence control.
     pub fn seq_ctrl(&self) -> SeqCtrl {
-        SeqCtrl(read_u16(self.buffer.as_ref(), field::SEQ_CTRL))
+        SeqCtrl(read_u16(&self.buffer.as_ref()[field::SEQ_CTRL]))
     }
 
     /// Bytes after the header.
@@ -453,12 +453,6 @@ impl HeaderRepr {
     }
 }
 
-/// Reads a little-endian u16 at a field the caller has length-checked.
-pub(crate) fn read_u16(buf: &[u8], f: Field) -> u16 {
-    let b = &buf[f];
-    u16::from_le_bytes([b[0], b[1]])
-}
-
 /// Writes a little-endian u16 at a field.
 pub(crate) fn write_u16(buf: &mut [u8], f: Field, v: u16) {
     buf[f].copy_from_slice(&v.to_le_bytes())
@@ -466,8 +460,7 @@ pub(crate) fn write_u16(buf: &mut [u8], f: Field, v: u16) {
 
 /// Reads a little-endian u16 at `f`, or `Truncated` (for bodies checked field by field).
 pub(crate) fn get_u16(buf: &[u8], f: Field) -> super::Result<u16> {
-    let b = buf.get(f).ok_or(Error::Truncated)?;
-    Ok(u16::from_le_bytes([b[0], b[1]]))
+    buf.get(f).map(read_u16).ok_or(Error::Truncated)
 }
 
 #[cfg(test)]

@@ -63,6 +63,34 @@ pub type Result<T> = core::result::Result<T, Error>;
 /// A named byte range inside a header.
 pub type Field = core::ops::Range<usize>;
 
+/// Reads a little-endian `u16` from the first two bytes (callers checked the length).
+pub(crate) fn read_u16(b: &[u8]) -> u16 {
+    u16::from_le_bytes([b[0], b[1]])
+}
+
+/// Reads a little-endian `u32` from the first four bytes (callers checked the length).
+pub(crate) fn read_u32(b: &[u8]) -> u32 {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&b[..4]);
+    u32::from_le_bytes(a)
+}
+
+/// Reads a little-endian `u64` from the first eight bytes (callers checked the length).
+pub(crate) fn read_u64(b: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(a)
+}
+
+/// Checks that a payload of `len` bytes is exactly `want` bytes long.
+pub(crate) fn check_exact(len: usize, want: usize) -> Result<()> {
+    match len.cmp(&want) {
+        core::cmp::Ordering::Less => Err(Error::Truncated),
+        core::cmp::Ordering::Greater => Err(Error::Oversized),
+        core::cmp::Ordering::Equal => Ok(()),
+    }
+}
+
 /// Declares a code-point enum whose unknown values survive as `Unknown(n)`, with `From`
 /// both ways (smoltcp's `enum_with_unknown!`).
 #[macro_export]

@@ -11,7 +11,8 @@
 //! bandwidth, bit 6 security supported, bit 7 AP power management (Wireshark's S1G beacon FC).
 
 use super::ie::{self, Ie};
-use super::mac::{read_u16, write_u16, FrameControl, FrameKind};
+use super::mac::{write_u16, FrameControl, FrameKind};
+use super::{read_u16, read_u32};
 use super::{ElementId, Error, MacAddr, Result};
 
 /// Flag bits of the S1G beacon's second FC byte.
@@ -83,7 +84,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// Frame control (type/subtype must be S1G beacon for [`Repr::parse`]).
     pub fn frame_control(&self) -> FrameControl {
-        FrameControl(read_u16(self.buffer.as_ref(), field::FRAME_CONTROL))
+        FrameControl(read_u16(&self.buffer.as_ref()[field::FRAME_CONTROL]))
     }
 
     fn fc_flags(&self) -> u8 {
@@ -124,7 +125,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// Duration.
     pub fn duration(&self) -> u16 {
-        read_u16(self.buffer.as_ref(), field::DURATION)
+        read_u16(&self.buffer.as_ref()[field::DURATION])
     }
 
     /// Source address (the AP).
@@ -134,8 +135,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// The low 32 bits of the AP's TSF (µs).
     pub fn timestamp(&self) -> u32 {
-        let b = &self.buffer.as_ref()[field::TIMESTAMP];
-        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+        read_u32(&self.buffer.as_ref()[field::TIMESTAMP])
     }
 
     /// Change sequence: bumped when critical BSS parameters change.

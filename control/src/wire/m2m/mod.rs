@@ -48,7 +48,7 @@ pub use service::{
 pub use sid::{ParseSidError, Sid, SidList, SidName, SidPacket, SidType, SidUrl, UnknownSid};
 
 use super::element::{Element, ElementId};
-use super::{Error, Result};
+use super::{check_exact, read_u16, read_u32, read_u64, Error, Result};
 
 /// subgate's OUI: locally administered (bit 1 of the first octet set, not a multicast
 /// address), then "SG". Every M2M element and action frame carries it.
@@ -132,34 +132,6 @@ mod field {
 pub const VENDOR_HEADER_LEN: usize = field::PAYLOAD;
 /// Bytes before the payload of an M2M action frame body (category + OUI + subtype).
 pub const ACTION_HEADER_LEN: usize = field::A_PAYLOAD;
-
-/// Reads a little-endian `u16` from the first two bytes (callers checked the length).
-fn read_u16(b: &[u8]) -> u16 {
-    u16::from_le_bytes([b[0], b[1]])
-}
-
-/// Reads a little-endian `u32` from the first four bytes (callers checked the length).
-fn read_u32(b: &[u8]) -> u32 {
-    let mut a = [0u8; 4];
-    a.copy_from_slice(&b[..4]);
-    u32::from_le_bytes(a)
-}
-
-/// Reads a little-endian `u64` from the first eight bytes (callers checked the length).
-fn read_u64(b: &[u8]) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&b[..8]);
-    u64::from_le_bytes(a)
-}
-
-/// Checks that a payload of `len` bytes is exactly `want` bytes long.
-fn check_exact(len: usize, want: usize) -> Result<()> {
-    match len.cmp(&want) {
-        core::cmp::Ordering::Less => Err(Error::Truncated),
-        core::cmp::Ordering::Greater => Err(Error::Oversized),
-        core::cmp::Ordering::Equal => Ok(()),
-    }
-}
 
 /// Zero-copy view of a vendor-specific element body under subgate's OUI (the bytes after
 /// the element id and length).
