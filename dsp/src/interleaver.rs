@@ -45,6 +45,15 @@ impl Interleaver {
         Interleaver::new(format.n_cbps(mcs), n_bpscs, n_col)
     }
 
+    /// The SIG interleaver of a format: the 1 MHz 24-bit data interleaver (MCS10 layout), or
+    /// the 802.11a 48-tone one for S1G_SHORT.
+    pub fn for_sig(format: crate::params::Format) -> Self {
+        match format {
+            crate::params::Format::S1g1M => Interleaver::new(24, 1, 8),
+            crate::params::Format::S1gShort2M => Interleaver::for_sig_2m(),
+        }
+    }
+
     /// The 802.11a 48-tone BPSK interleaver the S1G_SHORT SIG uses (16 columns).
     pub fn for_sig_2m() -> Self {
         Interleaver::new(48, 1, 16)

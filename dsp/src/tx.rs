@@ -222,13 +222,11 @@ impl Transmitter {
         let mut pil = [0f32; 4];
         match format {
             Format::S1g1M => {
-                let il = Interleaver::new(24, 1, 8);
+                let il = Interleaver::for_sig(format);
                 let scale = 1.0 / 26f32.sqrt();
                 for (s, block) in coded[..72].chunks_exact(12).enumerate() {
-                    let mut rep = [0u8; 24];
-                    repeat(block, &mut rep);
-                    let mut ilv = [0u8; 24];
-                    il.interleave(&rep, &mut ilv);
+                    let mut ilv = [0u8; 48];
+                    sig_symbol_bits(format, &il, block, &mut ilv);
                     pilot_values(format, Field::Sig, s, &mut pil);
                     let m = self.modulator(format);
                     for (&k, &b) in format.data_tones().iter().zip(&ilv) {
@@ -241,11 +239,11 @@ impl Transmitter {
                 }
             }
             Format::S1gShort2M => {
-                let il = Interleaver::for_sig_2m();
+                let il = Interleaver::for_sig(format);
                 let scale = 1.0 / 52f32.sqrt();
                 for (s, block) in coded[..96].chunks_exact(48).enumerate() {
                     let mut ilv = [0u8; 48];
-                    il.interleave(block, &mut ilv);
+                    sig_symbol_bits(format, &il, block, &mut ilv);
                     pilot_values(format, Field::Sig, s, &mut pil);
                     let m = self.modulator(format);
                     // QBPSK: the data tones ride on the imaginary axis.
@@ -290,23 +288,23 @@ impl Transmitter {
         let rate = mcs.code_rate();
         self.punct.resize(2 * total, 0);
         let n_punct = bcc::puncture(rate, &self.coded, &mut self.punct);
-        let n_cbps = format.n_cbps(mcs);
         let per_sym = format.n_encoded_per_symbol(mcs);
         debug_assert_eq!(n_punct, per_sym * lay.n_sym);
         let il = Interleaver::for_data(format, mcs);
-        let modu = mcs.modulation();
         let scale = 1.0 / ((format.n_data_tones() + format.pilot_tones().len()) as f32).sqrt();
         let mut pil = [0f32; 4];
         for s in 0..lay.n_sym {
             let src = &self.punct[s * per_sym..(s + 1) * per_sym];
-            if mcs.is_repetition() {
-                repeat(src, &mut self.sym_bits[..n_cbps]);
-            } else {
-                self.sym_bits[..n_cbps].copy_from_slice(src);
-            }
-            il.interleave(&self.sym_bits[..n_cbps], &mut self.il_bits[..n_cbps]);
             let nd = format.n_data_tones();
-            mapping::map(modu, &self.il_bits[..n_cbps], &mut self.points[..nd]);
+            map_data_symbol(
+                format,
+                mcs,
+                &il,
+                src,
+                &mut self.sym_bits,
+                &mut self.il_bits,
+                &mut self.points[..nd],
+            );
             pilot_values(format, Field::Data, s, &mut pil);
             let gi = if s == 0 { Gi::Long } else { req.gi };
             let cp = format.gi_len(gi);
@@ -324,6 +322,53 @@ impl Transmitter {
             m.emit(scale, cp, out);
         }
     }
+}
+
+/// The interleaved bits of one SIG symbol from its block of coded bits (1 MHz: 12 bits,
+/// repeated to 24 as MCS10 does; 2 MHz: 48 bits); returns how many of `out` it filled.
+/// Shared by the transmitter and the receiver's data-aided SIG pass.
+pub fn sig_symbol_bits(
+    format: Format,
+    il: &Interleaver,
+    block: &[u8],
+    out: &mut [u8; 48],
+) -> usize {
+    match format {
+        Format::S1g1M => {
+            let mut rep = [0u8; 24];
+            repeat(block, &mut rep);
+            il.interleave(&rep, &mut out[..24]);
+            24
+        }
+        Format::S1gShort2M => {
+            il.interleave(block, &mut out[..48]);
+            48
+        }
+    }
+}
+
+/// One data symbol's constellation points from its encoder output bits `src`
+/// (`format.n_encoded_per_symbol(mcs)` of them): MCS10 repetition, interleaving, mapping.
+/// The transmitter and the receiver's data-aided pass both use it, so the reference the
+/// receiver rebuilds is exactly what was sent. `sym_bits`/`il_bits` are scratch of at least
+/// N_CBPS bits; `points` holds the data tones.
+pub fn map_data_symbol(
+    format: Format,
+    mcs: Mcs,
+    il: &Interleaver,
+    src: &[u8],
+    sym_bits: &mut [u8],
+    il_bits: &mut [u8],
+    points: &mut [Complex32],
+) {
+    let n_cbps = format.n_cbps(mcs);
+    if mcs.is_repetition() {
+        repeat(src, &mut sym_bits[..n_cbps]);
+    } else {
+        sym_bits[..n_cbps].copy_from_slice(src);
+    }
+    il.interleave(&sym_bits[..n_cbps], &mut il_bits[..n_cbps]);
+    mapping::map(mcs.modulation(), &il_bits[..n_cbps], points);
 }
 
 /// MCS10 / 1 MHz SIG repetition: 12 coded bits `c` → `[c, c ⊕ s]`.

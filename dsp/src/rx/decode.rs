@@ -93,10 +93,7 @@ impl FrameDecoder {
                     .then(|| Interleaver::for_data(format, Mcs(m)))
             })
             .collect();
-        let sig_il = match format {
-            Format::S1g1M => Interleaver::new(24, 1, 8),
-            Format::S1gShort2M => Interleaver::for_sig_2m(),
-        };
+        let sig_il = Interleaver::for_sig(format);
         FrameDecoder {
             format,
             fft,
@@ -324,17 +321,10 @@ impl FrameDecoder {
         for s in 0..self.n_sig() {
             let block = &coded[per * s..per * (s + 1)];
             let mut ilv = [0u8; 48];
+            crate::tx::sig_symbol_bits(f, &self.sig_il, block, &mut ilv);
             let (tones, re): (&[i32], bool) = match f {
-                Format::S1g1M => {
-                    let mut rep = [0u8; 24];
-                    crate::tx::repeat(block, &mut rep);
-                    self.sig_il.interleave(&rep, &mut ilv[..24]);
-                    (f.data_tones(), true)
-                }
-                Format::S1gShort2M => {
-                    self.sig_il.interleave(block, &mut ilv[..48]);
-                    (&SIG_DATA_TONES_2M, false)
-                }
+                Format::S1g1M => (f.data_tones(), true),
+                Format::S1gShort2M => (&SIG_DATA_TONES_2M, false),
             };
             let sym = &self.store[s * n..(s + 1) * n];
             let mut acc = Complex32::new(0.0, 0.0);
@@ -509,7 +499,6 @@ impl FrameDecoder {
         let n = f.fft_len();
         let mcs = sig.mcs;
         let total = n_sym * f.n_dbps(mcs);
-        let n_cbps = f.n_cbps(mcs);
         let per_sym = f.n_encoded_per_symbol(mcs);
         let nd = f.n_data_tones();
         let n_sig = self.n_sig();
@@ -525,13 +514,15 @@ impl FrameDecoder {
         let mut pv = [0f32; 4];
         for s in 0..n_sym {
             let src = &self.punct[s * per_sym..(s + 1) * per_sym];
-            if mcs.is_repetition() {
-                crate::tx::repeat(src, &mut sym_bits[..n_cbps]);
-            } else {
-                sym_bits[..n_cbps].copy_from_slice(src);
-            }
-            il.interleave(&sym_bits[..n_cbps], &mut il_bits[..n_cbps]);
-            mapping::map(mcs.modulation(), &il_bits[..n_cbps], &mut self.points[..nd]);
+            crate::tx::map_data_symbol(
+                f,
+                mcs,
+                &il,
+                src,
+                &mut sym_bits,
+                &mut il_bits,
+                &mut self.points[..nd],
+            );
             let slot = n_sig + s;
             let slope = self.corrections.get(slot).map(|c| c.slope).unwrap_or(0.0);
             let sym = &self.store[slot * n..(slot + 1) * n];
