@@ -1,7 +1,7 @@
 //! `subgate`: the sub-GHz (IEEE 802.11ah / S1G) M2M gateway's command line.
 //!
 //! Wiring only: every capability lives in the library crates (`subgate-dsp`,
-//! `subgate-drivers`); this binary parses arguments, shows progress and prints tables.
+//! `subgate-drivers`, `subgate-control`, `subgate-testbench`); this binary parses arguments, shows progress and prints tables.
 
 mod cmd;
 
@@ -33,6 +33,8 @@ enum Command {
     /// Benchmarks: receiver/transmitter throughput, PER vs SNR.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
+    /// Simulate the gateway with N virtual terminals over a frame-level medium in virtual time.
+    Sim(cmd::sim::SimArgs),
     /// Print the gateway configuration as commented TOML (`subgate configfile > subgate.toml`).
     Configfile(cmd::configfile::ConfigfileArgs),
 }
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Rx(a) => cmd::rx::run(a),
         Command::Bench(b) => cmd::bench::run(b),
         Command::Configfile(a) => cmd::configfile::run(a),
+        Command::Sim(a) => cmd::sim::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

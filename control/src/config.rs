@@ -10,8 +10,23 @@
 //!   [`Config::default`] when printing, so they cannot drift from the code; `subgate
 //!   configfile` prints it for the defaults, and loading that output gives the defaults back.
 //! * No globals: the gateway is handed a `Config` value. Typed views of the validated text
-//!   fields: [`Config::sid_policy`], [`Config::bssid`], [`Config::scheduler_config`],
-//!   [`Config::batch_limits`], [`Config::phy_format`].
+//!   fields: [`Config::sid_policy`], [`Config::bssid`], [`Config::scheduler_config`] (with
+//!   the gateway's access period), [`Config::station_timeouts`], [`Config::batch_limits`],
+//!   [`Config::phy_format`].
+//!
+//! # The superframe
+//! `gateway.beacon_interval_ms` is the superframe: on every channel it starts with the S1G
+//! beacon, followed by the gateway's access period (`scheduler.access_ms`), whose first part
+//! (`scheduler.downlink_ms`) is the gateway's downlink and the rest the terminals' contention
+//! (uplink); the scheduled report windows fill the remainder. Times are from the superframe
+//! start:
+//!
+//! ```text
+//! [beacon | downlink … (downlink_ms) | contention … (access_ms) | windows … (beacon_interval_ms)]
+//! ```
+//!
+//! A response to a terminal goes out in the next superframe's downlink, so the station
+//! timeouts that wait for a terminal's next step are at least two superframes long.
 //!
 //! docs/config.md documents every key; a test checks that it names every key of [`KEYS`] and
 //! that its example loads.
@@ -47,7 +62,10 @@ use serde::{Deserialize, Serialize};
 use subgate_dsp::{Format, Mcs};
 
 use crate::aggregate::BatchLimits;
-use crate::scheduler::{SchedulerConfig, DEFAULT_CHANNEL, DEFAULT_GUARD_US, DEFAULT_HYPERPERIOD_S};
+use crate::scheduler::{
+    AccessPeriod, SchedulerConfig, DEFAULT_CHANNEL, DEFAULT_GUARD_US, DEFAULT_HYPERPERIOD_S,
+};
+use crate::station::Timeouts;
 use crate::wire::m2m::{M2mElement, Sid, SidList};
 use crate::wire::MacAddr;
 
@@ -56,8 +74,13 @@ use crate::wire::MacAddr;
 pub const MAX_CHANNEL: u8 = 51;
 /// Longest gateway name, bytes (an SSID's limit).
 pub const MAX_NAME_LEN: usize = 32;
-/// Longest beacon interval, ms.
-pub const MAX_BEACON_INTERVAL_MS: u32 = 65_535;
+/// Longest beacon interval (superframe), ms: one minute. Beacon intervals are whole seconds,
+/// 1 000..=this.
+pub const MAX_BEACON_INTERVAL_MS: u32 = 60_000;
+/// Longest `store.commit_interval_ms`, ms.
+pub const MAX_COMMIT_INTERVAL_MS: u32 = 60_000;
+/// Milliseconds in a second: `gateway.beacon_interval_ms` is a multiple of it.
+const MS_PER_S: u32 = 1_000;
 /// S1G regulatory domains accepted in `gateway.region`.
 pub const REGIONS: [&str; 8] = ["us", "eu", "jp", "kr", "sg", "au", "nz", "cn"];
 /// Accepted pre-shared-key lengths, bytes (AES-128 or AES-256 keys).
@@ -73,11 +96,11 @@ pub struct Config {
     pub service: ServiceConfig,
     /// `[radio]`: channels, PPDU format, downlink MCS.
     pub radio: RadioConfig,
-    /// `[timeouts]`: station state-machine timeouts and retries.
+    /// `[timeouts]`: the station state machine's timeouts and retries.
     pub timeouts: TimeoutsConfig,
     /// `[registrar]`: how terminals are registered.
     pub registrar: RegistrarConfig,
-    /// `[scheduler]`: report-window scheduling.
+    /// `[scheduler]`: the access period and report-window scheduling.
     pub scheduler: SchedulerSection,
     /// `[store]`: the report database.
     pub store: StoreConfig,
@@ -98,7 +121,10 @@ pub struct GatewayConfig {
     pub bssid: String,
     /// S1G regulatory domain, one of [`REGIONS`]. Default `"us"`.
     pub region: String,
-    /// Beacon interval, ms, 1..=65 535. Default 100.
+    /// Beacon interval, ms: the superframe. The gateway sends one S1G beacon at the start of
+    /// every superframe on every channel, followed by its access period
+    /// (`scheduler.access_ms`). A multiple of 1 000 in 1 000..=[`MAX_BEACON_INTERVAL_MS`]
+    /// whose seconds divide `scheduler.hyperperiod_s`. Default 1 000.
     pub beacon_interval_ms: u32,
     /// Address (`IP:port`) of the management listener (used by a later part). Default
     /// `"127.0.0.1:8700"`.
@@ -111,7 +137,7 @@ impl Default for GatewayConfig {
             name: "subgate".into(),
             bssid: "02:00:00:00:00:01".into(),
             region: "us".into(),
-            beacon_interval_ms: 100,
+            beacon_interval_ms: 1_000,
             listen: "127.0.0.1:8700".into(),
         }
     }
@@ -200,34 +226,48 @@ impl Default for RadioConfig {
 }
 
 /// `[timeouts]`: how long the gateway waits for a station's next step, and how often it
-/// retransmits before giving the station up.
+/// retries before giving the station up. One to one the station state machine's
+/// [`Timeouts`](crate::station::Timeouts) ([`Config::station_timeouts`]).
+///
+/// The waits for a terminal's next step (`auth_ms`, `assoc_ms`, `config_ms`) are at least two
+/// superframes (2 × `gateway.beacon_interval_ms`): the gateway's response goes out in the next
+/// superframe's downlink, and the terminal's next step comes after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TimeoutsConfig {
-    /// Authentication exchange, ms (> 0). Default 500.
-    pub auth_ms: u32,
-    /// Retransmissions of an authentication frame. Default 3.
-    pub auth_retries: u8,
-    /// Association exchange, ms (> 0). Default 1 000.
-    pub assoc_ms: u32,
-    /// Retransmissions of an association response. Default 3.
-    pub assoc_retries: u8,
-    /// Whole registration with the registrar, ms (> 0, ≥ `registrar.timeout_ms`).
+    /// Authenticated (and Unknown): wait for the terminal's next step of authentication or
+    /// association, ms (≥ 2 superframes). Default 10 000.
+    pub auth_ms: u64,
+    /// Registered: wait for the terminal to confirm the association response, by its
+    /// resource request, ms (≥ 2 superframes). Default 5 000.
+    pub assoc_ms: u64,
+    /// Associated: wait for the registrar's answer, ms (> 0, ≥ `registrar.timeout_ms`).
     /// Default 5 000.
-    pub registration_ms: u32,
-    /// Registration attempts after the first fails by timeout. Default 2.
-    pub registration_retries: u8,
+    pub registration_ms: u64,
+    /// Configured: wait for the terminal to accept a service time, ms (≥ 2 superframes).
+    /// Default 5 000.
+    pub config_ms: u64,
+    /// How late after its window start a report may come before the window counts as missed
+    /// (and the terminal is polled, `scheduler.poll_missed`), ms (> 0). Default 30 000.
+    pub report_grace_ms: u64,
+    /// Standby: how long a sleeping terminal's AID and report window are kept without a
+    /// wake-up, ms (> 0). Default 86 400 000 (a day, the longest default report period).
+    pub standby_ms: u64,
+    /// Retries per waiting state, and consecutive missed report windows, before the station
+    /// is deregistered. Default 3.
+    pub max_retries: u8,
 }
 
 impl Default for TimeoutsConfig {
     fn default() -> Self {
         TimeoutsConfig {
-            auth_ms: 500,
-            auth_retries: 3,
-            assoc_ms: 1_000,
-            assoc_retries: 3,
+            auth_ms: 10_000,
+            assoc_ms: 5_000,
             registration_ms: 5_000,
-            registration_retries: 2,
+            config_ms: 5_000,
+            report_grace_ms: 30_000,
+            standby_ms: 86_400_000,
+            max_retries: 3,
         }
     }
 }
@@ -268,7 +308,8 @@ impl Default for RegistrarConfig {
     }
 }
 
-/// `[scheduler]` (the channels come from `[radio]`).
+/// `[scheduler]` (the channels come from `[radio]`): the gateway's access period at the start
+/// of every superframe, and the terminals' report windows in the rest of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SchedulerSection {
@@ -279,6 +320,17 @@ pub struct SchedulerSection {
     /// Report periods a terminal may be given, s: non-empty, each > 0 and dividing
     /// `hyperperiod_s`, no duplicates. Default `[60, 900, 3600, 86400]`.
     pub periods_s: Vec<u32>,
+    /// The access period, ms from the start of every superframe, held on every channel:
+    /// beacon, gateway downlink, then contention for unscheduled terminals; no report window
+    /// overlaps it. > `downlink_ms` and < `gateway.beacon_interval_ms`. Default 200.
+    pub access_ms: u32,
+    /// The access period's first part, ms from the superframe start (the beacon included):
+    /// the gateway's downlink. The rest of the access period is the terminals' contention
+    /// (uplink) part. ≥ 1. Default 100.
+    pub downlink_ms: u32,
+    /// Poll a terminal whose report window passed without a report (a unicast report poll in
+    /// the next downlink part). Default `true`.
+    pub poll_missed: bool,
 }
 
 impl Default for SchedulerSection {
@@ -287,6 +339,9 @@ impl Default for SchedulerSection {
             hyperperiod_s: DEFAULT_HYPERPERIOD_S,
             guard_us: DEFAULT_GUARD_US,
             periods_s: vec![60, 900, 3_600, 86_400],
+            access_ms: 200,
+            downlink_ms: 100,
+            poll_missed: true,
         }
     }
 }
@@ -298,12 +353,18 @@ pub struct StoreConfig {
     /// SQLite database file (created if missing; `":memory:"` for a throw-away store).
     /// Default `"subgate.db"`.
     pub path: String,
+    /// Reports received are committed to the database together at most this often, ms
+    /// (one fsync per commit), 1..=[`MAX_COMMIT_INTERVAL_MS`]; a report is acked only after
+    /// its commit, in the next downlink part. A longer interval batches more reports per
+    /// commit at the cost of a later ack. Default 1 000.
+    pub commit_interval_ms: u32,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
             path: "subgate.db".into(),
+            commit_interval_ms: 1_000,
         }
     }
 }
@@ -522,11 +583,20 @@ impl Config {
                 format!("one of {}", REGIONS.join(", ")),
             ));
         }
-        if !(1..=MAX_BEACON_INTERVAL_MS).contains(&g.beacon_interval_ms) {
+        let bi = g.beacon_interval_ms;
+        let hyperperiod_s = self.scheduler.hyperperiod_s;
+        if !(MS_PER_S..=MAX_BEACON_INTERVAL_MS).contains(&bi)
+            || !bi.is_multiple_of(MS_PER_S)
+            || !hyperperiod_s.is_multiple_of(bi / MS_PER_S)
+        {
             return Err(ConfigError::invalid(
                 "gateway.beacon_interval_ms",
-                g.beacon_interval_ms,
-                format!("1..={MAX_BEACON_INTERVAL_MS} ms"),
+                bi,
+                format!(
+                    "a superframe of whole seconds: a multiple of {MS_PER_S} in \
+                     {MS_PER_S}..={MAX_BEACON_INTERVAL_MS} ms whose seconds divide \
+                     scheduler.hyperperiod_s ({hyperperiod_s} s)"
+                ),
             ));
         }
         socket_addr("gateway.listen", &g.listen)?;
@@ -575,9 +645,32 @@ impl Config {
             ("timeouts.auth_ms", t.auth_ms),
             ("timeouts.assoc_ms", t.assoc_ms),
             ("timeouts.registration_ms", t.registration_ms),
+            ("timeouts.config_ms", t.config_ms),
+            ("timeouts.report_grace_ms", t.report_grace_ms),
+            ("timeouts.standby_ms", t.standby_ms),
         ] {
             if v == 0 {
                 return Err(ConfigError::invalid(key, v, "a timeout > 0 ms"));
+            }
+        }
+        // A step of the terminal's is answered in the next superframe's downlink, and its
+        // next step comes after that: two superframes.
+        let two_superframes = 2 * u64::from(self.gateway.beacon_interval_ms);
+        for (key, v) in [
+            ("timeouts.auth_ms", t.auth_ms),
+            ("timeouts.assoc_ms", t.assoc_ms),
+            ("timeouts.config_ms", t.config_ms),
+        ] {
+            if v < two_superframes {
+                return Err(ConfigError::invalid(
+                    key,
+                    v,
+                    format!(
+                        "a timeout ≥ 2 × gateway.beacon_interval_ms ({two_superframes} ms): the \
+                         gateway's response goes out in the next superframe's downlink and the \
+                         terminal's next step comes after it"
+                    ),
+                ));
             }
         }
         Ok(())
@@ -600,7 +693,7 @@ impl Config {
                 "a timeout > 0 ms",
             ));
         }
-        if r.timeout_ms > self.timeouts.registration_ms {
+        if u64::from(r.timeout_ms) > self.timeouts.registration_ms {
             return Err(ConfigError::invalid(
                 "registrar.timeout_ms",
                 r.timeout_ms,
@@ -666,6 +759,35 @@ impl Config {
                 return Err(ConfigError::invalid(key, p, "each period listed once"));
             }
         }
+        if s.downlink_ms == 0 {
+            return Err(ConfigError::invalid(
+                "scheduler.downlink_ms",
+                0,
+                "a downlink part ≥ 1 ms (it holds the beacon)",
+            ));
+        }
+        if s.access_ms <= s.downlink_ms {
+            return Err(ConfigError::invalid(
+                "scheduler.access_ms",
+                s.access_ms,
+                format!(
+                    "an access period longer than scheduler.downlink_ms ({} ms): the rest is the \
+                     terminals' contention part",
+                    s.downlink_ms
+                ),
+            ));
+        }
+        let bi = self.gateway.beacon_interval_ms;
+        if s.access_ms >= bi {
+            return Err(ConfigError::invalid(
+                "scheduler.access_ms",
+                s.access_ms,
+                format!(
+                    "an access period shorter than gateway.beacon_interval_ms ({bi} ms), the \
+                     superframe: report windows take the rest"
+                ),
+            ));
+        }
         Ok(())
     }
 
@@ -675,6 +797,14 @@ impl Config {
                 "store.path",
                 "\"\"",
                 "a database file path (or \":memory:\")",
+            ));
+        }
+        let c = self.store.commit_interval_ms;
+        if !(1..=MAX_COMMIT_INTERVAL_MS).contains(&c) {
+            return Err(ConfigError::invalid(
+                "store.commit_interval_ms",
+                c,
+                format!("1..={MAX_COMMIT_INTERVAL_MS} ms"),
             ));
         }
         let a = &self.aggregation;
@@ -787,13 +917,33 @@ impl Config {
         self.radio.format.phy()
     }
 
-    /// The scheduler's settings: `radio.channels` plus `[scheduler]`, epoch 0.
+    /// The scheduler's settings: `radio.channels` plus `[scheduler]`, epoch 0, and the
+    /// gateway's access period (`scheduler.access_ms` at the start of every superframe of
+    /// `gateway.beacon_interval_ms`) held on every channel.
     pub fn scheduler_config(&self) -> SchedulerConfig {
         SchedulerConfig {
             channels: self.radio.channels.clone(),
             hyperperiod_s: self.scheduler.hyperperiod_s,
             guard_us: self.scheduler.guard_us,
             epoch_tsf_us: 0,
+            access: Some(AccessPeriod {
+                period_s: self.gateway.beacon_interval_ms / MS_PER_S,
+                duration_us: self.scheduler.access_ms.saturating_mul(1_000),
+            }),
+        }
+    }
+
+    /// `[timeouts]` as the station state machine's [`Timeouts`] (fields map by name).
+    pub fn station_timeouts(&self) -> Timeouts {
+        let t = &self.timeouts;
+        Timeouts {
+            auth_ms: t.auth_ms,
+            assoc_ms: t.assoc_ms,
+            registration_ms: t.registration_ms,
+            config_ms: t.config_ms,
+            report_grace_ms: t.report_grace_ms,
+            standby_ms: t.standby_ms,
+            max_retries: t.max_retries,
         }
     }
 
@@ -1010,12 +1160,12 @@ pub const SECTIONS: &[SectionDoc] = &[
     SectionDoc { name: "radio", doc: "[radio]: channels, PPDU format and downlink MCS." },
     SectionDoc {
         name: "timeouts",
-        doc: "[timeouts]: how long the gateway waits for a station's next step and how often it\nretransmits before giving the station up.",
+        doc: "[timeouts]: how long the gateway waits for a station's next step and how often it\nretries before giving the station up. The waits for a terminal's next step are at least\ntwo superframes (2 x gateway.beacon_interval_ms): the gateway's response goes out in the\nnext superframe's downlink.",
     },
     SectionDoc { name: "registrar", doc: "[registrar]: who registers terminals during association." },
     SectionDoc {
         name: "scheduler",
-        doc: "[scheduler]: report-window scheduling (on the channels of [radio]).",
+        doc: "[scheduler]: the gateway's access period and the report windows, on every channel of\n[radio]. Every superframe (gateway.beacon_interval_ms) is laid out, from its start:\n[beacon | downlink ... (downlink_ms) | contention ... (access_ms) | report windows ...].",
     },
     SectionDoc { name: "store", doc: "[store]: the report database (SQLite, WAL)." },
     SectionDoc {
@@ -1052,7 +1202,7 @@ pub const KEYS: &[KeyDoc] = &[
         section: "gateway",
         key: "beacon_interval_ms",
         ty: "integer",
-        doc: "Beacon interval, ms, 1..=65535.",
+        doc: "Beacon interval, ms: the superframe. One S1G beacon starts every superframe on every\nchannel, followed by the access period (scheduler.access_ms). A multiple of 1000 in\n1000..=60000 whose seconds divide scheduler.hyperperiod_s.",
         example: None,
     },
     KeyDoc {
@@ -1108,42 +1258,49 @@ pub const KEYS: &[KeyDoc] = &[
         section: "timeouts",
         key: "auth_ms",
         ty: "integer",
-        doc: "Authentication exchange timeout, ms (> 0).",
-        example: None,
-    },
-    KeyDoc {
-        section: "timeouts",
-        key: "auth_retries",
-        ty: "integer",
-        doc: "Retransmissions of an authentication frame before giving up (0..=255).",
+        doc: "Authenticated (and Unknown): wait for the terminal's next step of authentication or\nassociation, ms (>= 2 x gateway.beacon_interval_ms).",
         example: None,
     },
     KeyDoc {
         section: "timeouts",
         key: "assoc_ms",
         ty: "integer",
-        doc: "Association exchange timeout, ms (> 0).",
-        example: None,
-    },
-    KeyDoc {
-        section: "timeouts",
-        key: "assoc_retries",
-        ty: "integer",
-        doc: "Retransmissions of an association response before giving up (0..=255).",
+        doc: "Registered: wait for the terminal to confirm the association response by its\nresource request, ms (>= 2 x gateway.beacon_interval_ms).",
         example: None,
     },
     KeyDoc {
         section: "timeouts",
         key: "registration_ms",
         ty: "integer",
-        doc: "Deadline of a whole registration, ms (> 0, >= registrar.timeout_ms).",
+        doc: "Associated: wait for the registrar's answer, ms (> 0, >= registrar.timeout_ms).",
         example: None,
     },
     KeyDoc {
         section: "timeouts",
-        key: "registration_retries",
+        key: "config_ms",
         ty: "integer",
-        doc: "Registration attempts after a first one that timed out (0..=255).",
+        doc: "Configured: wait for the terminal to accept a service time, ms\n(>= 2 x gateway.beacon_interval_ms).",
+        example: None,
+    },
+    KeyDoc {
+        section: "timeouts",
+        key: "report_grace_ms",
+        ty: "integer",
+        doc: "How late after its window start a report may come before the window counts as\nmissed (and the terminal is polled, see scheduler.poll_missed), ms (> 0).",
+        example: None,
+    },
+    KeyDoc {
+        section: "timeouts",
+        key: "standby_ms",
+        ty: "integer",
+        doc: "Standby: how long a sleeping terminal's AID and report window are kept without a\nwake-up, ms (> 0).",
+        example: None,
+    },
+    KeyDoc {
+        section: "timeouts",
+        key: "max_retries",
+        ty: "integer",
+        doc: "Retries per waiting state, and consecutive missed report windows, before the\nstation is deregistered (0..=255).",
         example: None,
     },
     KeyDoc {
@@ -1196,10 +1353,38 @@ pub const KEYS: &[KeyDoc] = &[
         example: None,
     },
     KeyDoc {
+        section: "scheduler",
+        key: "access_ms",
+        ty: "integer",
+        doc: "The access period, ms from the start of every superframe, held on every channel:\nbeacon, gateway downlink, then contention for unscheduled terminals; no report window\noverlaps it. > downlink_ms and < gateway.beacon_interval_ms.",
+        example: None,
+    },
+    KeyDoc {
+        section: "scheduler",
+        key: "downlink_ms",
+        ty: "integer",
+        doc: "The access period's first part, ms from the superframe start (beacon included): the\ngateway's downlink. The rest of the access period is the terminals' contention\n(uplink) part. >= 1.",
+        example: None,
+    },
+    KeyDoc {
+        section: "scheduler",
+        key: "poll_missed",
+        ty: "boolean",
+        doc: "Poll a terminal whose report window passed without a report (a unicast report poll\nin the next downlink part).",
+        example: None,
+    },
+    KeyDoc {
         section: "store",
         key: "path",
         ty: "string",
         doc: "SQLite database file, created if missing (\":memory:\" for a throw-away store).",
+        example: None,
+    },
+    KeyDoc {
+        section: "store",
+        key: "commit_interval_ms",
+        ty: "integer",
+        doc: "Reports received are committed together at most this often, ms, 1..=60000 (one\nfsync per commit); a report is acked only after its commit, in the next downlink part.\nLonger batches more reports per commit at the cost of a later ack.",
         example: None,
     },
     KeyDoc {

@@ -38,6 +38,7 @@
 
 pub mod aggregate;
 pub mod config;
+pub mod gateway;
 pub mod registrar;
 pub mod scheduler;
 pub mod station;

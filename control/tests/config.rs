@@ -7,7 +7,8 @@ use subgate_control::aggregate::BatchLimits;
 use subgate_control::config::{
     Config, ConfigError, NorthboundKind, RadioFormat, RegistrarKind, Unmatched, KEYS, SECTIONS,
 };
-use subgate_control::scheduler::SchedulerConfig;
+use subgate_control::scheduler::{AccessPeriod, Scheduler, SchedulerConfig};
+use subgate_control::station::Timeouts;
 use subgate_control::wire::m2m::Sid;
 
 const DOCS: &str = include_str!("../../docs/config.md");
@@ -168,7 +169,7 @@ fn realistic_file_loads_with_typed_views() {
 name = "north-field"
 bssid = "02:00:00:00:aa:01"
 region = "eu"
-beacon_interval_ms = 1024
+beacon_interval_ms = 2000
 
 [service]
 sids = ["service:metering", "service:alarms", "server:10.0.0.7"]
@@ -184,7 +185,10 @@ format = "2m"
 mcs = 8
 
 [timeouts]
+assoc_ms = 4000
 registration_ms = 4000
+report_grace_ms = 20000
+max_retries = 0
 
 [registrar]
 address = "[2001:db8::7]:8701"
@@ -198,9 +202,13 @@ acme-water = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 hyperperiod_s = 3600
 guard_us = 1500
 periods_s = [60, 300, 3600]
+access_ms = 300
+downlink_ms = 120
+poll_missed = false
 
 [store]
 path = ":memory:"
+commit_interval_ms = 250
 
 [aggregation]
 max_reports = 10
@@ -231,7 +239,27 @@ kind = "memory"
             channels: vec![1, 2],
             hyperperiod_s: 3600,
             guard_us: 1500,
-            epoch_tsf_us: 0
+            epoch_tsf_us: 0,
+            access: Some(AccessPeriod {
+                period_s: 2,
+                duration_us: 300_000
+            }),
+        }
+    );
+    Scheduler::new(config.scheduler_config()).expect("the scheduler takes the access period");
+    assert_eq!(config.scheduler.downlink_ms, 120);
+    assert!(!config.scheduler.poll_missed);
+    assert_eq!(config.store.commit_interval_ms, 250);
+    assert_eq!(
+        config.station_timeouts(),
+        Timeouts {
+            auth_ms: 10_000,
+            assoc_ms: 4_000,
+            registration_ms: 4_000,
+            config_ms: 5_000,
+            report_grace_ms: 20_000,
+            standby_ms: 86_400_000,
+            max_retries: 0,
         }
     );
     assert_eq!(
@@ -259,9 +287,113 @@ kind = "memory"
 #[test]
 fn default_views_match_the_library_defaults() {
     let c = Config::default();
-    assert_eq!(c.scheduler_config(), SchedulerConfig::default());
+    // The library's scheduler default holds no access period; the gateway's holds 200 ms of
+    // every 1 s superframe.
+    assert_eq!(
+        c.scheduler_config(),
+        SchedulerConfig {
+            access: Some(AccessPeriod {
+                period_s: 1,
+                duration_us: 200_000
+            }),
+            ..SchedulerConfig::default()
+        }
+    );
+    Scheduler::new(c.scheduler_config()).expect("the scheduler takes the default access period");
     assert_eq!(c.batch_limits(), BatchLimits::default());
     assert_eq!(c.store.path, "subgate.db");
+}
+
+#[test]
+fn superframe_and_store_defaults_are_the_documented_ones() {
+    let c = Config::default();
+    assert_eq!(c.gateway.beacon_interval_ms, 1_000);
+    assert_eq!(c.scheduler.access_ms, 200);
+    assert_eq!(c.scheduler.downlink_ms, 100);
+    assert!(c.scheduler.poll_missed);
+    assert_eq!(c.store.commit_interval_ms, 1_000);
+}
+
+#[test]
+fn default_station_timeouts_are_the_documented_ones() {
+    assert_eq!(
+        Config::default().station_timeouts(),
+        Timeouts {
+            auth_ms: 10_000,
+            assoc_ms: 5_000,
+            registration_ms: 5_000,
+            config_ms: 5_000,
+            report_grace_ms: 30_000,
+            standby_ms: 86_400_000,
+            max_retries: 3,
+        }
+    );
+}
+
+#[test]
+fn station_timeouts_map_every_key_by_name() {
+    let config: Config = r#"
+[timeouts]
+auth_ms = 11000
+assoc_ms = 12000
+registration_ms = 13000
+config_ms = 14000
+report_grace_ms = 15000
+standby_ms = 16000
+max_retries = 255
+"#
+    .parse()
+    .expect("timeouts load");
+    assert_eq!(
+        config.station_timeouts(),
+        Timeouts {
+            auth_ms: 11_000,
+            assoc_ms: 12_000,
+            registration_ms: 13_000,
+            config_ms: 14_000,
+            report_grace_ms: 15_000,
+            standby_ms: 16_000,
+            max_retries: 255,
+        }
+    );
+}
+
+/// Values at the edge of the superframe rules, accepted.
+const ACCEPTED: &[(&str, &str)] = &[
+    (
+        "longest superframe, timeouts of two superframes",
+        "[gateway]\nbeacon_interval_ms = 60000\n[timeouts]\nauth_ms = 120000\nassoc_ms = 120000\nconfig_ms = 120000\n",
+    ),
+    (
+        "5 s superframe dividing a 3600 s hyperperiod",
+        "[gateway]\nbeacon_interval_ms = 5000\n[timeouts]\nassoc_ms = 10000\nconfig_ms = 10000\n[scheduler]\nhyperperiod_s = 3600\nperiods_s = [60, 3600]\n",
+    ),
+    (
+        "shortest access period",
+        "[scheduler]\naccess_ms = 2\ndownlink_ms = 1\n",
+    ),
+    (
+        "access period one ms short of the superframe",
+        "[scheduler]\naccess_ms = 999\ndownlink_ms = 998\n",
+    ),
+    (
+        "registrar timeout equal to the registration deadline",
+        "[registrar]\ntimeout_ms = 5000\n",
+    ),
+    ("shortest commit interval", "[store]\ncommit_interval_ms = 1\n"),
+    ("longest commit interval", "[store]\ncommit_interval_ms = 60000\n"),
+    ("no retries", "[timeouts]\nmax_retries = 0\n"),
+];
+
+#[test]
+fn edge_values_are_accepted() {
+    for &(case, text) in ACCEPTED {
+        let config: Config = text
+            .parse()
+            .unwrap_or_else(|e| panic!("{case}: refused: {e}"));
+        Scheduler::new(config.scheduler_config())
+            .unwrap_or_else(|e| panic!("{case}: scheduler refused: {e}"));
+    }
 }
 
 /// (case, config text, key the error must name, text the message must contain).
@@ -314,6 +446,32 @@ const REFUSED: &[(&str, &str, &str, &str)] = &[
         "timeouts.registration_ms",
         "> 0 ms",
     ),
+    ("zero config timeout", "[timeouts]\nconfig_ms = 0\n", "timeouts.config_ms", "> 0 ms"),
+    (
+        "zero report grace",
+        "[timeouts]\nreport_grace_ms = 0\n",
+        "timeouts.report_grace_ms",
+        "> 0 ms",
+    ),
+    ("zero standby", "[timeouts]\nstandby_ms = 0\n", "timeouts.standby_ms", "> 0 ms"),
+    (
+        "auth timeout shorter than two superframes",
+        "[gateway]\nbeacon_interval_ms = 2000\n[timeouts]\nauth_ms = 3999\n",
+        "timeouts.auth_ms",
+        "≥ 2 × gateway.beacon_interval_ms (4000 ms): the gateway's response goes out in the next superframe's downlink",
+    ),
+    (
+        "default assoc timeout shorter than two 3 s superframes",
+        "[gateway]\nbeacon_interval_ms = 3000\n[scheduler]\nhyperperiod_s = 3600\nperiods_s = [60, 3600]\n",
+        "timeouts.assoc_ms",
+        "≥ 2 × gateway.beacon_interval_ms (6000 ms)",
+    ),
+    (
+        "config timeout shorter than two superframes",
+        "[timeouts]\nconfig_ms = 1999\n",
+        "timeouts.config_ms",
+        "≥ 2 × gateway.beacon_interval_ms (2000 ms)",
+    ),
     ("zero registrar timeout", "[registrar]\ntimeout_ms = 0\n", "registrar.timeout_ms", "> 0 ms"),
     (
         "registrar timeout past the registration deadline",
@@ -349,9 +507,80 @@ const REFUSED: &[(&str, &str, &str, &str)] = &[
     ("BSSID not a MAC", "[gateway]\nbssid = \"gw-7\"\n", "gateway.bssid", "unicast MAC"),
     ("unknown region", "[gateway]\nregion = \"mars\"\n", "gateway.region", "one of us, eu"),
     ("empty name", "[gateway]\nname = \"\"\n", "gateway.name", "1..=32 bytes"),
-    ("zero beacon interval", "[gateway]\nbeacon_interval_ms = 0\n", "gateway.beacon_interval_ms", "1..=65535"),
+    (
+        "zero beacon interval",
+        "[gateway]\nbeacon_interval_ms = 0\n",
+        "gateway.beacon_interval_ms",
+        "a multiple of 1000 in 1000..=60000 ms",
+    ),
+    (
+        "beacon interval not whole seconds",
+        "[gateway]\nbeacon_interval_ms = 1500\n",
+        "gateway.beacon_interval_ms",
+        "a multiple of 1000 in 1000..=60000 ms",
+    ),
+    (
+        "the old default beacon interval",
+        "[gateway]\nbeacon_interval_ms = 100\n",
+        "gateway.beacon_interval_ms",
+        "a multiple of 1000",
+    ),
+    (
+        "beacon interval over a minute",
+        "[gateway]\nbeacon_interval_ms = 61000\n",
+        "gateway.beacon_interval_ms",
+        "1000..=60000 ms",
+    ),
+    (
+        "superframe not dividing the hyperperiod",
+        "[gateway]\nbeacon_interval_ms = 7000\n[timeouts]\nassoc_ms = 14000\nconfig_ms = 14000\n[scheduler]\nhyperperiod_s = 3600\nperiods_s = [60, 3600]\n",
+        "gateway.beacon_interval_ms",
+        "whose seconds divide scheduler.hyperperiod_s (3600 s)",
+    ),
+    (
+        "access period equal to the downlink part",
+        "[scheduler]\naccess_ms = 100\ndownlink_ms = 100\n",
+        "scheduler.access_ms",
+        "longer than scheduler.downlink_ms (100 ms)",
+    ),
+    (
+        "access period shorter than the downlink part",
+        "[scheduler]\naccess_ms = 50\n",
+        "scheduler.access_ms",
+        "longer than scheduler.downlink_ms (100 ms)",
+    ),
+    (
+        "access period filling the superframe",
+        "[scheduler]\naccess_ms = 1000\n",
+        "scheduler.access_ms",
+        "shorter than gateway.beacon_interval_ms (1000 ms)",
+    ),
+    (
+        "access period past the superframe",
+        "[gateway]\nbeacon_interval_ms = 2000\n[scheduler]\naccess_ms = 2500\n",
+        "scheduler.access_ms",
+        "shorter than gateway.beacon_interval_ms (2000 ms)",
+    ),
+    (
+        "zero downlink part",
+        "[scheduler]\ndownlink_ms = 0\n",
+        "scheduler.downlink_ms",
+        "≥ 1 ms",
+    ),
     ("listen address", "[gateway]\nlisten = \"8700\"\n", "gateway.listen", "IP:port"),
     ("empty store path", "[store]\npath = \"\"\n", "store.path", "database file"),
+    (
+        "zero commit interval",
+        "[store]\ncommit_interval_ms = 0\n",
+        "store.commit_interval_ms",
+        "1..=60000 ms",
+    ),
+    (
+        "commit interval over a minute",
+        "[store]\ncommit_interval_ms = 60001\n",
+        "store.commit_interval_ms",
+        "1..=60000 ms",
+    ),
     ("zero max_reports", "[aggregation]\nmax_reports = 0\n", "aggregation.max_reports", "≥ 1"),
     ("zero max_bytes", "[aggregation]\nmax_bytes = 0\n", "aggregation.max_bytes", "≥ 1"),
     ("zero max_age_ms", "[aggregation]\nmax_age_ms = 0\n", "aggregation.max_age_ms", "≥ 1"),
@@ -432,6 +661,36 @@ const UNPARSED: &[(&str, &str, &str, &str)] = &[
         "[registrar]\nkind = \"ldap\"\n",
         "registrar.kind",
         "`m2m-server`",
+    ),
+    (
+        "removed key auth_retries",
+        "[timeouts]\nauth_retries = 3\n",
+        "timeouts.auth_retries",
+        "unknown field `auth_retries`",
+    ),
+    (
+        "removed key assoc_retries",
+        "[timeouts]\nassoc_ms = 5000\nassoc_retries = 3\n",
+        "timeouts.assoc_retries",
+        "unknown field `assoc_retries`",
+    ),
+    (
+        "removed key registration_retries",
+        "[timeouts]\nregistration_retries = 2\n",
+        "timeouts.registration_retries",
+        "unknown field `registration_retries`",
+    ),
+    (
+        "max_retries out of u8 range",
+        "[timeouts]\nmax_retries = 256\n",
+        "timeouts.max_retries",
+        "",
+    ),
+    (
+        "poll_missed not a boolean",
+        "[scheduler]\npoll_missed = 1\n",
+        "scheduler.poll_missed",
+        "",
     ),
     (
         "unknown northbound",

@@ -18,6 +18,7 @@ fn scheduler(channels: Vec<u8>, hyperperiod_s: u32, guard_us: u32) -> Scheduler 
         hyperperiod_s,
         guard_us,
         epoch_tsf_us: EPOCH,
+        access: None,
     };
     match Scheduler::new(cfg) {
         Ok(s) => s,

@@ -5,6 +5,7 @@ pub mod configfile;
 pub mod demo;
 pub mod gen;
 pub mod rx;
+pub mod sim;
 
 use indicatif::{ProgressBar, ProgressStyle};
 

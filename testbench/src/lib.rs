@@ -9,5 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod m2m_server;
+pub mod sim;
+pub mod terminal;
 
 pub use m2m_server::M2mServerEmulator;

@@ -262,6 +262,13 @@ impl Channel {
         self.terminals += 1;
     }
 
+    /// Holds `len` µs at `offset` every `period` µs for the gateway itself (AID 0, never
+    /// released, not counted as a terminal or as window airtime).
+    pub(super) fn reserve(&mut self, period: u64, offset: u64, len: u64, h: u64) {
+        self.insert(0, period, offset, 0, len, h);
+        self.terminals = self.terminals.saturating_sub(1);
+    }
+
     /// Forgets a reservation recorded by [`insert`](Self::insert) with the same values.
     pub(super) fn remove(
         &mut self,

@@ -102,6 +102,20 @@ pub struct SchedulerConfig {
     pub guard_us: u32,
     /// TSF time the schedule counts offsets from, µs. Default 0.
     pub epoch_tsf_us: u64,
+    /// The gateway's access period, held on every channel before any terminal is placed:
+    /// beacon, downlink and contention for unscheduled terminals. `None` (default): none.
+    pub access: Option<AccessPeriod>,
+}
+
+/// A window the gateway keeps for itself on every channel: `duration_us` from the start of
+/// every `period_s` (counted from the epoch). Terminal windows and their guards never
+/// overlap it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessPeriod {
+    /// Repeats every this many seconds (the superframe); must divide the hyperperiod.
+    pub period_s: u32,
+    /// Length, µs; shorter than the period.
+    pub duration_us: u32,
 }
 
 impl Default for SchedulerConfig {
@@ -111,6 +125,7 @@ impl Default for SchedulerConfig {
             hyperperiod_s: DEFAULT_HYPERPERIOD_S,
             guard_us: DEFAULT_GUARD_US,
             epoch_tsf_us: 0,
+            access: None,
         }
     }
 }
@@ -124,6 +139,9 @@ pub enum ConfigError {
     DuplicateChannel(u8),
     /// `hyperperiod_s` is 0.
     ZeroHyperperiod,
+    /// The access period is empty, not shorter than its period, or its period does not
+    /// divide the hyperperiod.
+    BadAccessPeriod(AccessPeriod),
 }
 
 impl fmt::Display for ConfigError {
@@ -132,6 +150,12 @@ impl fmt::Display for ConfigError {
             ConfigError::NoChannels => f.write_str("scheduler: no channels configured"),
             ConfigError::DuplicateChannel(c) => write!(f, "scheduler: channel {c} listed twice"),
             ConfigError::ZeroHyperperiod => f.write_str("scheduler: hyperperiod must be ≥ 1 s"),
+            ConfigError::BadAccessPeriod(a) => write!(
+                f,
+                "scheduler: access period of {} µs every {} s must be > 0, shorter than its \
+                 period, and its period must divide the hyperperiod",
+                a.duration_us, a.period_s
+            ),
         }
     }
 }
@@ -348,9 +372,24 @@ impl Scheduler {
                 return Err(ConfigError::DuplicateChannel(*c));
             }
         }
+        let hyperperiod_us = u64::from(config.hyperperiod_s) * US_PER_S;
+        let mut channels: Vec<Channel> = config.channels.iter().map(|&c| Channel::new(c)).collect();
+        if let Some(a) = config.access {
+            let p = u64::from(a.period_s) * US_PER_S;
+            if a.period_s == 0
+                || a.duration_us == 0
+                || u64::from(a.duration_us) >= p
+                || !config.hyperperiod_s.is_multiple_of(a.period_s)
+            {
+                return Err(ConfigError::BadAccessPeriod(a));
+            }
+            for ch in &mut channels {
+                ch.reserve(p, 0, u64::from(a.duration_us), hyperperiod_us);
+            }
+        }
         Ok(Scheduler {
-            hyperperiod_us: u64::from(config.hyperperiod_s) * US_PER_S,
-            channels: config.channels.iter().map(|&c| Channel::new(c)).collect(),
+            hyperperiod_us,
+            channels,
             allocations: vec![None; usize::from(MAX_AID) + 1],
             config,
         })

@@ -15,6 +15,7 @@ fn sched(channels: &[u8], hyperperiod_s: u32, guard_us: u32) -> Scheduler {
         hyperperiod_s,
         guard_us,
         epoch_tsf_us: EPOCH,
+        access: None,
     };
     match Scheduler::new(cfg) {
         Ok(s) => s,

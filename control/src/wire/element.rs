@@ -10,6 +10,9 @@ crate::enum_with_unknown! {
         Ssid = 0,
         /// Traffic indication map.
         Tim = 5,
+        /// Challenge text: subgate's gateway nonce for the registration proof, in the
+        /// authentication response.
+        ChallengeText = 16,
         /// Vendor specific (our M2M elements live here, under subgate's OUI).
         VendorSpecific = 221,
         /// Extension (id extension in the first body byte).

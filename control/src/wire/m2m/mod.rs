@@ -17,6 +17,7 @@
 //!
 //! Byte-by-byte layouts and the registration sequence: `docs/protocol.md`.
 
+pub mod carry;
 pub mod indication;
 pub mod not_supported;
 pub mod registration;

@@ -1,0 +1,587 @@
+//! Discovery, authentication, association with registration, resource requests, leaving,
+//! and the station deadlines (module docs of [`super`] give the rules).
+
+use super::{Gateway, Peer};
+use crate::registrar::RegistrationRequest;
+use crate::scheduler::{window_us, Decision};
+use crate::station::{Event, FilterResult, State, StationError, TimeoutAction};
+use crate::store::IncomingReport;
+use crate::wire::m2m::carry::{action_frame, action_of, nonce_element, Carried};
+use crate::wire::m2m::{
+    M2mAction, M2mElement, ReportRepr, ResourceRequestRepr, ResourceResponseRepr, ResourceResult,
+    ServiceInfoRepr, Sid, SidList, SidNotSupportedRepr,
+};
+use crate::wire::mac::FCS_LEN;
+use crate::wire::mgmt::{
+    capability, AidResponse, AssociationRequestRepr, AssociationResponseRepr, AuthAlgorithm,
+    AuthenticationRepr, DeauthenticationRepr, ProbeRequestRepr, ProbeResponseRepr, ReasonCode,
+    StatusCode,
+};
+use crate::wire::{Error, Frame, Ie, MacAddr, Result};
+
+/// Beacon interval field of probe responses, TU (1 TU = 1 024 µs), saturating.
+fn beacon_interval_tu(superframe_us: u64) -> u16 {
+    u16::try_from(superframe_us / 1_024).unwrap_or(u16::MAX)
+}
+
+/// The PSDU length of a report of `data_amount` bytes for `sid` (what its window is sized
+/// from): MAC header, action header, report fields, SID, payload, FCS.
+pub(super) fn report_psdu_len(sid: &Sid, data_amount: u32) -> usize {
+    let report = ReportRepr {
+        sequence: 0,
+        sid: sid.clone(),
+        timestamp: 0,
+        data_format: crate::wire::m2m::DataFormat::Opaque,
+        payload: Vec::new(),
+    };
+    crate::wire::m2m::MGMT_HEADER_LEN
+        + M2mAction::Report(report).buffer_len()
+        + usize::try_from(data_amount).unwrap_or(usize::MAX / 2)
+        + FCS_LEN
+}
+
+impl Gateway {
+    pub(super) fn on_probe(&mut self, now: u64, channel: u8, p: &ProbeRequestRepr) -> Result<()> {
+        let carried = Carried::from_elements(&p.elements)?;
+        let answer = match self.filter.check(&carried.sids) {
+            FilterResult::Match(m) => {
+                self.stats.probes_answered += 1;
+                M2mElement::SidList(SidList {
+                    sids: m.into_sids(),
+                })
+            }
+            FilterResult::NotSupported(n) => {
+                self.stats.answered_not_supported += 1;
+                M2mElement::SidNotSupported(n)
+            }
+            FilterResult::Silent => {
+                self.stats.ignored_unmatched += 1;
+                return Ok(());
+            }
+        };
+        let frame = Frame::ProbeResponse(ProbeResponseRepr {
+            header: self.header_to(p.header.addr2),
+            timestamp: now,
+            beacon_interval: beacon_interval_tu(self.timeline.superframe_us),
+            capability: capability::ESS,
+            elements: vec![self.ssid()?, answer.to_ie()?],
+        });
+        self.send(channel, now, &frame);
+        Ok(())
+    }
+
+    pub(super) fn on_auth(&mut self, now: u64, channel: u8, a: &AuthenticationRepr) -> Result<()> {
+        if a.transaction_seq != 1 || a.algorithm != AuthAlgorithm::OpenSystem {
+            self.stats.rx_ignored += 1;
+            return Ok(());
+        }
+        let mac = a.header.addr2;
+        let carried = Carried::from_elements(&a.elements)?;
+        // A new authentication from a station further along means the terminal started
+        // over (it lost our answers, or rebooted): its old association goes, AID and window
+        // included, and it starts again from the filter.
+        let restarted = self.stations.get(&mac).is_some_and(|s| {
+            !matches!(
+                s.state(),
+                State::Unknown | State::Authenticated | State::Deregistered
+            )
+        });
+        if restarted {
+            self.on_leave(now, mac);
+        }
+        let (status, mut elements) = match self.filter.check(&carried.sids) {
+            FilterResult::Match(m) => {
+                match self
+                    .stations
+                    .get_or_insert_after_filter(mac, m, now, &self.timeouts)
+                {
+                    Ok(_) => {
+                        match self
+                            .stations
+                            .handle(mac, Event::AuthRequest, now, &self.timeouts)
+                        {
+                            Ok(_) => (StatusCode::Success, Vec::new()),
+                            Err(e) => {
+                                tracing::debug!(%mac, error = %e, "authentication refused");
+                                (StatusCode::UnspecifiedFailure, Vec::new())
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        tracing::debug!(%mac, error = %e, "authentication refused");
+                        (StatusCode::ApUnableToHandleNewSta, Vec::new())
+                    }
+                }
+            }
+            FilterResult::NotSupported(n) => {
+                self.stats.answered_not_supported += 1;
+                (
+                    StatusCode::RequestDeclined,
+                    vec![M2mElement::SidNotSupported(n).to_ie()?],
+                )
+            }
+            FilterResult::Silent => {
+                self.stats.ignored_unmatched += 1;
+                return Ok(());
+            }
+        };
+        if status == StatusCode::Success {
+            self.stats.authenticated += 1;
+            let nonce = self.next_nonce();
+            self.peers.insert(
+                mac,
+                Peer {
+                    nonce,
+                    channel,
+                    service: None,
+                    service_sid: None,
+                    assoc_response: None,
+                    window_us: 0,
+                    last_resource: None,
+                },
+            );
+            elements.push(nonce_element(nonce));
+        }
+        let frame = Frame::Authentication(AuthenticationRepr {
+            header: self.header_to(mac),
+            algorithm: AuthAlgorithm::OpenSystem,
+            transaction_seq: 2,
+            status,
+            elements,
+        });
+        self.send(channel, now, &frame);
+        Ok(())
+    }
+
+    pub(super) fn on_assoc(
+        &mut self,
+        now: u64,
+        channel: u8,
+        a: &AssociationRequestRepr,
+    ) -> Result<()> {
+        let mac = a.header.addr2;
+        let carried = Carried::from_elements(&a.elements)?;
+        let state = self.stations.get(&mac).map(|s| s.state());
+        // A repeated request (our response was lost): the same response again.
+        if matches!(state, Some(State::Registered | State::Configured)) {
+            if let Some(resp) = self.peers.get(&mac).and_then(|p| p.assoc_response.clone()) {
+                self.send(channel, now, &resp);
+            }
+            return Ok(());
+        }
+        let served = match self.filter.check(&carried.sids) {
+            FilterResult::Match(m) => m.into_sids(),
+            FilterResult::NotSupported(n) => {
+                self.stats.answered_not_supported += 1;
+                return self.refuse_assoc(now, channel, mac, StatusCode::RequestDeclined, Some(n));
+            }
+            FilterResult::Silent => {
+                self.stats.ignored_unmatched += 1;
+                return Ok(());
+            }
+        };
+        let (Some(indication), Some(nonce)) = (
+            carried.registration.clone(),
+            self.peers.get(&mac).map(|p| p.nonce),
+        ) else {
+            if state.is_none() {
+                // Not authenticated here (or forgotten by timeout): a class 2 frame from a
+                // non-authenticated station; the terminal starts again.
+                self.deauth(now, channel, mac);
+                return Ok(());
+            }
+            // No registration indication.
+            return self.refuse_assoc(
+                now,
+                channel,
+                mac,
+                StatusCode::AssociationDeniedUnspecified,
+                None,
+            );
+        };
+        let aid = match self.stations.associate(mac, now, &self.timeouts) {
+            Ok(_) => self.stations.get(&mac).and_then(|s| s.aid()).unwrap_or(0),
+            Err(e) => {
+                tracing::debug!(%mac, error = %e, "association refused");
+                let status = match e {
+                    StationError::NoFreeAid | StationError::Full(_) => {
+                        StatusCode::ApUnableToHandleNewSta
+                    }
+                    _ => StatusCode::UnspecifiedFailure,
+                };
+                return self.refuse_assoc(now, channel, mac, status, None);
+            }
+        };
+        let request = RegistrationRequest {
+            terminal: mac,
+            sids: carried.sids.clone(),
+            indication,
+            nonce,
+        };
+        let registration = match self.registrar.register(&request) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::debug!(%mac, error = %e, "registration refused");
+                let tr = self
+                    .stations
+                    .handle(mac, Event::RegistrationFailed, now, &self.timeouts);
+                self.stats.deregistered += 1;
+                self.settle_peer(mac, tr.ok().and_then(|t| t.freed_aid));
+                return self.refuse_assoc(now, channel, mac, e.status_code(), None);
+            }
+        };
+        // The served SID its reports are filed under: the first matched one that is not a
+        // user id (reports belong to a service), else the first matched.
+        let service_sid = served
+            .iter()
+            .find(|s| !matches!(s, Sid::User(_)))
+            .or(served.first())
+            .cloned();
+        let Some(service_sid) = service_sid else {
+            return Err(Error::Malformed);
+        };
+        let info: ServiceInfoRepr = registration.service;
+        let len = report_psdu_len(&service_sid, info.data_amount);
+        let window = u32::try_from(window_us(self.format, self.mcs, len)).unwrap_or(u32::MAX);
+        let allocation = match self.scheduler.allocate(aid, info.report_period, window) {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!(%mac, error = %e, "no report window: association refused");
+                let tr = self
+                    .stations
+                    .handle(mac, Event::Deauth, now, &self.timeouts);
+                self.stats.deregistered += 1;
+                self.settle_peer(mac, tr.ok().and_then(|t| t.freed_aid));
+                return self.refuse_assoc(
+                    now,
+                    channel,
+                    mac,
+                    StatusCode::ApUnableToHandleNewSta,
+                    None,
+                );
+            }
+        };
+        if let Err(e) = self
+            .stations
+            .handle(mac, Event::RegistrationOk, now, &self.timeouts)
+        {
+            tracing::warn!(%mac, error = %e, "registration result refused by the state machine");
+        }
+        let service_time = allocation.service_time_from(now);
+        let frame = Frame::AssociationResponse(AssociationResponseRepr {
+            header: self.header_to(mac),
+            capability: capability::ESS,
+            status: StatusCode::Success,
+            elements: vec![
+                AidResponse {
+                    aid,
+                    switch_count: 0,
+                    response_interval: 0,
+                }
+                .to_ie(),
+                M2mElement::ServiceInformation(info.clone()).to_ie()?,
+                M2mElement::ServiceTime(service_time).to_ie()?,
+            ],
+        });
+        if let Some(peer) = self.peers.get_mut(&mac) {
+            peer.channel = channel;
+            peer.service = Some(info);
+            peer.service_sid = Some(service_sid);
+            peer.assoc_response = Some(frame.clone());
+            peer.window_us = window;
+        }
+        self.stats.associated += 1;
+        self.send(channel, now, &frame);
+        Ok(())
+    }
+
+    /// An association refusal: the status code, maybe the SIDs refused, and never any
+    /// configuration.
+    fn refuse_assoc(
+        &mut self,
+        now: u64,
+        channel: u8,
+        mac: MacAddr,
+        status: StatusCode,
+        not_supported: Option<SidNotSupportedRepr>,
+    ) -> Result<()> {
+        self.stats.assoc_refused += 1;
+        let mut elements: Vec<Ie> = Vec::new();
+        if let Some(n) = not_supported {
+            elements.push(M2mElement::SidNotSupported(n).to_ie()?);
+        }
+        let frame = Frame::AssociationResponse(AssociationResponseRepr {
+            header: self.header_to(mac),
+            capability: capability::ESS,
+            status,
+            elements,
+        });
+        self.send(channel, now, &frame);
+        Ok(())
+    }
+
+    pub(super) fn on_action(
+        &mut self,
+        now: u64,
+        channel: u8,
+        a: &crate::wire::mgmt::ActionRepr,
+    ) -> Result<()> {
+        let action = match action_of(a) {
+            Ok(x) => x,
+            Err(Error::Unsupported) => {
+                self.stats.rx_ignored += 1;
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let mac = a.header.addr2;
+        if let Some(peer) = self.peers.get_mut(&mac) {
+            peer.channel = channel;
+        }
+        match action {
+            M2mAction::ResourceRequest(r) => self.on_resource(now, channel, mac, &r),
+            M2mAction::Report(r) => {
+                self.on_report(now, channel, mac, r);
+                Ok(())
+            }
+            _ => {
+                self.stats.rx_ignored += 1;
+                Ok(())
+            }
+        }
+    }
+
+    fn on_resource(
+        &mut self,
+        now: u64,
+        channel: u8,
+        mac: MacAddr,
+        r: &ResourceRequestRepr,
+    ) -> Result<()> {
+        let Some(station) = self.stations.get(&mac) else {
+            self.deauth(now, channel, mac);
+            return Ok(());
+        };
+        let (state, aid) = (station.state(), station.aid().unwrap_or(0));
+        let Some(peer) = self.peers.get(&mac) else {
+            return Ok(());
+        };
+        if let Some((token, resp)) = &peer.last_resource {
+            if *token == r.dialog_token {
+                let resp = *resp;
+                return self.send_resource(now, channel, mac, resp);
+            }
+        }
+        let period = peer.service.as_ref().map_or(0, |s| s.report_period);
+        if state == State::Registered {
+            // Its first frame after the association response: it holds the configuration.
+            let _ = self
+                .stations
+                .handle(mac, Event::ConfigDelivered, now, &self.timeouts);
+        }
+        let state = self.stations.get(&mac).map(|s| s.state());
+        if !matches!(
+            state,
+            Some(State::Configured | State::Scheduled | State::Reporting)
+        ) {
+            tracing::debug!(%mac, ?state, "resource request refused in this state");
+            let resp = ResourceResponseRepr {
+                dialog_token: r.dialog_token,
+                result: ResourceResult::Reject,
+                allocation: None,
+            };
+            return self.send_resource(now, channel, mac, resp);
+        }
+        let decision = self.scheduler.request(aid, r.proposal, period);
+        match decision {
+            Decision::Accept(_) => self.stats.resource_accepted += 1,
+            Decision::CounterProposal(_) => self.stats.resource_countered += 1,
+            Decision::Reject(_) => {}
+        }
+        let allocation = decision.allocation().copied();
+        let resp = ResourceResponseRepr {
+            dialog_token: r.dialog_token,
+            result: decision.result(),
+            allocation: allocation.map(|a| a.service_time_from(now)),
+        };
+        if let Some(a) = allocation {
+            if state == Some(State::Configured) {
+                let first = a.window_at_or_after(now).map_or(now, |(s, _)| s);
+                let _ = self.stations.handle(
+                    mac,
+                    Event::ScheduleAccepted {
+                        first_report_us: first,
+                        period_us: a.period_us(),
+                    },
+                    now,
+                    &self.timeouts,
+                );
+            }
+        }
+        if let Some(peer) = self.peers.get_mut(&mac) {
+            peer.last_resource = Some((r.dialog_token, resp));
+        }
+        self.send_resource(now, channel, mac, resp)
+    }
+
+    fn send_resource(
+        &mut self,
+        now: u64,
+        channel: u8,
+        mac: MacAddr,
+        resp: ResourceResponseRepr,
+    ) -> Result<()> {
+        let h = self.header_to(mac);
+        let frame = action_frame(h, &M2mAction::ResourceResponse(resp))?;
+        self.send(channel, now, &frame);
+        Ok(())
+    }
+
+    /// A report from `mac`: kept for the next commit if the station is scheduled here,
+    /// otherwise answered with a deauthentication.
+    fn on_report(&mut self, now: u64, channel: u8, mac: MacAddr, report: ReportRepr) {
+        let station = self.stations.get(&mac);
+        let scheduled = station.is_some_and(|s| {
+            matches!(
+                s.state(),
+                State::Scheduled | State::Reporting | State::Standby
+            )
+        });
+        let (Some(aid), true) = (station.and_then(|s| s.aid()), scheduled) else {
+            self.stats.reports_unassociated += 1;
+            self.deauth(now, channel, mac);
+            return;
+        };
+        let Some(service_sid) = self.peers.get(&mac).and_then(|p| p.service_sid.clone()) else {
+            return;
+        };
+        // Filed under the served SID the report's SID resolves to (the terminal may name
+        // its service by a corresponding SID); anything else is not this station's service.
+        let sid = match self.filter.resolve(&report.sid) {
+            Some(s) if *s == service_sid => s.clone(),
+            _ => {
+                self.stats.rx_ignored += 1;
+                return;
+            }
+        };
+        self.stats.reports_received += 1;
+        if !self.in_window(aid, now, &report) {
+            self.stats.reports_late += 1;
+        }
+        let _ = self
+            .stations
+            .handle(mac, Event::ReportReceived, now, &self.timeouts);
+        self.pending.push(IncomingReport {
+            terminal: mac,
+            aid,
+            channel,
+            received_at: now,
+            report: ReportRepr { sid, ..report },
+        });
+    }
+
+    /// Whether a report that ended at `end_us` started inside one of `aid`'s windows.
+    fn in_window(&self, aid: u16, end_us: u64, report: &ReportRepr) -> bool {
+        let Some(a) = self.scheduler.allocation(aid) else {
+            return false;
+        };
+        let len = crate::wire::m2m::MGMT_HEADER_LEN
+            + M2mAction::Report(report.clone()).buffer_len()
+            + FCS_LEN;
+        let start = end_us.saturating_sub(crate::scheduler::airtime_us(self.format, self.mcs, len));
+        if start < a.initial_time_us {
+            return false;
+        }
+        let p = a.period_us().max(1);
+        let w = a.initial_time_us + (start - a.initial_time_us) / p * p;
+        start - w <= u64::from(a.duration_us)
+    }
+
+    fn deauth(&mut self, now: u64, channel: u8, mac: MacAddr) {
+        let frame = Frame::Deauthentication(DeauthenticationRepr {
+            header: self.header_to(mac),
+            reason: ReasonCode::Class3FromNonAssoc,
+            elements: Vec::new(),
+        });
+        self.send(channel, now, &frame);
+    }
+
+    pub(super) fn on_leave(&mut self, now: u64, mac: MacAddr) {
+        if self.stations.get(&mac).is_none() {
+            return;
+        }
+        match self
+            .stations
+            .handle(mac, Event::Deauth, now, &self.timeouts)
+        {
+            Ok(tr) => {
+                self.stats.deregistered += 1;
+                self.settle_peer(mac, tr.freed_aid);
+            }
+            Err(_) => {
+                // Unknown / already deregistered: just forget it.
+                self.stations.remove(&mac);
+                self.peers.remove(&mac);
+            }
+        }
+    }
+
+    /// Station deadlines at `now`: re-sends, polls for missed windows, deregistrations.
+    pub(super) fn run_deadlines(&mut self, now: u64) {
+        for (mac, action) in self.stations.poll(now, &self.timeouts) {
+            match action {
+                TimeoutAction::Retry {
+                    state: State::Registered | State::Configured,
+                    ..
+                } => {
+                    let resp = self
+                        .peers
+                        .get(&mac)
+                        .and_then(|p| p.assoc_response.clone().map(|f| (p.channel, f)));
+                    if let Some((channel, frame)) = resp {
+                        self.send(channel, now, &frame);
+                    }
+                }
+                TimeoutAction::Retry {
+                    state: State::Scheduled | State::Reporting,
+                    ..
+                } if self.poll_missed => self.send_poll(now, mac),
+                TimeoutAction::Retry { .. } => {}
+                TimeoutAction::FallBack(tr) => {
+                    if tr.to == State::Deregistered {
+                        self.stats.deregistered += 1;
+                        tracing::debug!(%mac, from = ?tr.from, "station deregistered by timeout");
+                    }
+                    self.settle_peer(mac, tr.freed_aid);
+                }
+            }
+        }
+    }
+
+    fn send_poll(&mut self, now: u64, mac: MacAddr) {
+        let Some(channel) = self
+            .stations
+            .get(&mac)
+            .and_then(|s| s.aid())
+            .and_then(|aid| self.scheduler.allocation(aid))
+            .map(|a| a.channel)
+        else {
+            return;
+        };
+        self.poll_token = self.poll_token.wrapping_add(1);
+        let h = self.header_to(mac);
+        let poll = M2mAction::ReportPoll(crate::wire::m2m::ReportPollRepr {
+            token: self.poll_token,
+        });
+        if let Ok(frame) = action_frame(h, &poll) {
+            if self.send(channel, now, &frame) {
+                self.stats.polls_sent += 1;
+            }
+        }
+    }
+
+    /// The SSID element: the gateway's name.
+    pub(super) fn ssid(&self) -> Result<Ie> {
+        Ie::new(crate::wire::ElementId::Ssid, self.name.as_bytes().to_vec())
+    }
+}

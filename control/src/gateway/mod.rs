@@ -1,0 +1,459 @@
+//! The gateway itself: everything of the access point's side of the M2M service that runs on
+//! frames (issue 4; DESIGN §1, §4). [`Gateway`] is a deterministic state machine in the
+//! smoltcp mould — no sockets, no clock, no threads: it is handed received PSDUs with the
+//! time they ended ([`Gateway::handle_rx`]), is polled at the times it asks for
+//! ([`Gateway::poll`], [`Gateway::next_wakeup`]), and hands back the PSDUs to transmit with
+//! their channel and start time ([`Gateway::drain_transmissions`]). [`runtime`] drives it
+//! from tokio channels and tokio's clock; the testbench drives it from a discrete-event
+//! simulation, so a simulated day runs in seconds.
+//!
+//! What it does with each frame (sequence in docs/protocol.md §6):
+//! - **Probe request**: SID filter ([`SidFilter`]) → probe response with the matched SIDs,
+//!   a "SID not supported" answer, or silence (config `service.unmatched`). No state.
+//! - **Authentication**: the same filter on the request's SIDs runs *before* any station
+//!   state exists ([`Stations::get_or_insert_after_filter`] needs its token); then an open
+//!   system response carrying an 8-byte gateway nonce (challenge-text element) for the
+//!   registration proof.
+//! - **Association request**: SIDs filtered again, AID reserved, the [`Registrar`] asked
+//!   with the request's SIDs, registration indication and the station's nonce. Success: the
+//!   scheduler allocates a window sized from the service's data amount, and the association
+//!   response carries AID, service information and service time. Failure: the refusal
+//!   status code of [`RegistrationError::status_code`](crate::registrar::RegistrationError)
+//!   and no configuration at all; the station is forgotten.
+//! - **Resource request** (action): confirms the configuration, then the scheduler accepts
+//!   the proposal or counter-proposes the nearest free window; a repeated dialog token gets
+//!   the same answer again.
+//! - **Report** (action): from a scheduled station, kept in memory until the next commit;
+//!   all reports received since the last commit are stored in one SQLite transaction (one
+//!   fsync) at the start of a superframe every `store.commit_interval_ms`, and only then
+//!   acked (stored / duplicate), in that superframe's downlink part. From anyone else: a
+//!   deauthentication, so the terminal joins again (its reports stay in its outbox).
+//! - **Deauthentication / disassociation** from a terminal: station gone, window freed.
+//!
+//! At the start of every superframe ([`timeline`]) the gateway commits (when due), sends a
+//! beacon on every channel with its served SIDs and the broadcast report indication of the
+//! AIDs whose windows fall in this superframe, runs the station deadlines (a missed window
+//! is answered with a unicast report poll when `scheduler.poll_missed`; exhausted retries
+//! deregister the station and free its window), and hands closed batches to the
+//! [`Northbound`].
+
+pub mod runtime;
+pub mod timeline;
+
+mod beacon;
+mod join;
+mod reports;
+
+use std::collections::HashMap;
+
+use subgate_dsp::{Format, Mcs, TxRequest};
+
+use crate::aggregate::{AggregateError, Aggregator, Northbound};
+use crate::config::{Config, ConfigError};
+use crate::registrar::Registrar;
+use crate::scheduler::{airtime_us, ConfigError as SchedulerConfigError, Scheduler};
+use crate::station::{SidFilter, Stations, Timeouts, Unmatched};
+use crate::store::{IncomingReport, Store};
+use crate::wire::m2m::{ResourceResponseRepr, ServiceInfoRepr, Sid};
+use crate::wire::mac::{HeaderRepr, SeqCtrl};
+use crate::wire::{with_fcs, Frame, MacAddr};
+
+pub use timeline::{Downlink, Timeline};
+
+/// Superframes between aggregation runs when nothing was committed (age-closed batches).
+const AGGREGATE_EVERY: u64 = 10;
+
+/// Superframes ahead the downlink queue may run before a frame is dropped (and counted).
+const MAX_DOWNLINK_AHEAD: u64 = 30;
+
+/// One PSDU for the radio: when, where, and the PHY request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transmission {
+    /// Channel number.
+    pub channel: u8,
+    /// Start of the PPDU, µs on the gateway's clock.
+    pub at_us: u64,
+    /// Length on air, µs.
+    pub airtime_us: u64,
+    /// The PSDU (with FCS) and how to send it.
+    pub request: TxRequest,
+}
+
+/// What went on, counted since start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GatewayStats {
+    /// PSDUs received.
+    pub rx_frames: u64,
+    /// Received PSDUs with a bad FCS or that did not parse.
+    pub rx_malformed: u64,
+    /// Frames not addressed to this gateway or of no interest (ignored).
+    pub rx_ignored: u64,
+    /// Probe requests answered with the matched SIDs.
+    pub probes_answered: u64,
+    /// Requests answered with "SID not supported".
+    pub answered_not_supported: u64,
+    /// Requests dropped silently because no SID matched.
+    pub ignored_unmatched: u64,
+    /// Authentications accepted.
+    pub authenticated: u64,
+    /// Associations completed with registration (configuration sent).
+    pub associated: u64,
+    /// Associations refused (registration failure, no window, no AID, wrong state).
+    pub assoc_refused: u64,
+    /// Resource requests accepted as proposed.
+    pub resource_accepted: u64,
+    /// Resource requests answered with a counter-proposal.
+    pub resource_countered: u64,
+    /// Reports received from scheduled stations.
+    pub reports_received: u64,
+    /// Reports received outside their window (retries, answers to polls).
+    pub reports_late: u64,
+    /// Reports from stations not associated here (answered with a deauthentication).
+    pub reports_unassociated: u64,
+    /// Reports stored (new).
+    pub reports_stored: u64,
+    /// Reports recognised as duplicates at commit.
+    pub reports_duplicate: u64,
+    /// Store commits.
+    pub commits: u64,
+    /// Commits that failed (their reports stay pending, unacked).
+    pub commit_errors: u64,
+    /// Report acks sent.
+    pub acks_sent: u64,
+    /// Report polls sent for missed windows.
+    pub polls_sent: u64,
+    /// Beacons sent.
+    pub beacons: u64,
+    /// Stations deregistered (timeouts, refusals, deauthentication).
+    pub deregistered: u64,
+    /// Frames dropped because no downlink part had room.
+    pub downlink_dropped: u64,
+    /// Batches forwarded northbound.
+    pub batches_forwarded: u64,
+    /// Northbound failures (batches kept and retried).
+    pub northbound_errors: u64,
+}
+
+/// Why a gateway could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The scheduler refused its settings.
+    #[error("{0}")]
+    Scheduler(#[from] SchedulerConfigError),
+    /// The aggregation limits are invalid.
+    #[error(transparent)]
+    Aggregate(#[from] AggregateError),
+}
+
+/// Gateway-side facts about a station that the state machine does not hold.
+#[derive(Debug, Clone)]
+struct Peer {
+    /// Nonce sent in the authentication response.
+    nonce: [u8; 8],
+    /// Channel it was last heard on (its window's channel once scheduled).
+    channel: u8,
+    /// Service information from the registration.
+    service: Option<ServiceInfoRepr>,
+    /// The served SID its reports are stored under.
+    service_sid: Option<Sid>,
+    /// The association response, kept to re-send it.
+    assoc_response: Option<Frame>,
+    /// Its report window length, µs.
+    window_us: u32,
+    /// Last resource request answered: dialog token and answer, to re-send it.
+    last_resource: Option<(u8, ResourceResponseRepr)>,
+}
+
+/// The access point's control plane. See the module docs.
+pub struct Gateway {
+    bssid: MacAddr,
+    name: String,
+    format: Format,
+    mcs: Mcs,
+    channels: Vec<u8>,
+    timeline: Timeline,
+    timeouts: Timeouts,
+    poll_missed: bool,
+    commit_interval_us: u64,
+    filter: SidFilter,
+    stations: Stations,
+    peers: HashMap<MacAddr, Peer>,
+    registrar: Box<dyn Registrar + Send>,
+    scheduler: Scheduler,
+    store: Store,
+    aggregator: Aggregator,
+    northbound: Box<dyn Northbound + Send>,
+    downlink: Downlink,
+    out: Vec<Transmission>,
+    pending: Vec<IncomingReport>,
+    next_superframe_us: u64,
+    next_commit_us: u64,
+    superframes: u64,
+    seq: u16,
+    poll_token: u16,
+    rng: u64,
+    stats: GatewayStats,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway")
+            .field("bssid", &self.bssid)
+            .field("stations", &self.stations.len())
+            .field("pending", &self.pending.len())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Gateway {
+    /// A gateway for a validated `config`, registering through `registrar`, storing into
+    /// `store` and forwarding to `northbound`. `seed` seeds the nonce generator (nonces must
+    /// only never repeat for a terminal: the registrar refuses a replayed proof).
+    pub fn new(
+        config: &Config,
+        registrar: Box<dyn Registrar + Send>,
+        store: Store,
+        northbound: Box<dyn Northbound + Send>,
+        seed: u64,
+    ) -> Result<Gateway, GatewayError> {
+        config.validate()?;
+        let policy = config.sid_policy()?;
+        let unmatched = match policy.unmatched {
+            crate::config::Unmatched::Silent => Unmatched::Silent,
+            crate::config::Unmatched::NotSupported => Unmatched::NotSupported,
+        };
+        let filter = SidFilter::new(
+            policy.served,
+            policy.correspondence.into_iter().collect(),
+            unmatched,
+        );
+        let format = config.phy_format();
+        let mcs = Mcs(config.radio.mcs);
+        let beacon_us = airtime_us(format, mcs, beacon::max_len(&filter, config)?);
+        let timeline = Timeline {
+            superframe_us: u64::from(config.gateway.beacon_interval_ms) * 1_000,
+            beacon_us,
+            downlink_us: u64::from(config.scheduler.downlink_ms) * 1_000,
+            access_us: u64::from(config.scheduler.access_ms) * 1_000,
+        };
+        Ok(Gateway {
+            bssid: config.bssid()?,
+            name: config.gateway.name.clone(),
+            format,
+            mcs,
+            channels: config.radio.channels.clone(),
+            timeline,
+            timeouts: config.station_timeouts(),
+            poll_missed: config.scheduler.poll_missed,
+            commit_interval_us: u64::from(config.store.commit_interval_ms) * 1_000,
+            filter,
+            stations: Stations::new(usize::from(crate::wire::m2m::MAX_AID) * 2),
+            peers: HashMap::new(),
+            registrar,
+            scheduler: Scheduler::new(config.scheduler_config())?,
+            store,
+            aggregator: Aggregator::new(config.batch_limits())?,
+            northbound,
+            downlink: Downlink::new(timeline, MAX_DOWNLINK_AHEAD),
+            out: Vec::new(),
+            pending: Vec::new(),
+            next_superframe_us: 0,
+            next_commit_us: 0,
+            superframes: 0,
+            seq: 0,
+            poll_token: 0,
+            rng: seed ^ 0x9E37_79B9_7F4A_7C15,
+            stats: GatewayStats::default(),
+        })
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> GatewayStats {
+        self.stats
+    }
+
+    /// The superframe layout in use.
+    pub fn timeline(&self) -> Timeline {
+        self.timeline
+    }
+
+    /// The gateway's address.
+    pub fn bssid(&self) -> MacAddr {
+        self.bssid
+    }
+
+    /// The station table.
+    pub fn stations(&self) -> &Stations {
+        &self.stations
+    }
+
+    /// The scheduler (allocations, occupancy).
+    pub fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
+    }
+
+    /// The report store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Reports received but not committed yet (not acked either).
+    pub fn pending_reports(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// When [`poll`](Self::poll) must next be called, µs: the next superframe start.
+    pub fn next_wakeup(&self) -> u64 {
+        self.next_superframe_us
+    }
+
+    /// Takes the transmissions produced so far (in the order they were decided; each carries
+    /// its start time).
+    pub fn drain_transmissions(&mut self) -> Vec<Transmission> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Runs everything due at `now_us`: for every superframe start reached, the commit (when
+    /// due) and its acks, the beacons, the station deadlines and the aggregation.
+    pub fn poll(&mut self, now_us: u64) {
+        while self.next_superframe_us <= now_us {
+            let s = self.next_superframe_us;
+            let mut committed = false;
+            if s >= self.next_commit_us {
+                committed = self.commit(s);
+                self.next_commit_us = s.saturating_add(self.commit_interval_us);
+            }
+            self.send_beacons(s);
+            self.run_deadlines(s);
+            // Batches change only when reports were committed; age limits are checked at
+            // least every AGGREGATE_EVERY superframes.
+            self.superframes = self.superframes.wrapping_add(1);
+            if committed || self.superframes.is_multiple_of(AGGREGATE_EVERY) {
+                self.aggregate(s);
+            }
+            self.next_superframe_us = s.saturating_add(self.timeline.superframe_us);
+        }
+    }
+
+    /// Commits the pending reports now and queues their acks (for shutdown, or a test that
+    /// does not want to wait for the next commit).
+    pub fn flush(&mut self, now_us: u64) {
+        let _ = self.commit(now_us);
+        self.aggregate(now_us);
+    }
+
+    /// A received PSDU (FCS included) that ended at `now_us` on `channel`.
+    pub fn handle_rx(&mut self, now_us: u64, channel: u8, psdu: &[u8]) {
+        self.stats.rx_frames += 1;
+        let frame = match crate::wire::strip_fcs(psdu).and_then(Frame::parse) {
+            Ok(f) => f,
+            Err(e) => {
+                self.stats.rx_malformed += 1;
+                tracing::debug!(channel, error = %e, "dropped a malformed frame");
+                return;
+            }
+        };
+        if let Err(e) = self.dispatch(now_us, channel, frame) {
+            self.stats.rx_malformed += 1;
+            tracing::debug!(channel, error = %e, "dropped a frame with malformed M2M content");
+        }
+    }
+
+    fn dispatch(&mut self, now: u64, channel: u8, frame: Frame) -> crate::wire::Result<()> {
+        match frame {
+            Frame::ProbeRequest(p) => self.on_probe(now, channel, &p),
+            Frame::Authentication(a) if a.header.addr1 == self.bssid => {
+                self.on_auth(now, channel, &a)
+            }
+            Frame::AssociationRequest(a) if a.header.addr1 == self.bssid => {
+                self.on_assoc(now, channel, &a)
+            }
+            Frame::Action(a) if a.header.addr1 == self.bssid => self.on_action(now, channel, &a),
+            Frame::Deauthentication(d) if d.header.addr1 == self.bssid => {
+                self.on_leave(now, d.header.addr2);
+                Ok(())
+            }
+            Frame::Disassociation(d) if d.header.addr1 == self.bssid => {
+                self.on_leave(now, d.header.addr2);
+                Ok(())
+            }
+            _ => {
+                self.stats.rx_ignored += 1;
+                Ok(())
+            }
+        }
+    }
+
+    /// A management header from the gateway to `to`, with the next sequence number.
+    fn header_to(&mut self, to: MacAddr) -> HeaderRepr {
+        self.seq = self.seq.wrapping_add(1) % SeqCtrl::SEQ_MODULO;
+        HeaderRepr {
+            flags: 0,
+            duration: 0,
+            addr1: to,
+            addr2: self.bssid,
+            addr3: self.bssid,
+            seq_ctrl: SeqCtrl::new(self.seq, 0),
+        }
+    }
+
+    /// Queues `frame` in the first downlink part on `channel` at or after `not_before`.
+    fn send(&mut self, channel: u8, not_before: u64, frame: &Frame) -> bool {
+        let psdu = with_fcs(&frame.to_bytes());
+        let airtime = airtime_us(self.format, self.mcs, psdu.len());
+        match self.downlink.place(channel, not_before, airtime) {
+            Some(at) => {
+                self.out.push(Transmission {
+                    channel,
+                    at_us: at,
+                    airtime_us: airtime,
+                    request: TxRequest::new(psdu, self.format, self.mcs),
+                });
+                true
+            }
+            None => {
+                self.stats.downlink_dropped += 1;
+                tracing::warn!(channel, "downlink full: frame dropped");
+                false
+            }
+        }
+    }
+
+    /// Next nonce (xorshift64*; see [`new`](Self::new) on what a nonce must guarantee).
+    fn next_nonce(&mut self) -> [u8; 8] {
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_be_bytes()
+    }
+
+    /// Forgets a station's gateway-side facts once the table no longer holds it.
+    fn settle_peer(&mut self, mac: MacAddr, freed_aid: Option<u16>) {
+        if let Some(aid) = freed_aid {
+            self.scheduler.release(aid);
+        }
+        if self.stations.get(&mac).is_none() {
+            self.peers.remove(&mac);
+        }
+    }
+
+    /// Runs the aggregation; a northbound failure is counted and retried next time.
+    fn aggregate(&mut self, now: u64) {
+        match self
+            .aggregator
+            .poll(&mut self.store, self.northbound.as_mut(), now)
+        {
+            Ok(summary) => self.stats.batches_forwarded += summary.forwarded as u64,
+            Err(e) => {
+                self.stats.northbound_errors += 1;
+                tracing::warn!(gateway = %self.name, error = %e, "aggregation");
+            }
+        }
+    }
+}

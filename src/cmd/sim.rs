@@ -1,0 +1,148 @@
+//! `subgate sim`: the gateway and N virtual terminals over a frame-level medium in virtual
+//! time (testbench), with counts of what happened to every report.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::Args;
+use subgate_control::config::Config;
+use subgate_testbench::sim::{self, SimConfig, SimReport};
+
+/// Options of `subgate sim`.
+#[derive(Args, Debug, Clone)]
+pub struct SimArgs {
+    /// Virtual terminals (at most 8191 can be associated at once: the S1G AID limit).
+    #[arg(long, default_value_t = 1000)]
+    pub terminals: usize,
+    /// Simulated hours of reports (the simulation then runs 5 more minutes for the last acks).
+    #[arg(long, default_value_t = 1.0)]
+    pub hours: f64,
+    /// Random frame loss per receiver, 0..1 (e.g. 0.1 for 10 %).
+    #[arg(long, default_value_t = 0.0)]
+    pub loss: f64,
+    /// Share of terminals asking for a SID the gateway does not serve.
+    #[arg(long, default_value_t = 0.0)]
+    pub unserved: f64,
+    /// Share of terminals that wait for the beacon's report indication.
+    #[arg(long, default_value_t = 0.0)]
+    pub wait_for_indication: f64,
+    /// Terminals power up over this many seconds.
+    #[arg(long, default_value_t = 1800)]
+    pub join_spread_s: u64,
+    /// Gateway configuration (TOML); its service SIDs and PSKs are set by the simulation.
+    /// Default: the built-in defaults on channels 1, 3, 5, 7.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Report database (default: a temporary file, removed afterwards).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+impl SimArgs {
+    /// The simulation settings these options describe.
+    pub fn sim_config(&self) -> Result<SimConfig> {
+        if !(0.0..1.0).contains(&self.loss) {
+            bail!("--loss must be in [0, 1), got {}", self.loss);
+        }
+        if !(self.hours > 0.0 && self.hours <= 24.0 * 7.0) {
+            bail!("--hours must be in (0, 168], got {}", self.hours);
+        }
+        if self.terminals == 0 || self.terminals > 8191 {
+            bail!(
+                "--terminals must be in 1..=8191 (the S1G AID limit), got {}",
+                self.terminals
+            );
+        }
+        let mut cfg = SimConfig::mixed(self.terminals, self.hours);
+        if let Some(path) = &self.config {
+            cfg.gateway = Config::load(path)?;
+        }
+        cfg.loss = self.loss;
+        cfg.unserved_share = self.unserved;
+        cfg.wait_for_indication_share = self.wait_for_indication;
+        cfg.join_spread_s = self.join_spread_s;
+        cfg.store_path = self.db.clone();
+        cfg.seed = self.seed;
+        Ok(cfg)
+    }
+}
+
+/// Runs the simulation and prints its counts.
+pub fn run(args: SimArgs) -> Result<()> {
+    let cfg = args.sim_config()?;
+    eprintln!(
+        "simulating {} terminals for {} h (loss {:.0} %) …",
+        cfg.terminals,
+        cfg.hours,
+        cfg.loss * 100.0
+    );
+    let r = sim::run(&cfg)?;
+    print_report(&mut std::io::stdout().lock(), &r)?;
+    if r.acked_missing > 0 || r.stored_twice > 0 || r.unserved_admitted > 0 {
+        bail!(
+            "inconsistent: {} acked reports missing, {} stored twice, {} unserved terminals admitted",
+            r.acked_missing,
+            r.stored_twice,
+            r.unserved_admitted
+        );
+    }
+    Ok(())
+}
+
+/// The report as a table.
+pub fn print_report(out: &mut impl Write, r: &SimReport) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "simulated        {:>12.0} s in {:.1} s wall ({:.0}x)",
+        r.simulated_s,
+        r.wall_s,
+        r.simulated_s / r.wall_s.max(1e-9)
+    )?;
+    writeln!(out, "terminals        scheduled {} · refused {} · ignored {} · still joining {} · served that gave up {}", r.scheduled, r.refused, r.ignored, r.joining, r.served_gave_up)?;
+    writeln!(
+        out,
+        "joined           all by {:.0} s simulated ({:.2} s wall)",
+        r.join_simulated_s, r.join_wall_s
+    )?;
+    writeln!(out, "reports          generated {} · delivered {} · acked {} · stored {} · duplicate {} · late {} · collided {} · lost {} · unacked at end {}",
+        r.generated, r.delivered, r.acked, r.stored, r.duplicates, r.late, r.collided, r.lost, r.unacked)?;
+    writeln!(
+        out,
+        "exactly once     acked but missing {} · stored twice {}",
+        r.acked_missing, r.stored_twice
+    )?;
+    writeln!(
+        out,
+        "terminal side    sends {} · retries {} · polls {} · rejoins {} · skipped windows {}",
+        r.terminals.sent,
+        r.terminals.retries,
+        r.terminals.polls,
+        r.terminals.rejoins,
+        r.terminals.skipped
+    )?;
+    let g = &r.gateway;
+    writeln!(out, "gateway          beacons {} · associated {} · refused {} · not-supported answers {} · silent drops {} · polls {} · acks {} · commits {} · deregistered {} · downlink dropped {} · batches north {}",
+        g.beacons, g.associated, g.assoc_refused, g.answered_not_supported, g.ignored_unmatched, g.polls_sent, g.acks_sent, g.commits, g.deregistered, g.downlink_dropped, g.batches_forwarded)?;
+    for (c, a) in &r.airtime {
+        let occ = r.occupancy.iter().find(|o| o.channel == *c);
+        writeln!(
+            out,
+            "channel {c:>2}       airtime used {:5.1} % · scheduled windows {:5.1} % · held (windows + guards + access period) {:5.1} % · terminals {}",
+            a * 100.0,
+            occ.map_or(0.0, |o| o.airtime * 100.0),
+            occ.map_or(0.0, |o| o.reserved * 100.0),
+            occ.map_or(0, |o| o.terminals)
+        )?;
+    }
+    writeln!(
+        out,
+        "deregistered     {} during the report phase",
+        r.deregistered_reporting
+    )?;
+    writeln!(out, "store            {:.0} reports durably stored per wall second over the report phase ({} commits)", r.stored_per_wall_s, r.commits)?;
+    Ok(())
+}

@@ -1,0 +1,662 @@
+//! A frame-level simulation in virtual time: one [`Gateway`], N [`Terminal`]s, and a medium
+//! that delivers every frame to everyone listening on its channel — unless it overlapped
+//! another transmission on that channel (a collision: lost for every receiver) or the
+//! per-receiver random loss drops it. A discrete-event loop drives them all (events in time
+//! order, ties in creation order), so a simulated day of 8 191 terminals runs in seconds and
+//! two runs with the same seed are identical.
+//!
+//! Reports are made for `hours`, then the simulation runs on for `drain_s` with no new
+//! reports so the last acks arrive; at the end the store is compared with every terminal's
+//! acked sequence numbers ([`SimReport::acked_missing`], [`SimReport::stored_twice`]).
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use subgate_control::aggregate::MemoryNorthbound;
+use subgate_control::config::Config;
+use subgate_control::gateway::{Gateway, GatewayError, GatewayStats};
+use subgate_control::registrar::Psk;
+use subgate_control::scheduler::ChannelOccupancy;
+use subgate_control::store::{Store, StoreError};
+use subgate_control::wire::m2m::{DataFormat, ServiceInfoRepr, Sid};
+use subgate_control::wire::{FrameControl, FrameKind, MacAddr};
+use subgate_dsp::rng::Rng;
+use subgate_dsp::Mcs;
+
+use crate::terminal::{Discovery, GiveUp, Phase, Terminal, TerminalConfig, TerminalStats};
+use crate::M2mServerEmulator;
+
+/// One service of the simulated population.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceMix {
+    /// Its service SID name (`service:NAME`).
+    pub name: String,
+    /// Report period, s.
+    pub period_s: u32,
+    /// Bytes per report.
+    pub data_amount: u32,
+    /// Relative share of the terminals.
+    pub weight: u32,
+}
+
+/// What to simulate.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Terminals (all of them try to join; `unserved_share` ask for a SID not served).
+    pub terminals: usize,
+    /// Hours of reports.
+    pub hours: f64,
+    /// Seconds simulated after the last report is made, for the last acks.
+    pub drain_s: u64,
+    /// Terminals power up uniformly over this many seconds.
+    pub join_spread_s: u64,
+    /// Probability that a receiver misses a frame (independently per receiver), 0..1.
+    pub loss: f64,
+    /// Fraction of terminals asking for a service the gateway does not serve.
+    pub unserved_share: f64,
+    /// Fraction of terminals proposing their own window in their resource request.
+    pub own_window_share: f64,
+    /// Fraction of terminals that wait for the beacon's report indication.
+    pub wait_for_indication_share: f64,
+    /// Services and their shares.
+    pub mix: Vec<ServiceMix>,
+    /// The gateway configuration (its `service.sids` and `registrar.psk` are filled in).
+    pub gateway: Config,
+    /// Report database; `None`: a temporary file removed at the end.
+    pub store_path: Option<PathBuf>,
+    /// Seed of every random choice.
+    pub seed: u64,
+}
+
+impl SimConfig {
+    /// The population: four periods (1 min, 15 min, 1 h, 1 day), 64-byte reports,
+    /// on four channels, no loss.
+    pub fn mixed(terminals: usize, hours: f64) -> SimConfig {
+        let mut gateway = Config::default();
+        gateway.radio.channels = vec![1, 3, 5, 7];
+        // One commit (one fsync) every 10 s batches a day of 1.5 M reports into 8 640
+        // commits; a report is acked at most ~11 s after it was sent.
+        gateway.store.commit_interval_ms = 10_000;
+        SimConfig {
+            terminals,
+            hours,
+            drain_s: 300,
+            join_spread_s: 1_800,
+            loss: 0.0,
+            unserved_share: 0.0,
+            own_window_share: 0.1,
+            wait_for_indication_share: 0.0,
+            mix: vec![
+                ServiceMix {
+                    name: "meter-1m".into(),
+                    period_s: 60,
+                    data_amount: 32,
+                    weight: 1,
+                },
+                ServiceMix {
+                    name: "meter-15m".into(),
+                    period_s: 900,
+                    data_amount: 64,
+                    weight: 3,
+                },
+                ServiceMix {
+                    name: "meter-1h".into(),
+                    period_s: 3_600,
+                    data_amount: 64,
+                    weight: 3,
+                },
+                ServiceMix {
+                    name: "meter-1d".into(),
+                    period_s: 86_400,
+                    data_amount: 128,
+                    weight: 3,
+                },
+            ],
+            gateway,
+            store_path: None,
+            seed: 1,
+        }
+    }
+}
+
+/// What a simulation measured.
+#[derive(Debug, Clone, Default)]
+pub struct SimReport {
+    /// Simulated time, s.
+    pub simulated_s: f64,
+    /// Wall time of the whole run, s.
+    pub wall_s: f64,
+    /// Wall time until every joining terminal was scheduled (or gave up), s.
+    pub join_wall_s: f64,
+    /// Simulated time until then, s.
+    pub join_simulated_s: f64,
+    /// Terminals that asked for a SID the gateway does not serve.
+    pub unserved: usize,
+    /// Terminals scheduled (reporting) at the end.
+    pub scheduled: usize,
+    /// Terminals refused ("SID not supported" or a refused association).
+    pub refused: usize,
+    /// Terminals ignored (silent gateway).
+    pub ignored: usize,
+    /// Terminals still joining at the end.
+    pub joining: usize,
+    /// Served terminals that gave up.
+    pub served_gave_up: usize,
+    /// Why served terminals gave up: (reason, terminals).
+    pub served_gave_up_why: Vec<(String, usize)>,
+    /// Unserved terminals that got state or a configuration (must be 0).
+    pub unserved_admitted: usize,
+    /// Reports made by terminals.
+    pub generated: u64,
+    /// Report transmissions that reached the gateway.
+    pub delivered: u64,
+    /// Reports the terminals saw acked.
+    pub acked: u64,
+    /// Distinct reports in the store.
+    pub stored: u64,
+    /// Retries the gateway recognised as duplicates.
+    pub duplicates: u64,
+    /// Reports received outside their window.
+    pub late: u64,
+    /// Report transmissions lost in collisions.
+    pub collided: u64,
+    /// Report transmissions lost to random loss.
+    pub lost: u64,
+    /// Frames of any kind lost in collisions.
+    pub frames_collided: u64,
+    /// Acked reports missing from the store (must be 0).
+    pub acked_missing: u64,
+    /// Reports stored more than once (must be 0).
+    pub stored_twice: u64,
+    /// Reports made but still unacked at the end.
+    pub unacked: u64,
+    /// Fraction of time each channel carried a transmission: (channel, fraction).
+    pub airtime: Vec<(u8, f64)>,
+    /// Scheduler occupancy per channel at the end.
+    pub occupancy: Vec<ChannelOccupancy>,
+    /// The gateway's counters.
+    pub gateway: GatewayStats,
+    /// Stations the gateway deregistered before the end of the report phase (after it,
+    /// terminals stop reporting and are deregistered for their missed windows).
+    pub deregistered_reporting: u64,
+    /// Terminal counters, summed.
+    pub terminals: TerminalStats,
+    /// Commits per simulated day.
+    pub commits: u64,
+    /// Reports stored per second of wall time over the report phase.
+    pub stored_per_wall_s: f64,
+}
+
+/// Why a simulation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The gateway refused its configuration.
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A setting is out of range.
+    #[error("{0}")]
+    Setting(String),
+    /// Creating the temporary database failed.
+    #[error("temporary database: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    /// A transmission ends (index into `txs`).
+    TxEnd(usize),
+    /// A terminal's timer.
+    Terminal(usize),
+    /// The gateway's poll.
+    Gateway,
+}
+
+/// A frame on air.
+struct Tx {
+    channel: u8,
+    start: u64,
+    end: u64,
+    /// `None`: the gateway sent it; `Some(i)`: terminal `i`.
+    from: Option<usize>,
+    psdu: Vec<u8>,
+    collided: bool,
+}
+
+struct World {
+    queue: BinaryHeap<Reverse<(u64, u64, Ev)>>,
+    order: u64,
+    txs: Vec<Option<Tx>>,
+    /// Per channel, indices of transmissions that may still overlap new ones.
+    on_air: HashMap<u8, Vec<usize>>,
+    busy_us: HashMap<u8, u64>,
+    terminal_timer: Vec<Option<u64>>,
+}
+
+impl World {
+    fn push(&mut self, t: u64, ev: Ev) {
+        self.order += 1;
+        self.queue.push(Reverse((t, self.order, ev)));
+    }
+
+    /// Puts a frame on air; marks collisions with everything overlapping on its channel.
+    fn transmit(&mut self, tx: Tx) {
+        let idx = self.txs.len();
+        let (ch, start, end) = (tx.channel, tx.start, tx.end);
+        *self.busy_us.entry(ch).or_default() += end - start;
+        let list = self.on_air.entry(ch).or_default();
+        let mut collided = false;
+        list.retain(|&j| {
+            let Some(o) = self.txs[j].as_mut() else {
+                return false;
+            };
+            // Forget frames that ended long before anything now being sent can start.
+            if o.end + 1_000_000 < start {
+                return false;
+            }
+            if o.start < end && start < o.end {
+                o.collided = true;
+                collided = true;
+            }
+            true
+        });
+        list.push(idx);
+        self.txs.push(Some(Tx { collided, ..tx }));
+        self.push(end, Ev::TxEnd(idx));
+    }
+}
+
+fn is_report(psdu: &[u8]) -> bool {
+    // Action frame whose M2M subtype byte (after header, category, OUI) is 4 (report).
+    FrameControl::read(psdu).is_ok_and(|fc| fc.kind() == FrameKind::Action)
+        && psdu.get(24) == Some(&127)
+        && psdu.get(28) == Some(&4)
+}
+
+/// Runs a simulation.
+pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
+    if !(0.0..1.0).contains(&cfg.loss) || cfg.terminals > 20_000 || cfg.mix.is_empty() {
+        return Err(SimError::Setting(
+            "loss must be in [0, 1), terminals ≤ 20 000, and the mix non-empty".into(),
+        ));
+    }
+    let wall = Instant::now();
+    let mut rng = Rng::new(cfg.seed);
+    let mut gcfg = cfg.gateway.clone();
+    gcfg.service.sids = cfg
+        .mix
+        .iter()
+        .map(|m| format!("service:{}", m.name))
+        .collect();
+    let users: Vec<(String, String)> = (0..4)
+        .map(|u| {
+            (
+                format!("utility-{u}"),
+                format!("{:032x}", 0x5EED_0000_u128 + u),
+            )
+        })
+        .collect();
+    gcfg.registrar.psk = users.iter().cloned().collect();
+    gcfg.validate()
+        .map_err(|e| SimError::Setting(e.to_string()))?;
+    let mut server = M2mServerEmulator::new();
+    for (u, k) in &users {
+        let user = Sid::user(u).map_err(|e| SimError::Setting(e.to_string()))?;
+        let psk = Psk::from_hex(k).map_err(|e| SimError::Setting(e.to_string()))?;
+        server = server.with_user(user, psk);
+    }
+    for m in &cfg.mix {
+        let sid = Sid::service(&m.name).map_err(|e| SimError::Setting(e.to_string()))?;
+        server = server.with_service(
+            sid,
+            ServiceInfoRepr {
+                report_period: m.period_s,
+                data_format: DataFormat::Opaque,
+                data_amount: m.data_amount,
+                server: None,
+            },
+        );
+    }
+    let tmp;
+    let path = match &cfg.store_path {
+        Some(p) => p.clone(),
+        None => {
+            tmp = tempfile_dir()?;
+            tmp.path().join("sim.db")
+        }
+    };
+    let store = Store::open(&path)?;
+    let mut gw = Gateway::new(
+        &gcfg,
+        Box::new(server),
+        store,
+        Box::new(MemoryNorthbound::new()),
+        cfg.seed,
+    )?;
+    let timeline = gw.timeline();
+    let format = gcfg.phy_format();
+    let mcs = Mcs(gcfg.radio.mcs);
+    let channels = gcfg.radio.channels.clone();
+    let total_w: u32 = cfg.mix.iter().map(|m| m.weight).sum::<u32>().max(1);
+
+    let mut terminals = Vec::with_capacity(cfg.terminals);
+    let mut unserved = HashSet::new();
+    for i in 0..cfg.terminals {
+        let mut pick = (rng.below(u64::from(total_w))) as u32;
+        let m = cfg
+            .mix
+            .iter()
+            .find(|m| {
+                if pick < m.weight {
+                    true
+                } else {
+                    pick -= m.weight;
+                    false
+                }
+            })
+            .unwrap_or(&cfg.mix[0]);
+        let is_unserved = rng.uniform() < cfg.unserved_share;
+        let service = if is_unserved {
+            unserved.insert(i);
+            Sid::service("not-served-here")
+        } else {
+            Sid::service(&m.name)
+        }
+        .map_err(|e| SimError::Setting(e.to_string()))?;
+        let (u, k) = &users[i % users.len()];
+        let n = i as u32 + 1;
+        terminals.push(Terminal::new(TerminalConfig {
+            mac: MacAddr([0x02, 0x10, 0, (n >> 16) as u8, (n >> 8) as u8, n as u8]),
+            user: Sid::user(u).map_err(|e| SimError::Setting(e.to_string()))?,
+            psk: Psk::from_hex(k).map_err(|e| SimError::Setting(e.to_string()))?,
+            service,
+            discovery: if i % 2 == 0 {
+                Discovery::Passive
+            } else {
+                Discovery::Active
+            },
+            channel: channels[i % channels.len()],
+            boot_us: rng.below(cfg.join_spread_s.max(1) * 1_000_000),
+            own_window_offset_us: (rng.uniform() < cfg.own_window_share)
+                .then(|| rng.below(u64::from(m.period_s) * 1_000_000)),
+            wait_for_indication: rng.uniform() < cfg.wait_for_indication_share,
+            timeline,
+            format,
+            mcs,
+            ack_timeout_us: gcfg.store.commit_interval_ms as u64 * 1_000
+                + 4 * timeline.superframe_us,
+            seed: cfg.seed.wrapping_mul(31).wrapping_add(i as u64 + 7),
+        }));
+    }
+    let by_mac: HashMap<MacAddr, usize> = terminals
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.mac(), i))
+        .collect();
+    let mut world = World {
+        queue: BinaryHeap::new(),
+        order: 0,
+        txs: Vec::new(),
+        on_air: HashMap::new(),
+        busy_us: HashMap::new(),
+        terminal_timer: vec![None; terminals.len()],
+    };
+    for (i, t) in terminals.iter().enumerate() {
+        if let Some(at) = t.next_timer() {
+            world.terminal_timer[i] = Some(at);
+            world.push(at, Ev::Terminal(i));
+        }
+    }
+    world.push(0, Ev::Gateway);
+    let reports_end = (cfg.hours * 3_600e6) as u64;
+    let end = reports_end + cfg.drain_s * 1_000_000;
+    let mut report = SimReport::default();
+    let mut joined_at: Option<(f64, f64)> = None;
+    let mut beacon_listeners: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
+    let mut loss_rng = Rng::new(cfg.seed ^ 0x1055);
+    let mut stored_at_reports_end: Option<(u64, f64)> = None;
+    let report_phase_start = std::cell::Cell::new(None::<(u64, f64)>);
+
+    while let Some(Reverse((now, _, ev))) = world.queue.pop() {
+        if now > end {
+            break;
+        }
+        if stored_at_reports_end.is_none() && now >= reports_end {
+            stored_at_reports_end = Some((gw.stats().reports_stored, wall.elapsed().as_secs_f64()));
+            report.deregistered_reporting = gw.stats().deregistered;
+        }
+        let mut touched: Vec<usize> = Vec::new();
+        match ev {
+            Ev::Gateway => {
+                gw.poll(now);
+                world.push(gw.next_wakeup(), Ev::Gateway);
+            }
+            Ev::Terminal(i) => {
+                if world.terminal_timer[i] != Some(now) {
+                    continue; // superseded
+                }
+                world.terminal_timer[i] = None;
+                if now < reports_end || terminals[i].phase() != Phase::Reporting {
+                    terminals[i].on_timer(now);
+                } else {
+                    // Report phase over: only retries of unacked reports go on.
+                    terminals[i].on_timer_retries_only(now);
+                }
+                touched.push(i);
+            }
+            Ev::TxEnd(idx) => {
+                let Some(tx) = world.txs[idx].take() else {
+                    continue;
+                };
+                let report_frame = tx.from.is_some() && is_report(&tx.psdu);
+                if tx.collided {
+                    report.frames_collided += 1;
+                    if report_frame {
+                        report.collided += 1;
+                    }
+                    continue;
+                }
+                match tx.from {
+                    Some(_) => {
+                        if loss_rng.uniform() < cfg.loss {
+                            if report_frame {
+                                report.lost += 1;
+                            }
+                            continue;
+                        }
+                        if report_frame {
+                            report.delivered += 1;
+                        }
+                        gw.handle_rx(now, tx.channel, &tx.psdu);
+                    }
+                    None => {
+                        let beacon = FrameControl::read(&tx.psdu)
+                            .is_ok_and(|fc| fc.kind() == FrameKind::S1gBeacon);
+                        let to = match tx.psdu.get(4..10) {
+                            Some(b) if !beacon => MacAddr::from_bytes(b),
+                            _ => MacAddr::BROADCAST,
+                        };
+                        let receivers: Vec<usize> = if to.is_group() {
+                            beacon_listeners.iter().copied().collect()
+                        } else {
+                            by_mac.get(&to).copied().into_iter().collect()
+                        };
+                        for r in receivers {
+                            if !terminals[r].listening(tx.start, tx.channel) {
+                                continue;
+                            }
+                            if loss_rng.uniform() < cfg.loss {
+                                continue;
+                            }
+                            terminals[r].on_frame(now, tx.channel, &tx.psdu);
+                            touched.push(r);
+                        }
+                    }
+                }
+            }
+        }
+        for t in gw.drain_transmissions() {
+            world.transmit(Tx {
+                channel: t.channel,
+                start: t.at_us,
+                end: t.at_us + t.airtime_us,
+                from: None,
+                psdu: t.request.psdu,
+                collided: false,
+            });
+        }
+        for i in touched {
+            for (at, ch, psdu, air) in terminals[i].drain() {
+                world.transmit(Tx {
+                    channel: ch,
+                    start: at,
+                    end: at + air,
+                    from: Some(i),
+                    psdu,
+                    collided: false,
+                });
+            }
+            if terminals[i].wants_beacon() {
+                beacon_listeners.insert(i);
+            } else {
+                beacon_listeners.remove(&i);
+            }
+            let next = terminals[i].next_timer();
+            if let Some(at) = next {
+                let at = at.max(now);
+                if world.terminal_timer[i] != Some(at) {
+                    world.terminal_timer[i] = Some(at);
+                    world.push(at, Ev::Terminal(i));
+                }
+            }
+        }
+        if joined_at.is_none() && now > cfg.join_spread_s * 1_000_000 {
+            let joining = terminals
+                .iter()
+                .filter(|t| !matches!(t.phase(), Phase::Reporting | Phase::GaveUp(_)))
+                .count();
+            if joining == 0 {
+                joined_at = Some((wall.elapsed().as_secs_f64(), now as f64 / 1e6));
+                report_phase_start.set(Some((
+                    gw.stats().reports_stored,
+                    wall.elapsed().as_secs_f64(),
+                )));
+            }
+        }
+    }
+    gw.flush(end);
+    let wall_s = wall.elapsed().as_secs_f64();
+
+    // Compare the store with what the terminals saw acked.
+    for (i, t) in terminals.iter().enumerate() {
+        let stored = gw.store().reports_of(t.mac())?;
+        let mut seqs = HashSet::new();
+        for r in &stored {
+            if !seqs.insert(r.report.sequence) {
+                report.stored_twice += 1;
+            }
+        }
+        report.acked_missing += t.acked().iter().filter(|s| !seqs.contains(s)).count() as u64;
+        report.acked += t.acked().len() as u64;
+        report.unacked += t.unacked() as u64;
+        let s = t.stats();
+        report.generated += s.generated;
+        let sum = &mut report.terminals;
+        sum.generated += s.generated;
+        sum.sent += s.sent;
+        sum.retries += s.retries;
+        sum.polls += s.polls;
+        sum.rejoins += s.rejoins;
+        sum.skipped += s.skipped;
+        let is_unserved = unserved.contains(&i);
+        match t.phase() {
+            Phase::Reporting => {
+                report.scheduled += 1;
+                if is_unserved {
+                    report.unserved_admitted += 1;
+                }
+            }
+            Phase::GaveUp(g) => {
+                match g {
+                    GiveUp::Ignored => report.ignored += 1,
+                    GiveUp::NotSupported | GiveUp::Refused(_) => report.refused += 1,
+                }
+                if !is_unserved {
+                    report.served_gave_up += 1;
+                    let why = format!("{g:?}");
+                    match report
+                        .served_gave_up_why
+                        .iter_mut()
+                        .find(|(w, _)| *w == why)
+                    {
+                        Some((_, n)) => *n += 1,
+                        None => report.served_gave_up_why.push((why, 1)),
+                    }
+                }
+            }
+            _ => report.joining += 1,
+        }
+        if is_unserved && (gw.stations().get(&t.mac()).is_some() || !stored.is_empty()) {
+            report.unserved_admitted += 1;
+        }
+    }
+    report.unserved = unserved.len();
+    let counts = gw.store().counts()?;
+    report.stored = counts.stored;
+    report.duplicates = counts.duplicates;
+    report.gateway = gw.stats();
+    report.late = report.gateway.reports_late;
+    report.commits = report.gateway.commits;
+    report.simulated_s = end as f64 / 1e6;
+    report.wall_s = wall_s;
+    if let Some((w, s)) = joined_at {
+        report.join_wall_s = w;
+        report.join_simulated_s = s;
+    }
+    let start = report_phase_start.get().unwrap_or((0, 0.0));
+    let stop = stored_at_reports_end.unwrap_or((gw.stats().reports_stored, wall_s));
+    let dt = (stop.1 - start.1).max(1e-9);
+    report.stored_per_wall_s = stop.0.saturating_sub(start.0) as f64 / dt;
+    report.airtime = channels
+        .iter()
+        .map(|c| {
+            (
+                *c,
+                world.busy_us.get(c).copied().unwrap_or(0) as f64 / end.max(1) as f64,
+            )
+        })
+        .collect();
+    report.occupancy = gw.scheduler().occupancy();
+    Ok(report)
+}
+
+/// A temporary directory for the database.
+fn tempfile_dir() -> std::io::Result<TempDir> {
+    let base = std::env::temp_dir();
+    for n in 0..1000u32 {
+        let p = base.join(format!("subgate-sim-{}-{n}", std::process::id()));
+        if std::fs::create_dir(&p).is_ok() {
+            return Ok(TempDir(p));
+        }
+    }
+    Err(std::io::Error::other("no free temporary directory name"))
+}
+
+/// Removes its directory when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

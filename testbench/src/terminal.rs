@@ -1,0 +1,776 @@
+//! A virtual M2M terminal: the other side of the gateway's state machine (issue 4), at frame
+//! level. It discovers the gateway passively (beacon) or actively (probe) by its service
+//! SID, authenticates, associates with its registration indication (PSK proof over the
+//! gateway's nonce), takes the service information and service time from the association
+//! response, confirms or proposes its own window with a resource request, then sleeps until
+//! each window and sends one MAC-layer report there (optionally only when the beacon's
+//! report indication names it). Reports stay in its outbox until a report ack says stored
+//! or duplicate; an unacked report is sent again in the contention part after
+//! `ack_timeout`, with exponential backoff, and at once when the gateway polls. A
+//! deauthentication sends it back to discovery with its outbox kept.
+//!
+//! It is event-driven like the gateway: [`Terminal::on_frame`], [`Terminal::on_timer`] at
+//! [`Terminal::next_timer`], transmissions taken with [`Terminal::drain`], and
+//! [`Terminal::listening`] says whether its receiver is on.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use subgate_control::gateway::Timeline;
+use subgate_control::registrar::proof::indication;
+use subgate_control::registrar::Psk;
+use subgate_control::scheduler::airtime_us;
+use subgate_control::wire::m2m::carry::{action_frame, action_of, nonce_of, Carried};
+use subgate_control::wire::m2m::{
+    AckStatus, DataFormat, M2mAction, M2mElement, ReportRepr, ResourceRequestRepr, ResourceResult,
+    ServiceInfoRepr, ServiceTimeRepr, Sid, SidList, TimeWindow,
+};
+use subgate_control::wire::mac::{HeaderRepr, SeqCtrl};
+use subgate_control::wire::mgmt::{
+    AssociationRequestRepr, AuthAlgorithm, AuthenticationRepr, ProbeRequestRepr, StatusCode,
+};
+use subgate_control::wire::{strip_fcs, with_fcs, ElementId, Frame, Ie, MacAddr};
+use subgate_dsp::rng::Rng;
+use subgate_dsp::{Format, Mcs};
+
+/// How a terminal finds its gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discovery {
+    /// Listen for a beacon advertising its SID (probe if the beacon does not list it).
+    Passive,
+    /// Send a probe request with its SID.
+    Active,
+}
+
+/// Everything a terminal is given at manufacture and installation.
+#[derive(Debug, Clone)]
+pub struct TerminalConfig {
+    /// Its MAC address (terminal id).
+    pub mac: MacAddr,
+    /// Its M2M user id.
+    pub user: Sid,
+    /// The user's pre-shared key.
+    pub psk: Psk,
+    /// The service SID it asks for (and files its reports under).
+    pub service: Sid,
+    /// Passive or active discovery.
+    pub discovery: Discovery,
+    /// Channel it joins on.
+    pub channel: u8,
+    /// When it powers up, µs.
+    pub boot_us: u64,
+    /// Propose its own window (this offset into the period, µs) instead of confirming the
+    /// gateway's.
+    pub own_window_offset_us: Option<u64>,
+    /// Wait for the beacon's report indication before reporting in a window.
+    pub wait_for_indication: bool,
+    /// The gateway's superframe layout (known from the deployment).
+    pub timeline: Timeline,
+    /// PPDU format and MCS of its transmissions.
+    pub format: Format,
+    /// MCS of its transmissions.
+    pub mcs: Mcs,
+    /// Waiting for an unacked report before sending it again, µs.
+    pub ack_timeout_us: u64,
+    /// Seed of its random choices (contention slot, backoff).
+    pub seed: u64,
+}
+
+/// Where a terminal is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Not powered yet.
+    Off,
+    /// Listening for a beacon.
+    Scanning,
+    /// Probe sent, waiting for the answer.
+    Probing,
+    /// Authentication sent.
+    Authenticating,
+    /// Association request sent.
+    Associating,
+    /// Resource request sent.
+    Requesting,
+    /// Scheduled: reports in its windows.
+    Reporting,
+    /// Gave up: the gateway refused its SID or its registration, or never answered.
+    GaveUp(GiveUp),
+}
+
+/// Why a terminal gave up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GiveUp {
+    /// "SID not supported".
+    NotSupported,
+    /// No answer to its probes (a silent gateway).
+    Ignored,
+    /// Association refused with this status code.
+    Refused(u16),
+}
+
+/// What one terminal counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TerminalStats {
+    /// Reports made (one per window).
+    pub generated: u64,
+    /// Report transmissions (first sends and retries).
+    pub sent: u64,
+    /// Retransmissions (after an ack timeout or a poll).
+    pub retries: u64,
+    /// Polls received.
+    pub polls: u64,
+    /// Deauthentications received (rejoins).
+    pub rejoins: u64,
+    /// Windows skipped because the beacon did not name it.
+    pub skipped: u64,
+}
+
+/// One unacked report.
+#[derive(Debug, Clone)]
+struct Outgoing {
+    report: ReportRepr,
+    /// Earliest time to send it again.
+    retry_at: u64,
+    /// Sends so far.
+    sends: u32,
+}
+
+/// Protocol timeout: superframes to wait for an answer before repeating a request.
+const ANSWER_SUPERFRAMES: u64 = 3;
+/// Requests repeated before starting discovery again.
+const MAX_ATTEMPTS: u32 = 6;
+/// Discovery rounds with every probe unanswered before the terminal gives up.
+const MAX_DISCOVERY_ROUNDS: u32 = 3;
+
+/// A virtual terminal.
+#[derive(Debug)]
+pub struct Terminal {
+    cfg: TerminalConfig,
+    phase: Phase,
+    rng: Rng,
+    gateway: Option<MacAddr>,
+    nonce: [u8; 8],
+    proof_counter: u16,
+    attempts: u32,
+    discovery_rounds: u32,
+    deadline: Option<u64>,
+    aid: u16,
+    service: Option<ServiceInfoRepr>,
+    allocation: Option<ServiceTimeRepr>,
+    dialog_token: u8,
+    next_window: Option<u64>,
+    indicated: Option<u64>,
+    seq: u32,
+    outbox: BTreeMap<u32, Outgoing>,
+    acked: BTreeSet<u32>,
+    out: Vec<(u64, u8, Vec<u8>, u64)>,
+    mac_seq: u16,
+    stats: TerminalStats,
+}
+
+impl Terminal {
+    /// A terminal, off until `cfg.boot_us`.
+    pub fn new(cfg: TerminalConfig) -> Terminal {
+        Terminal {
+            rng: Rng::new(cfg.seed),
+            cfg,
+            phase: Phase::Off,
+            gateway: None,
+            nonce: [0; 8],
+            proof_counter: 0,
+            attempts: 0,
+            discovery_rounds: 0,
+            deadline: None,
+            aid: 0,
+            service: None,
+            allocation: None,
+            dialog_token: 0,
+            next_window: None,
+            indicated: None,
+            seq: 0,
+            outbox: BTreeMap::new(),
+            acked: BTreeSet::new(),
+            out: Vec::new(),
+            mac_seq: 0,
+            stats: TerminalStats::default(),
+        }
+    }
+
+    /// Its MAC address.
+    pub fn mac(&self) -> MacAddr {
+        self.cfg.mac
+    }
+
+    /// Where it is.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// Its AID once associated.
+    pub fn aid(&self) -> u16 {
+        self.aid
+    }
+
+    /// Its counters.
+    pub fn stats(&self) -> TerminalStats {
+        self.stats
+    }
+
+    /// Sequence numbers the gateway acked (stored or duplicate).
+    pub fn acked(&self) -> &BTreeSet<u32> {
+        &self.acked
+    }
+
+    /// Reports made but not acked yet.
+    pub fn unacked(&self) -> usize {
+        self.outbox.len()
+    }
+
+    /// The window it was granted.
+    pub fn allocation(&self) -> Option<ServiceTimeRepr> {
+        self.allocation
+    }
+
+    /// The channel it uses now: its window's once scheduled, else its join channel.
+    pub fn channel(&self) -> u8 {
+        match (self.phase, self.allocation) {
+            (Phase::Reporting, Some(a)) => a.channel,
+            _ => self.cfg.channel,
+        }
+    }
+
+    /// Whether it wants beacons now (scanning, or waiting for an indication).
+    pub fn wants_beacon(&self) -> bool {
+        self.phase == Phase::Scanning
+            || (self.phase == Phase::Reporting && self.cfg.wait_for_indication)
+    }
+
+    /// Whether its receiver is on at `t` on `channel`: always while joining, and in the
+    /// downlink part while it has unacked reports (or waits for an indication) once
+    /// reporting.
+    pub fn listening(&self, t: u64, channel: u8) -> bool {
+        if channel != self.channel() {
+            return false;
+        }
+        match self.phase {
+            Phase::Off | Phase::GaveUp(_) => false,
+            Phase::Reporting => {
+                let tl = &self.cfg.timeline;
+                let into = t - tl.superframe_start(t);
+                into < tl.downlink_us && (!self.outbox.is_empty() || self.cfg.wait_for_indication)
+            }
+            _ => true,
+        }
+    }
+
+    /// When [`on_timer`](Self::on_timer) must run next.
+    pub fn next_timer(&self) -> Option<u64> {
+        let mut t = match self.phase {
+            Phase::Off => Some(self.cfg.boot_us),
+            Phase::GaveUp(_) => None,
+            Phase::Reporting => self.next_window,
+            _ => self.deadline,
+        };
+        if self.phase == Phase::Reporting {
+            if let Some(r) = self.outbox.values().map(|o| o.retry_at).min() {
+                t = Some(t.map_or(r, |x| x.min(r)));
+            }
+        }
+        t
+    }
+
+    /// Takes its transmissions: `(start µs, channel, PSDU with FCS, airtime µs)`.
+    pub fn drain(&mut self) -> Vec<(u64, u8, Vec<u8>, u64)> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Timers due at `now`.
+    pub fn on_timer(&mut self, now: u64) {
+        match self.phase {
+            Phase::Off if now >= self.cfg.boot_us => self.start_discovery(now),
+            Phase::Scanning
+            | Phase::Probing
+            | Phase::Authenticating
+            | Phase::Associating
+            | Phase::Requesting
+                if self.deadline.is_some_and(|d| now >= d) =>
+            {
+                self.on_answer_timeout(now);
+            }
+            Phase::Reporting => {
+                if self.next_window.is_some_and(|w| now >= w) {
+                    self.on_window(now);
+                }
+                self.retry_due(now);
+            }
+            _ => {}
+        }
+    }
+
+    /// Timers due at `now` once no more readings are to be made: windows pass unused, unacked
+    /// reports are still retried (the end of a simulation).
+    pub fn on_timer_retries_only(&mut self, now: u64) {
+        if let (Phase::Reporting, Some(w)) = (self.phase, self.next_window) {
+            if now >= w {
+                let p = self
+                    .allocation
+                    .map_or(1, |a| u64::from(a.period).saturating_mul(1_000_000).max(1));
+                self.next_window = Some(w + p * ((now - w) / p + 1));
+            }
+            self.retry_due(now);
+        } else {
+            self.on_timer(now);
+        }
+    }
+
+    /// A frame received at `now` (its end) on `channel`.
+    pub fn on_frame(&mut self, now: u64, channel: u8, psdu: &[u8]) {
+        if !self.listening(now.saturating_sub(1), channel) && !self.listening(now, channel) {
+            return;
+        }
+        let Ok(frame) = strip_fcs(psdu).and_then(Frame::parse) else {
+            return;
+        };
+        match frame {
+            Frame::S1gBeacon(b) => self.on_beacon(now, b),
+            Frame::ProbeResponse(p) if p.header.addr1 == self.cfg.mac => {
+                if self.phase != Phase::Probing {
+                    return;
+                }
+                let Ok(c) = Carried::from_elements(&p.elements) else {
+                    return;
+                };
+                if c.not_supported.is_some() || !c.has_sid_list {
+                    self.phase = Phase::GaveUp(GiveUp::NotSupported);
+                    return;
+                }
+                self.gateway = Some(p.header.addr2);
+                self.send_auth(now);
+            }
+            Frame::Authentication(a) if a.header.addr1 == self.cfg.mac => {
+                if self.phase != Phase::Authenticating || a.transaction_seq != 2 {
+                    return;
+                }
+                if a.status != StatusCode::Success {
+                    let c = Carried::from_elements(&a.elements).unwrap_or_default();
+                    self.phase = Phase::GaveUp(if c.not_supported.is_some() {
+                        GiveUp::NotSupported
+                    } else {
+                        GiveUp::Refused(u16::from(a.status))
+                    });
+                    return;
+                }
+                let Some(nonce) = nonce_of(&a.elements) else {
+                    return;
+                };
+                self.gateway = Some(a.header.addr2);
+                self.nonce = nonce;
+                self.send_assoc(now);
+            }
+            Frame::AssociationResponse(a) if a.header.addr1 == self.cfg.mac => {
+                if self.phase != Phase::Associating {
+                    return;
+                }
+                if a.status != StatusCode::Success {
+                    if a.status == StatusCode::RejectedTemporarily {
+                        self.restart(now);
+                    } else {
+                        self.phase = Phase::GaveUp(GiveUp::Refused(u16::from(a.status)));
+                    }
+                    return;
+                }
+                let Ok(c) = Carried::from_elements(&a.elements) else {
+                    return;
+                };
+                let aid = a
+                    .elements
+                    .iter()
+                    .find(|e| e.id() == ElementId::AidResponse)
+                    .and_then(|e| e.body().get(..2))
+                    .map(|b| u16::from_le_bytes([b[0], b[1]]) & 0x1FFF);
+                let (Some(aid), Some(service), Some(time)) = (aid, c.service, c.service_time)
+                else {
+                    return;
+                };
+                self.aid = aid;
+                self.service = Some(service);
+                self.allocation = Some(time);
+                self.dialog_token = self.dialog_token.wrapping_add(1);
+                self.attempts = 0;
+                self.send_resource_request(now);
+            }
+            Frame::Action(a) if a.header.addr1 == self.cfg.mac => {
+                let Ok(action) = action_of(&a) else {
+                    return;
+                };
+                self.on_action(now, action);
+            }
+            Frame::Deauthentication(d)
+                if d.header.addr1 == self.cfg.mac
+                    && !matches!(self.phase, Phase::Off | Phase::GaveUp(_)) =>
+            {
+                self.stats.rejoins += 1;
+                self.restart(now);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_beacon(&mut self, now: u64, b: subgate_control::wire::s1g_beacon::Repr) {
+        let Ok(c) = Carried::from_elements(&b.elements) else {
+            return;
+        };
+        match self.phase {
+            Phase::Scanning => {
+                self.gateway = Some(b.sa);
+                if c.sids.contains(&self.cfg.service) {
+                    self.send_auth(now);
+                } else {
+                    self.send_probe(now);
+                }
+            }
+            Phase::Reporting
+                if self.cfg.wait_for_indication
+                    && c.indications.iter().any(|i| i.names_aid(self.aid)) =>
+            {
+                self.indicated = Some(self.cfg.timeline.superframe_start(now));
+            }
+            _ => {}
+        }
+    }
+
+    fn on_action(&mut self, now: u64, action: M2mAction) {
+        match action {
+            M2mAction::ResourceResponse(r) if self.phase == Phase::Requesting => {
+                if r.dialog_token != self.dialog_token {
+                    return;
+                }
+                match (r.result, r.allocation) {
+                    (ResourceResult::Accept | ResourceResult::CounterProposal, Some(a)) => {
+                        self.allocation = Some(a);
+                        self.phase = Phase::Reporting;
+                        self.deadline = None;
+                        self.next_window = Some(self.first_window_from(now));
+                    }
+                    _ => self.restart(now),
+                }
+            }
+            // Acks are idempotent: taken in any phase (one may arrive while rejoining).
+            M2mAction::ReportAck(ack) => {
+                if matches!(ack.status, AckStatus::Stored | AckStatus::Duplicate) {
+                    for s in ack.sequences {
+                        if self.outbox.remove(&s).is_some() || ack.status == AckStatus::Stored {
+                            self.acked.insert(s);
+                        }
+                    }
+                }
+            }
+            M2mAction::ReportPoll(_) if self.phase == Phase::Reporting => {
+                self.stats.polls += 1;
+                if self.outbox.is_empty() {
+                    self.make_report(now);
+                }
+                if let Some(o) = self.outbox.values_mut().next() {
+                    o.retry_at = now;
+                }
+                self.retry_due(now);
+            }
+            _ => {}
+        }
+    }
+
+    /// The first window start at or after `now`.
+    fn first_window_from(&self, now: u64) -> u64 {
+        let Some(a) = self.allocation else {
+            return u64::MAX;
+        };
+        let p = u64::from(a.period).saturating_mul(1_000_000).max(1);
+        let t0 = a.window.initial_time;
+        if now <= t0 {
+            t0
+        } else {
+            t0 + (now - t0).div_ceil(p) * p
+        }
+    }
+
+    fn on_window(&mut self, now: u64) {
+        let Some(w) = self.next_window else {
+            return;
+        };
+        let p = self
+            .allocation
+            .map_or(1, |a| u64::from(a.period).saturating_mul(1_000_000).max(1));
+        self.next_window = Some(w + p * ((now - w) / p + 1));
+        if self.cfg.wait_for_indication
+            && self.indicated != Some(self.cfg.timeline.superframe_start(w))
+        {
+            // Not named in this superframe's beacon (or the beacon was lost): the reading
+            // waits in the outbox for a poll or a retry.
+            self.stats.skipped += 1;
+            self.make_report(now);
+            return;
+        }
+        let seq = self.make_report(now);
+        if let Some(o) = self.outbox.get_mut(&seq) {
+            o.sends += 1;
+        }
+        self.stats.sent += 1;
+        let report = self.outbox.get(&seq).map(|o| o.report.clone());
+        if let (Some(r), Some(ch)) = (report, self.allocation.map(|a| a.channel)) {
+            self.transmit_action(now, ch, M2mAction::Report(r));
+        }
+    }
+
+    /// A new reading in the outbox; returns its sequence number.
+    fn make_report(&mut self, now: u64) -> u32 {
+        let amount = self.service.as_ref().map_or(16, |s| s.data_amount) as usize;
+        let seq = self.seq;
+        self.seq = self.seq.wrapping_add(1);
+        let mut payload = vec![0u8; amount];
+        for (i, b) in payload.iter_mut().enumerate() {
+            *b = (seq as usize).wrapping_add(i) as u8;
+        }
+        self.stats.generated += 1;
+        self.outbox.insert(
+            seq,
+            Outgoing {
+                report: ReportRepr {
+                    sequence: seq,
+                    sid: self.cfg.service.clone(),
+                    timestamp: now,
+                    data_format: DataFormat::Opaque,
+                    payload,
+                },
+                retry_at: now.saturating_add(self.cfg.ack_timeout_us),
+                sends: 0,
+            },
+        );
+        seq
+    }
+
+    /// Sends the oldest report whose retry time has come, in a contention part (one per call,
+    /// so a backlog does not flood the contention part).
+    fn retry_due(&mut self, now: u64) {
+        let Some((&seq, _)) = self.outbox.iter().find(|(_, o)| o.retry_at <= now) else {
+            return;
+        };
+        let Some(ch) = self.allocation.map(|a| a.channel) else {
+            return;
+        };
+        let Some(o) = self.outbox.get(&seq) else {
+            return;
+        };
+        let report = o.report.clone();
+        let sends = o.sends;
+        let psdu_len = self.action_len(&M2mAction::Report(report.clone()));
+        let at = self.contention_slot(now, psdu_len);
+        let backoff = self
+            .cfg
+            .ack_timeout_us
+            .saturating_mul(1 << sends.min(3))
+            .saturating_add(self.rng.below(self.cfg.timeline.superframe_us.max(1)));
+        if let Some(o) = self.outbox.get_mut(&seq) {
+            o.sends += 1;
+            o.retry_at = at.saturating_add(backoff);
+        }
+        self.stats.sent += 1;
+        self.stats.retries += 1;
+        self.transmit_action(at, ch, M2mAction::Report(report));
+    }
+
+    fn start_discovery(&mut self, now: u64) {
+        self.attempts = 0;
+        match self.cfg.discovery {
+            Discovery::Passive => {
+                self.phase = Phase::Scanning;
+                self.deadline = Some(now + ANSWER_SUPERFRAMES * self.cfg.timeline.superframe_us);
+            }
+            Discovery::Active => self.send_probe(now),
+        }
+    }
+
+    /// Back to discovery after a random pause (outbox and sequence numbers kept).
+    fn restart(&mut self, now: u64) {
+        self.phase = Phase::Off;
+        self.aid = 0;
+        self.allocation = None;
+        self.next_window = None;
+        self.cfg.boot_us = now + self.rng.below(10 * self.cfg.timeline.superframe_us.max(1));
+    }
+
+    fn on_answer_timeout(&mut self, now: u64) {
+        self.attempts += 1;
+        if self.attempts >= MAX_ATTEMPTS {
+            // Unanswered probes: silence or collisions, which a terminal cannot tell apart;
+            // it scans again a few times before concluding it is ignored.
+            if matches!(self.phase, Phase::Probing) {
+                self.discovery_rounds += 1;
+                if self.discovery_rounds >= MAX_DISCOVERY_ROUNDS {
+                    self.phase = Phase::GaveUp(GiveUp::Ignored);
+                    return;
+                }
+            }
+            self.restart(now);
+            return;
+        }
+        match self.phase {
+            Phase::Scanning => self.send_probe(now),
+            Phase::Probing => self.send_probe(now),
+            Phase::Authenticating => self.send_auth(now),
+            Phase::Associating => self.send_assoc(now),
+            Phase::Requesting => self.send_resource_request(now),
+            _ => {}
+        }
+    }
+
+    fn set_wait(&mut self, phase: Phase, sent_at: u64) {
+        self.phase = phase;
+        let tl = &self.cfg.timeline;
+        let jitter = self.rng.below(tl.superframe_us.max(1));
+        self.deadline = Some(sent_at + ANSWER_SUPERFRAMES * tl.superframe_us + jitter);
+    }
+
+    fn header(&mut self, to: MacAddr) -> HeaderRepr {
+        self.mac_seq = (self.mac_seq + 1) % SeqCtrl::SEQ_MODULO;
+        HeaderRepr {
+            flags: 0,
+            duration: 0,
+            addr1: to,
+            addr2: self.cfg.mac,
+            addr3: if to.is_group() {
+                MacAddr::BROADCAST
+            } else {
+                to
+            },
+            seq_ctrl: SeqCtrl::new(self.mac_seq, 0),
+        }
+    }
+
+    fn sid_list(&self) -> Option<Ie> {
+        M2mElement::SidList(SidList {
+            sids: vec![self.cfg.user.clone(), self.cfg.service.clone()],
+        })
+        .to_ie()
+        .ok()
+    }
+
+    fn send_probe(&mut self, now: u64) {
+        let h = self.header(MacAddr::BROADCAST);
+        let elements = M2mElement::SidList(SidList {
+            sids: vec![self.cfg.service.clone()],
+        })
+        .to_ie()
+        .into_iter()
+        .collect();
+        let f = Frame::ProbeRequest(ProbeRequestRepr {
+            header: h,
+            elements,
+        });
+        let at = self.transmit_contention(now, self.cfg.channel, &f);
+        self.set_wait(Phase::Probing, at);
+    }
+
+    fn send_auth(&mut self, now: u64) {
+        let Some(gw) = self.gateway else {
+            return;
+        };
+        let h = self.header(gw);
+        let f = Frame::Authentication(AuthenticationRepr {
+            header: h,
+            algorithm: AuthAlgorithm::OpenSystem,
+            transaction_seq: 1,
+            status: StatusCode::Success,
+            elements: self.sid_list().into_iter().collect(),
+        });
+        let at = self.transmit_contention(now, self.cfg.channel, &f);
+        self.set_wait(Phase::Authenticating, at);
+    }
+
+    fn send_assoc(&mut self, now: u64) {
+        let Some(gw) = self.gateway else {
+            return;
+        };
+        self.proof_counter = self.proof_counter.wrapping_add(1);
+        let reg = indication(&self.cfg.psk, self.cfg.mac, self.nonce, self.proof_counter);
+        let h = self.header(gw);
+        let mut elements: Vec<Ie> = self.sid_list().into_iter().collect();
+        elements.extend(M2mElement::Registration(reg).to_ie());
+        let f = Frame::AssociationRequest(AssociationRequestRepr {
+            header: h,
+            capability: 0,
+            listen_interval: 0,
+            elements,
+        });
+        let at = self.transmit_contention(now, self.cfg.channel, &f);
+        self.set_wait(Phase::Associating, at);
+    }
+
+    fn send_resource_request(&mut self, now: u64) {
+        let (Some(gw), Some(a)) = (self.gateway, self.allocation) else {
+            return;
+        };
+        let proposal = match self.cfg.own_window_offset_us {
+            Some(off) => {
+                let p = u64::from(a.period) * 1_000_000;
+                let base = now - now % p.max(1) + p;
+                TimeWindow {
+                    initial_time: base + off % p.max(1),
+                    duration: a.window.duration,
+                }
+            }
+            None => a.window,
+        };
+        let h = self.header(gw);
+        let action = M2mAction::ResourceRequest(ResourceRequestRepr {
+            dialog_token: self.dialog_token,
+            proposal,
+        });
+        let Ok(f) = action_frame(h, &action) else {
+            return;
+        };
+        let at = self.transmit_contention(now, self.cfg.channel, &f);
+        self.set_wait(Phase::Requesting, at);
+    }
+
+    fn action_len(&self, action: &M2mAction) -> usize {
+        subgate_control::wire::m2m::MGMT_HEADER_LEN
+            + action.buffer_len()
+            + subgate_control::wire::mac::FCS_LEN
+    }
+
+    /// A random start in the first contention part at or after `now` where a frame of
+    /// `psdu_len` bytes fits.
+    fn contention_slot(&mut self, now: u64, psdu_len: usize) -> u64 {
+        let tl = self.cfg.timeline;
+        let air = airtime_us(self.cfg.format, self.cfg.mcs, psdu_len);
+        let mut s = tl.superframe_start(now);
+        loop {
+            let (a, b) = tl.contention(s);
+            let lo = a.max(now);
+            if lo + air < b {
+                return lo + self.rng.below(b - air - lo);
+            }
+            s += tl.superframe_us.max(1);
+        }
+    }
+
+    fn transmit_contention(&mut self, now: u64, channel: u8, f: &Frame) -> u64 {
+        let psdu = with_fcs(&f.to_bytes());
+        let at = self.contention_slot(now, psdu.len());
+        let air = airtime_us(self.cfg.format, self.cfg.mcs, psdu.len());
+        self.out.push((at, channel, psdu, air));
+        at
+    }
+
+    fn transmit_action(&mut self, at: u64, channel: u8, action: M2mAction) {
+        let Some(gw) = self.gateway else {
+            return;
+        };
+        let h = self.header(gw);
+        let Ok(f) = action_frame(h, &action) else {
+            return;
+        };
+        let psdu = with_fcs(&f.to_bytes());
+        let air = airtime_us(self.cfg.format, self.cfg.mcs, psdu.len());
+        self.out.push((at, channel, psdu, air));
+    }
+}
