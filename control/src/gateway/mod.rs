@@ -116,6 +116,9 @@ pub struct GatewayStats {
     pub reports_duplicate: u64,
     /// Store commits.
     pub commits: u64,
+    /// Wall time spent inside commits (store transaction + fsync), µs: a measurement only,
+    /// nothing depends on it.
+    pub commit_wall_us: u64,
     /// Commits that failed (their reports stay pending, unacked).
     pub commit_errors: u64,
     /// Report acks sent.

@@ -19,7 +19,10 @@ impl Gateway {
         if self.pending.is_empty() {
             return false;
         }
-        let outcomes = match self.store.store_batch(&self.pending) {
+        let started = std::time::Instant::now();
+        let result = self.store.store_batch(&self.pending);
+        self.stats.commit_wall_us += u64::try_from(started.elapsed().as_micros()).unwrap_or(0);
+        let outcomes = match result {
             Ok(o) => o,
             Err(e) => {
                 self.stats.commit_errors += 1;
