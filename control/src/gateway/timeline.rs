@@ -113,9 +113,9 @@ mod tests {
         // asked for during contention of superframe 0: next superframe's downlink
         assert_eq!(d.place(1, 150_000, 30_000), Some(1_010_160));
         assert_eq!(d.place(1, 150_000, 30_000), Some(1_040_320));
-        assert_eq!(d.place(1, 150_000, 30_000), Some(1_070_480));
-        // no room left in superframe 1 (would end after 1_100_000): superframe 2
+        // a third would end at 1_100_480, after the part (1_100_000): superframe 2
         assert_eq!(d.place(1, 150_000, 30_000), Some(2_010_160));
+        assert_eq!(d.place(1, 150_000, 30_000), Some(2_040_320));
         // another channel has its own cursor; inside a downlink part: right away
         assert_eq!(d.place(2, 20_000, 1_000), Some(20_000));
         // longer than a downlink part: never
