@@ -39,9 +39,6 @@ pub use error::{Result, StoreError};
 pub use migrations::SCHEMA_VERSION;
 pub use report::{IncomingReport, Outcome, ReportCounts, ReportId, ReportTx, StoredReport};
 
-/// Page cache per connection, KiB, as SQLite's negative `cache_size`.
-const CACHE_KIB: i64 = -65_536;
-
 /// How long a statement waits for another connection's lock before failing with `SQLITE_BUSY`.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -77,9 +74,6 @@ impl Store {
 
     fn finish_open(mut conn: Connection) -> Result<Store> {
         conn.pragma_update(None, "synchronous", "FULL")?;
-        // A day of 8 191 terminals is ~1.5 M rows: keep the hot B-tree pages of the
-        // dedup index in memory (64 MiB instead of SQLite's 2 MiB default).
-        conn.pragma_update(None, "cache_size", CACHE_KIB)?;
         conn.pragma_update(None, "foreign_keys", true)?;
         let fk: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
         if !fk {
