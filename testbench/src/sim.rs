@@ -325,7 +325,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
     let path = match &cfg.store_path {
         Some(p) => p.clone(),
         None => {
-            tmp = tempfile_dir()?;
+            tmp = tempfile::Builder::new().prefix("subgate-sim-").tempdir()?;
             tmp.path().join("sim.db")
         }
     };
@@ -419,7 +419,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
     let mut beacon_listeners: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
     let mut loss_rng = Rng::new(cfg.seed ^ 0x1055);
     let mut stored_at_reports_end: Option<(u64, f64)> = None;
-    let report_phase_start = std::cell::Cell::new(None::<(u64, f64)>);
+    let mut report_phase_start: Option<(u64, f64)> = None;
 
     while let Some(Reverse((now, _, ev))) = world.queue.pop() {
         if now > end {
@@ -541,10 +541,8 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                 .count();
             if joining == 0 {
                 joined_at = Some((wall.elapsed().as_secs_f64(), now as f64 / 1e6));
-                report_phase_start.set(Some((
-                    gw.stats().reports_stored,
-                    wall.elapsed().as_secs_f64(),
-                )));
+                report_phase_start =
+                    Some((gw.stats().reports_stored, wall.elapsed().as_secs_f64()));
             }
         }
     }
@@ -617,7 +615,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         report.join_wall_s = w;
         report.join_simulated_s = s;
     }
-    let start = report_phase_start.get().unwrap_or((0, 0.0));
+    let start = report_phase_start.unwrap_or((0, 0.0));
     let stop = stored_at_reports_end.unwrap_or((gw.stats().reports_stored, wall_s));
     let dt = (stop.1 - start.1).max(1e-9);
     report.stored_per_wall_s = stop.0.saturating_sub(start.0) as f64 / dt;
@@ -632,31 +630,4 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         .collect();
     report.occupancy = gw.scheduler().occupancy();
     Ok(report)
-}
-
-/// A temporary directory for the database.
-fn tempfile_dir() -> std::io::Result<TempDir> {
-    let base = std::env::temp_dir();
-    for n in 0..1000u32 {
-        let p = base.join(format!("subgate-sim-{}-{n}", std::process::id()));
-        if std::fs::create_dir(&p).is_ok() {
-            return Ok(TempDir(p));
-        }
-    }
-    Err(std::io::Error::other("no free temporary directory name"))
-}
-
-/// Removes its directory when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

@@ -19,7 +19,9 @@ use subgate_control::gateway::Timeline;
 use subgate_control::registrar::proof::indication;
 use subgate_control::registrar::Psk;
 use subgate_control::scheduler::airtime_us;
-use subgate_control::wire::m2m::carry::{action_frame, action_of, nonce_of, Carried};
+use subgate_control::wire::m2m::carry::{
+    action_frame, action_of, action_psdu_len, nonce_of, Carried,
+};
 use subgate_control::wire::m2m::{
     AckStatus, DataFormat, M2mAction, M2mElement, ReportRepr, ResourceRequestRepr, ResourceResult,
     ServiceInfoRepr, ServiceTimeRepr, Sid, SidList, TimeWindow,
@@ -297,9 +299,7 @@ impl Terminal {
                 self.on_answer_timeout(now);
             }
             Phase::Reporting => {
-                if self.next_window.is_some_and(|w| now >= w) {
-                    self.on_window(now);
-                }
+                self.on_window(now);
                 self.retry_due(now);
             }
             _ => {}
@@ -309,13 +309,8 @@ impl Terminal {
     /// Timers due at `now` once no more readings are to be made: windows pass unused, unacked
     /// reports are still retried (the end of a simulation).
     pub fn on_timer_retries_only(&mut self, now: u64) {
-        if let (Phase::Reporting, Some(w)) = (self.phase, self.next_window) {
-            if now >= w {
-                let p = self
-                    .allocation
-                    .map_or(1, |a| u64::from(a.period).saturating_mul(1_000_000).max(1));
-                self.next_window = Some(w + p * ((now - w) / p + 1));
-            }
+        if self.phase == Phase::Reporting {
+            self.advance_window(now);
             self.retry_due(now);
         } else {
             self.on_timer(now);
@@ -483,7 +478,7 @@ impl Terminal {
         let Some(a) = self.allocation else {
             return u64::MAX;
         };
-        let p = u64::from(a.period).saturating_mul(1_000_000).max(1);
+        let p = self.period_us();
         let t0 = a.window.initial_time;
         if now <= t0 {
             t0
@@ -492,14 +487,24 @@ impl Terminal {
         }
     }
 
+    /// Its report period, µs (1 before it has an allocation).
+    fn period_us(&self) -> u64 {
+        self.allocation
+            .map_or(1, |a| u64::from(a.period).saturating_mul(1_000_000).max(1))
+    }
+
+    /// Moves `next_window` past `now` if it is due; returns the window that was due.
+    fn advance_window(&mut self, now: u64) -> Option<u64> {
+        let w = self.next_window.filter(|&w| now >= w)?;
+        let p = self.period_us();
+        self.next_window = Some(w + p * ((now - w) / p + 1));
+        Some(w)
+    }
+
     fn on_window(&mut self, now: u64) {
-        let Some(w) = self.next_window else {
+        let Some(w) = self.advance_window(now) else {
             return;
         };
-        let p = self
-            .allocation
-            .map_or(1, |a| u64::from(a.period).saturating_mul(1_000_000).max(1));
-        self.next_window = Some(w + p * ((now - w) / p + 1));
         if self.cfg.wait_for_indication
             && self.indicated != Some(self.cfg.timeline.superframe_start(w))
         {
@@ -561,7 +566,7 @@ impl Terminal {
         };
         let report = o.report.clone();
         let sends = o.sends;
-        let psdu_len = self.action_len(&M2mAction::Report(report.clone()));
+        let psdu_len = action_psdu_len(&M2mAction::Report(report.clone()));
         let at = self.contention_slot(now, psdu_len);
         let backoff = self
             .cfg
@@ -729,12 +734,6 @@ impl Terminal {
         };
         let at = self.transmit_contention(now, self.cfg.channel, &f);
         self.set_wait(Phase::Requesting, at);
-    }
-
-    fn action_len(&self, action: &M2mAction) -> usize {
-        subgate_control::wire::m2m::MGMT_HEADER_LEN
-            + action.buffer_len()
-            + subgate_control::wire::mac::FCS_LEN
     }
 
     /// A random start in the first contention part at or after `now` where a frame of

@@ -6,14 +6,7 @@ use subgate_control::config::Unmatched;
 use subgate_testbench::sim::{run, SimConfig, SimReport};
 
 fn show(name: &str, r: &SimReport) {
-    let mut out = Vec::new();
-    let _ = writeln_report(&mut out, r);
-    println!("--- {name}\n{}", String::from_utf8_lossy(&out));
-}
-
-fn writeln_report(out: &mut Vec<u8>, r: &SimReport) -> std::io::Result<()> {
-    use std::io::Write;
-    writeln!(out, "{r:#?}")
+    println!("--- {name}\n{r:#?}");
 }
 
 #[test]

@@ -6,12 +6,11 @@ use crate::registrar::RegistrationRequest;
 use crate::scheduler::{window_us, Decision};
 use crate::station::{Event, FilterResult, State, StationError, TimeoutAction};
 use crate::store::IncomingReport;
-use crate::wire::m2m::carry::{action_frame, action_of, nonce_element, Carried};
+use crate::wire::m2m::carry::{action_frame, action_of, action_psdu_len, nonce_element, Carried};
 use crate::wire::m2m::{
     M2mAction, M2mElement, ReportRepr, ResourceRequestRepr, ResourceResponseRepr, ResourceResult,
     ServiceInfoRepr, Sid, SidList, SidNotSupportedRepr,
 };
-use crate::wire::mac::FCS_LEN;
 use crate::wire::mgmt::{
     capability, AidResponse, AssociationRequestRepr, AssociationResponseRepr, AuthAlgorithm,
     AuthenticationRepr, DeauthenticationRepr, ProbeRequestRepr, ProbeResponseRepr, ReasonCode,
@@ -24,9 +23,9 @@ fn beacon_interval_tu(superframe_us: u64) -> u16 {
     u16::try_from(superframe_us / 1_024).unwrap_or(u16::MAX)
 }
 
-/// The PSDU length of a report of `data_amount` bytes for `sid` (what its window is sized
-/// from): MAC header, action header, report fields, SID, payload, FCS.
-pub(super) fn report_psdu_len(sid: &Sid, data_amount: u32) -> usize {
+/// The PSDU length of a report with `payload_len` bytes of data for `sid` (what its window
+/// is sized from).
+pub(super) fn report_psdu_len(sid: &Sid, payload_len: usize) -> usize {
     let report = ReportRepr {
         sequence: 0,
         sid: sid.clone(),
@@ -34,10 +33,7 @@ pub(super) fn report_psdu_len(sid: &Sid, data_amount: u32) -> usize {
         data_format: crate::wire::m2m::DataFormat::Opaque,
         payload: Vec::new(),
     };
-    crate::wire::m2m::MGMT_HEADER_LEN
-        + M2mAction::Report(report).buffer_len()
-        + usize::try_from(data_amount).unwrap_or(usize::MAX / 2)
-        + FCS_LEN
+    action_psdu_len(&M2mAction::Report(report)) + payload_len
 }
 
 impl Gateway {
@@ -222,11 +218,7 @@ impl Gateway {
             Ok(r) => r,
             Err(e) => {
                 tracing::debug!(%mac, error = %e, "registration refused");
-                let tr = self
-                    .stations
-                    .handle(mac, Event::RegistrationFailed, now, &self.timeouts);
-                self.stats.deregistered += 1;
-                self.settle_peer(mac, tr.ok().and_then(|t| t.freed_aid));
+                self.deregister(now, mac, Event::RegistrationFailed);
                 return self.refuse_assoc(now, channel, mac, e.status_code(), None);
             }
         };
@@ -241,17 +233,14 @@ impl Gateway {
             return Err(Error::Malformed);
         };
         let info: ServiceInfoRepr = registration.service;
-        let len = report_psdu_len(&service_sid, info.data_amount);
+        let amount = usize::try_from(info.data_amount).unwrap_or(usize::MAX / 2);
+        let len = report_psdu_len(&service_sid, amount);
         let window = u32::try_from(window_us(self.format, self.mcs, len)).unwrap_or(u32::MAX);
         let allocation = match self.scheduler.allocate(aid, info.report_period, window) {
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!(%mac, error = %e, "no report window: association refused");
-                let tr = self
-                    .stations
-                    .handle(mac, Event::Deauth, now, &self.timeouts);
-                self.stats.deregistered += 1;
-                self.settle_peer(mac, tr.ok().and_then(|t| t.freed_aid));
+                self.deregister(now, mac, Event::Deauth);
                 return self.refuse_assoc(
                     now,
                     channel,
@@ -485,9 +474,7 @@ impl Gateway {
         let Some(a) = self.scheduler.allocation(aid) else {
             return false;
         };
-        let len = crate::wire::m2m::MGMT_HEADER_LEN
-            + M2mAction::Report(report.clone()).buffer_len()
-            + FCS_LEN;
+        let len = report_psdu_len(&report.sid, report.payload.len());
         let start = end_us.saturating_sub(crate::scheduler::airtime_us(self.format, self.mcs, len));
         if start < a.initial_time_us {
             return false;
@@ -510,19 +497,24 @@ impl Gateway {
         if self.stations.get(&mac).is_none() {
             return;
         }
-        match self
-            .stations
-            .handle(mac, Event::Deauth, now, &self.timeouts)
-        {
+        if !self.deregister(now, mac, Event::Deauth) {
+            // Unknown / already deregistered: just forget it.
+            self.stations.remove(&mac);
+            self.peers.remove(&mac);
+        }
+    }
+
+    /// Applies `event` (one that deregisters: a refused registration, a deauthentication),
+    /// counts the deregistration and frees the station's window and gateway-side facts.
+    /// `false` if the state machine refused the event.
+    fn deregister(&mut self, now: u64, mac: MacAddr, event: Event) -> bool {
+        match self.stations.handle(mac, event, now, &self.timeouts) {
             Ok(tr) => {
                 self.stats.deregistered += 1;
                 self.settle_peer(mac, tr.freed_aid);
+                true
             }
-            Err(_) => {
-                // Unknown / already deregistered: just forget it.
-                self.stations.remove(&mac);
-                self.peers.remove(&mac);
-            }
+            Err(_) => false,
         }
     }
 

@@ -97,6 +97,12 @@ pub fn action_frame(header: HeaderRepr, action: &M2mAction) -> Result<Frame> {
     }))
 }
 
+/// Bytes on air of the action frame carrying `action`: management header, action body, FCS
+/// (what airtime and report windows are computed from).
+pub fn action_psdu_len(action: &M2mAction) -> usize {
+    super::MGMT_HEADER_LEN + action.buffer_len() + crate::wire::mac::FCS_LEN
+}
+
 /// The M2M action in an action frame: `Unsupported` if it is another category or OUI.
 pub fn action_of(frame: &ActionRepr) -> Result<M2mAction> {
     if frame.category != ActionCategory::VendorSpecific {
