@@ -95,6 +95,41 @@ fn duplicates_are_not_double_counted() {
         .all(|r| r.duplicates == 3));
 }
 
+/// A terminal that rebooted restarts its sequence numbers at 0: its new readings carry new
+/// measurement times and must be stored, not answered "duplicate" (and lost).
+#[test]
+fn restarted_sequence_with_new_measurement_time_is_stored() {
+    let mut s = Store::open_in_memory().unwrap();
+    let before: Vec<_> = (0..3).map(|seq| report(1, seq, 0)).collect();
+    s.store_batch(&before).unwrap();
+    let after_reboot: Vec<_> = before
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.report.timestamp += 86_400_000_000;
+            r.report.payload = b"after reboot".to_vec();
+            r
+        })
+        .collect();
+    assert!(s
+        .store_batch(&after_reboot)
+        .unwrap()
+        .iter()
+        .all(|o| *o == Outcome::Stored));
+    // A retry of a post-reboot report is still a duplicate.
+    assert_eq!(
+        s.store_batch(&after_reboot[..1]).unwrap(),
+        [Outcome::Duplicate]
+    );
+    assert_eq!(
+        s.counts().unwrap(),
+        ReportCounts {
+            stored: 6,
+            duplicates: 1
+        }
+    );
+}
+
 #[test]
 fn mixed_batch_of_new_and_duplicate_reports() {
     let mut s = Store::open_in_memory().unwrap();

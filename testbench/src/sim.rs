@@ -549,15 +549,21 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
     gw.flush(end);
     let wall_s = wall.elapsed().as_secs_f64();
 
-    // Compare the store with what the terminals saw acked.
-    for (i, t) in terminals.iter().enumerate() {
-        let stored = gw.store().reports_of(t.mac())?;
-        let mut seqs = HashSet::new();
-        for r in &stored {
-            if !seqs.insert(r.report.sequence) {
-                report.stored_twice += 1;
-            }
+    // Compare the store (one pass over it) with what the terminals saw acked.
+    let mut stored: HashMap<MacAddr, HashSet<u32>> = HashMap::new();
+    gw.store().for_each_report(|r| {
+        if !stored
+            .entry(r.terminal)
+            .or_default()
+            .insert(r.report.sequence)
+        {
+            report.stored_twice += 1;
         }
+        Ok::<_, SimError>(())
+    })?;
+    let nothing = HashSet::new();
+    for (i, t) in terminals.iter().enumerate() {
+        let seqs = stored.get(&t.mac()).unwrap_or(&nothing);
         report.acked_missing += t.acked().iter().filter(|s| !seqs.contains(s)).count() as u64;
         report.acked += t.acked().len() as u64;
         report.unacked += t.unacked() as u64;

@@ -28,10 +28,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("migrations/0002_batches.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("migrations/0003_dedup_by_measurement.sql"),
+    },
 ];
 
 /// Newest schema version this build knows.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The `user_version` of the database.
 pub(crate) fn version(conn: &Connection) -> Result<i64> {
@@ -106,6 +110,66 @@ mod tests {
     }
 
     #[test]
+    fn version_3_keeps_rows_ids_and_batches() {
+        let mut c = Connection::open_in_memory().unwrap();
+        c.pragma_update(None, "foreign_keys", true).unwrap();
+        migrate_to(&mut c, 2).unwrap();
+        c.execute_batch(
+            "INSERT INTO batches (id, sid, closed_at, reason, report_count, byte_count) \
+                 VALUES (7, 'svc', 1, 1, 1, 2);
+             INSERT INTO reports (id, terminal, aid, sid, sequence, measured_at, received_at, \
+                 data_format, payload, channel, duplicates, batch_id) VALUES \
+                 (10, x'020000000001', 1, 'svc', 0, 100, 101, 0, x'0102', 1, 2, 7), \
+                 (11, x'020000000001', 1, 'svc', 1, 200, 201, 0, x'03', 1, 0, NULL);",
+        )
+        .unwrap();
+        migrate_to(&mut c, 3).unwrap();
+        let rows: Vec<(i64, i64, i64, Option<i64>)> = {
+            let mut s = c
+                .prepare("SELECT id, sequence, duplicates, batch_id FROM reports ORDER BY id")
+                .unwrap();
+            let r = s
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .unwrap();
+            r.collect::<rusqlite::Result<_>>().unwrap()
+        };
+        assert_eq!(rows, vec![(10, 0, 2, Some(7)), (11, 1, 0, None)]);
+        // Same sequence at a new measurement time (a rebooted terminal): a new row now.
+        c.execute(
+            "INSERT INTO reports (terminal, aid, sid, sequence, measured_at, received_at, \
+                 data_format, payload, channel) \
+                 VALUES (x'020000000001', 1, 'svc', 0, 300, 301, 0, x'04', 1)",
+            [],
+        )
+        .unwrap();
+        // Same measurement time too: still refused by the key.
+        assert!(c
+            .execute(
+                "INSERT INTO reports (terminal, aid, sid, sequence, measured_at, received_at, \
+                     data_format, payload, channel) \
+                     VALUES (x'020000000001', 1, 'svc', 0, 100, 400, 0, x'05', 1)",
+                [],
+            )
+            .is_err());
+        // The partial indexes came back with the rebuilt table.
+        let n: i64 = c
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'reports' \
+                 AND name IN ('reports_unbatched', 'reports_by_batch')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 2);
+        let fk: Vec<String> = {
+            let mut s = c.prepare("PRAGMA foreign_key_check").unwrap();
+            let r = s.query_map([], |r| r.get(0)).unwrap();
+            r.collect::<rusqlite::Result<_>>().unwrap()
+        };
+        assert!(fk.is_empty(), "{fk:?}");
+    }
+
+    #[test]
     fn rerun_is_a_no_op() {
         let mut c = Connection::open_in_memory().unwrap();
         migrate_to(&mut c, SCHEMA_VERSION).unwrap();
@@ -121,7 +185,7 @@ mod tests {
             .unwrap();
         assert!(matches!(
             migrate_to(&mut c, SCHEMA_VERSION),
-            Err(StoreError::SchemaTooNew { found: 3, known: 2 })
+            Err(StoreError::SchemaTooNew { found: 4, known: 3 })
         ));
     }
 

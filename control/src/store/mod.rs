@@ -9,15 +9,19 @@
 //! commit leaves none of them (the terminals, not acked, resend them), never half a batch.
 //!
 //! # Duplicates
-//! A terminal that lost an ack resends the same report; `(terminal, sid, sequence)` is
-//! unique, so the resend is answered [`Outcome::Duplicate`] (ack it again, with
+//! A terminal that lost an ack resends the same report, measurement time included;
+//! `(measured_at, terminal, sid, sequence)` is unique, so the resend is answered [`Outcome::Duplicate`] (ack it again, with
 //! [`AckStatus::Duplicate`](crate::wire::m2m::AckStatus::Duplicate)) and only bumps the row's
-//! duplicate counter: it is neither stored nor counted twice.
+//! duplicate counter: it is neither stored nor counted twice. The measurement time is part of
+//! the key so that a terminal that rebooted and restarted its sequence numbers is not taken for
+//! a retry (its new readings have new times), and so that the reports of one commit, measured
+//! at about the same time, share a few index pages: a key led by the terminal put every report
+//! on its own random page and bounded the commit rate by page writes (schema version 3).
 //!
 //! # Schema (migrations embedded, run by [`Store::open`]; version in `user_version`)
 //! - `reports(id, terminal BLOB(6), aid, sid TEXT, sequence, measured_at, received_at,
 //!   data_format, payload BLOB, channel, duplicates, batch_id → batches)`,
-//!   `UNIQUE (terminal, sid, sequence)`.
+//!   `UNIQUE (measured_at, terminal, sid, sequence)`.
 //! - `batches(id, sid, closed_at, reason, report_count, byte_count, attempts, forwarded_at)`:
 //!   `forwarded_at` is set only after the northbound accepted the batch.
 //!

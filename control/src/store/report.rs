@@ -14,7 +14,7 @@ use crate::wire::MacAddr;
 const INSERT: &str = "INSERT INTO reports \
      (terminal, aid, sid, sequence, measured_at, received_at, data_format, payload, channel) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-     ON CONFLICT (terminal, sid, sequence) DO UPDATE SET duplicates = duplicates + 1 \
+     ON CONFLICT (measured_at, terminal, sid, sequence) DO UPDATE SET duplicates = duplicates + 1 \
      RETURNING duplicates";
 
 /// Columns read into a [`StoredReport`], in [`RawReport::from_row`] order.
@@ -41,7 +41,8 @@ pub struct IncomingReport {
 pub enum Outcome {
     /// New: stored now.
     Stored,
-    /// Same terminal, SID and sequence as a report stored earlier (a retry after a lost ack):
+    /// Same measurement time, terminal, SID and sequence as a report stored earlier (a retry
+    /// after a lost ack):
     /// not stored again.
     Duplicate,
 }
@@ -223,28 +224,58 @@ impl Store {
         Ok(outcomes)
     }
 
-    /// The stored report with this key, if any.
+    /// The stored report with this key (the duplicate-detection key: measurement time,
+    /// terminal, SID, sequence), if any.
     pub fn report(
         &self,
+        measured_at: u64,
         terminal: MacAddr,
         sid: &Sid,
         sequence: u32,
     ) -> Result<Option<StoredReport>> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM reports WHERE terminal = ?1 AND sid = ?2 AND sequence = ?3"
+            "SELECT {COLUMNS} FROM reports \
+             WHERE measured_at = ?1 AND terminal = ?2 AND sid = ?3 AND sequence = ?4"
         );
         let raw = self
             .conn
             .prepare_cached(&sql)?
             .query_row(
-                params![&terminal.0[..], sid.to_string(), sequence],
+                params![
+                    u64_to_sql(measured_at),
+                    &terminal.0[..],
+                    sid.to_string(),
+                    sequence
+                ],
                 RawReport::from_row,
             )
             .optional()?;
         raw.map(RawReport::decode).transpose()
     }
 
-    /// Every stored report of a terminal, in insertion order.
+    /// Calls `f` with every stored report in insertion order, one row at a time (a whole
+    /// day of reports is not held in memory). Stops at the first error, of the store or of `f`.
+    pub fn for_each_report<E>(
+        &self,
+        mut f: impl FnMut(StoredReport) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E>
+    where
+        E: From<StoreError>,
+    {
+        let sql = format!("SELECT {COLUMNS} FROM reports ORDER BY id");
+        let mut stmt = self.conn.prepare(&sql).map_err(StoreError::from)?;
+        let mut rows = stmt.query([]).map_err(StoreError::from)?;
+        while let Some(row) = rows.next().map_err(StoreError::from)? {
+            let raw = RawReport::from_row(row).map_err(StoreError::from)?;
+            f(raw.decode()?)?;
+        }
+        Ok(())
+    }
+
+    /// Every stored report of a terminal, in insertion order. No index leads with the
+    /// terminal (that would put each insert on a random page), so this scans the table: for
+    /// tests and tools, not per terminal over a large store — use
+    /// [`for_each_report`](Self::for_each_report) for that.
     pub fn reports_of(&self, terminal: MacAddr) -> Result<Vec<StoredReport>> {
         let sql = format!("SELECT {COLUMNS} FROM reports WHERE terminal = ?1 ORDER BY id");
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -355,7 +386,7 @@ mod tests {
         let r = incoming(9, 3, "metering");
         s.store_batch(std::slice::from_ref(&r)).unwrap();
         let got = s
-            .report(r.terminal, &r.report.sid, 3)
+            .report(r.report.timestamp, r.terminal, &r.report.sid, 3)
             .unwrap()
             .expect("stored");
         assert_eq!(got.terminal, r.terminal);
@@ -364,7 +395,37 @@ mod tests {
         assert_eq!(got.received_at, r.received_at);
         assert_eq!(got.report, r.report); // incl. a u64 timestamp above i64::MAX
         assert_eq!(got.duplicates, 0);
-        assert!(s.report(r.terminal, &r.report.sid, 4).unwrap().is_none());
+        // The key is the whole key: another sequence, or the same one at another time, is absent.
+        let other = incoming(9, 4, "metering");
+        assert!(s
+            .report(other.report.timestamp, r.terminal, &r.report.sid, 4)
+            .unwrap()
+            .is_none());
+        assert!(s
+            .report(other.report.timestamp, r.terminal, &r.report.sid, 3)
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
+    fn for_each_report_visits_all_in_order_and_stops_on_error() {
+        let mut s = Store::open_in_memory().unwrap();
+        let batch: Vec<_> = (0..5).map(|seq| incoming(1, seq, "metering")).collect();
+        s.store_batch(&batch).unwrap();
+        let mut seen = Vec::new();
+        s.for_each_report(|r| {
+            seen.push(r.report.sequence);
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+        assert_eq!(seen, [0, 1, 2, 3, 4]);
+        let mut visits = 0;
+        let r = s.for_each_report(|_| {
+            visits += 1;
+            Err(StoreError::InvalidBatch("stop"))
+        });
+        assert!(matches!(r, Err(StoreError::InvalidBatch("stop"))));
+        assert_eq!(visits, 1);
     }
 
     #[test]
@@ -402,7 +463,10 @@ mod tests {
         again.received_at += 10_000;
         s.store_batch(std::slice::from_ref(&r)).unwrap();
         assert_eq!(s.store_batch(&[again]).unwrap(), [Outcome::Duplicate]);
-        let got = s.report(r.terminal, &r.report.sid, 5).unwrap().unwrap();
+        let got = s
+            .report(r.report.timestamp, r.terminal, &r.report.sid, 5)
+            .unwrap()
+            .unwrap();
         assert_eq!(
             (got.channel, got.received_at, got.duplicates),
             (1, 1_005, 1)
