@@ -258,16 +258,19 @@ pub struct TimeoutsConfig {
     pub max_retries: u8,
 }
 
+/// The state machine's defaults are the config's: one set of numbers, in
+/// [`Timeouts::default`].
 impl Default for TimeoutsConfig {
     fn default() -> Self {
+        let t = Timeouts::default();
         TimeoutsConfig {
-            auth_ms: 10_000,
-            assoc_ms: 5_000,
-            registration_ms: 5_000,
-            config_ms: 5_000,
-            report_grace_ms: 30_000,
-            standby_ms: 86_400_000,
-            max_retries: 3,
+            auth_ms: t.auth_ms,
+            assoc_ms: t.assoc_ms,
+            registration_ms: t.registration_ms,
+            config_ms: t.config_ms,
+            report_grace_ms: t.report_grace_ms,
+            standby_ms: t.standby_ms,
+            max_retries: t.max_retries,
         }
     }
 }

@@ -112,6 +112,11 @@ pub fn print_report(out: &mut impl Write, r: &SimReport) -> std::io::Result<()> 
         r.generated, r.delivered, r.acked, r.stored, r.duplicates, r.late, r.collided, r.lost, r.unacked)?;
     writeln!(
         out,
+        "medium           frames collided {} · deferred by carrier sense {}",
+        r.frames_collided, r.frames_deferred
+    )?;
+    writeln!(
+        out,
         "exactly once     acked but missing {} · stored twice {}",
         r.acked_missing, r.stored_twice
     )?;

@@ -16,9 +16,10 @@ use std::time::Instant;
 
 use subgate_control::aggregate::MemoryNorthbound;
 use subgate_control::config::Config;
+use subgate_control::gateway::timeline::Timeline;
 use subgate_control::gateway::{Gateway, GatewayError, GatewayStats};
 use subgate_control::registrar::Psk;
-use subgate_control::scheduler::ChannelOccupancy;
+use subgate_control::scheduler::{ChannelOccupancy, SIFS_US};
 use subgate_control::store::{Store, StoreError};
 use subgate_control::wire::m2m::{DataFormat, ServiceInfoRepr, Sid};
 use subgate_control::wire::{FrameControl, FrameKind, MacAddr};
@@ -166,6 +167,8 @@ pub struct SimReport {
     pub lost: u64,
     /// Frames of any kind lost in collisions.
     pub frames_collided: u64,
+    /// Contention-part frames whose sender found the channel busy and deferred them.
+    pub frames_deferred: u64,
     /// Acked reports missing from the store (must be 0).
     pub acked_missing: u64,
     /// Reports stored more than once (must be 0).
@@ -206,8 +209,18 @@ pub enum SimError {
     Io(#[from] std::io::Error),
 }
 
+/// S1G aSlotTime, µs (802.11-2020 Table 23-39, beside aSIFSTime): a transmission that started less than a slot ago is not yet sensed
+/// (aCCATime < 40 µs fits in it), so two senders starting within one slot collide.
+const SLOT_US: u64 = 52;
+/// DIFS = SIFS + 2 slots: the idle time a contending sender waits after the channel frees.
+const DIFS_US: u64 = SIFS_US + 2 * SLOT_US;
+/// Backoff slots drawn after a busy channel (CWmin 15: 0..=15 slots).
+const BACKOFF_SLOTS: u64 = 16;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Ev {
+    /// A contention-part frame is due to start (index into `txs`): carrier sense first.
+    TxStart(usize),
     /// A transmission ends (index into `txs`).
     TxEnd(usize),
     /// A terminal's timer.
@@ -243,9 +256,66 @@ impl World {
         self.queue.push(Reverse((t, self.order, ev)));
     }
 
-    /// Puts a frame on air; marks collisions with everything overlapping on its channel.
-    fn transmit(&mut self, tx: Tx) {
-        let idx = self.txs.len();
+    /// A frame due at `tx.start`. Frames in a contention part are sensed-before-sent
+    /// ([`Ev::TxStart`]); the others (the gateway's downlink, reports in their own windows)
+    /// own their airtime and go on air as planned.
+    fn submit(&mut self, tx: Tx, timeline: &Timeline) {
+        let (a, b) = timeline.contention(timeline.superframe_start(tx.start));
+        if (a..b).contains(&tx.start) {
+            let idx = self.txs.len();
+            let start = tx.start;
+            self.txs.push(Some(tx));
+            self.push(start, Ev::TxStart(idx));
+        } else {
+            let idx = self.txs.len();
+            self.txs.push(Some(tx));
+            self.on_air(idx);
+        }
+    }
+
+    /// When the channel, sensed at `now`, falls idle: `None` if idle now. Frames that started
+    /// within the last slot are not sensed yet.
+    fn busy_until(&self, channel: u8, now: u64) -> Option<u64> {
+        self.on_air
+            .get(&channel)?
+            .iter()
+            .filter_map(|&j| self.txs[j].as_ref())
+            .filter(|o| o.start + SLOT_US <= now && now < o.end)
+            .map(|o| o.end)
+            .max()
+    }
+
+    /// Carrier sense for a due contention frame: on air if the channel is idle; else deferred
+    /// to DIFS + a random backoff after the busy frame, or into the next superframe's
+    /// contention part if it no longer fits in this one. Returns whether it was deferred.
+    fn sense_and_send(&mut self, idx: usize, now: u64, timeline: &Timeline, rng: &mut Rng) -> bool {
+        let Some(tx) = self.txs[idx].as_ref() else {
+            return false;
+        };
+        let Some(free) = self.busy_until(tx.channel, now) else {
+            self.on_air(idx);
+            return false;
+        };
+        let air = tx.end - tx.start;
+        let mut at = free + DIFS_US + SLOT_US * rng.below(BACKOFF_SLOTS);
+        let (_, b) = timeline.contention(timeline.superframe_start(now));
+        if at + air > b {
+            let (a, b) = timeline.contention(timeline.next_superframe(now));
+            at = a + rng.below(b.saturating_sub(a + air).max(1));
+        }
+        if let Some(tx) = self.txs[idx].as_mut() {
+            tx.start = at;
+            tx.end = at + air;
+        }
+        self.push(at, Ev::TxStart(idx));
+        true
+    }
+
+    /// Puts frame `idx` on air; marks collisions with everything overlapping on its channel.
+    fn on_air(&mut self, idx: usize) {
+        let Some(tx) = self.txs[idx].as_ref() else {
+            return;
+        };
         let (ch, start, end) = (tx.channel, tx.start, tx.end);
         *self.busy_us.entry(ch).or_default() += end - start;
         let list = self.on_air.entry(ch).or_default();
@@ -265,7 +335,9 @@ impl World {
             true
         });
         list.push(idx);
-        self.txs.push(Some(Tx { collided, ..tx }));
+        if let Some(tx) = self.txs[idx].as_mut() {
+            tx.collided = collided;
+        }
         self.push(end, Ev::TxEnd(idx));
     }
 }
@@ -418,6 +490,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
     let mut joined_at: Option<(f64, f64)> = None;
     let mut beacon_listeners: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
     let mut loss_rng = Rng::new(cfg.seed ^ 0x1055);
+    let mut csma_rng = Rng::new(cfg.seed ^ 0xC5AA);
     let mut stored_at_reports_end: Option<(u64, f64)> = None;
     let mut report_phase_start: Option<(u64, f64)> = None;
 
@@ -447,6 +520,11 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                     terminals[i].on_timer_retries_only(now);
                 }
                 touched.push(i);
+            }
+            Ev::TxStart(idx) => {
+                if world.sense_and_send(idx, now, &timeline, &mut csma_rng) {
+                    report.frames_deferred += 1;
+                }
             }
             Ev::TxEnd(idx) => {
                 let Some(tx) = world.txs[idx].take() else {
@@ -500,25 +578,31 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
             }
         }
         for t in gw.drain_transmissions() {
-            world.transmit(Tx {
-                channel: t.channel,
-                start: t.at_us,
-                end: t.at_us + t.airtime_us,
-                from: None,
-                psdu: t.request.psdu,
-                collided: false,
-            });
+            world.submit(
+                Tx {
+                    channel: t.channel,
+                    start: t.at_us,
+                    end: t.at_us + t.airtime_us,
+                    from: None,
+                    psdu: t.request.psdu,
+                    collided: false,
+                },
+                &timeline,
+            );
         }
         for i in touched {
             for (at, ch, psdu, air) in terminals[i].drain() {
-                world.transmit(Tx {
-                    channel: ch,
-                    start: at,
-                    end: at + air,
-                    from: Some(i),
-                    psdu,
-                    collided: false,
-                });
+                world.submit(
+                    Tx {
+                        channel: ch,
+                        start: at,
+                        end: at + air,
+                        from: Some(i),
+                        psdu,
+                        collided: false,
+                    },
+                    &timeline,
+                );
             }
             if terminals[i].wants_beacon() {
                 beacon_listeners.insert(i);
@@ -604,7 +688,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
             }
             _ => report.joining += 1,
         }
-        if is_unserved && (gw.stations().get(&t.mac()).is_some() || !stored.is_empty()) {
+        if is_unserved && (gw.stations().get(&t.mac()).is_some() || !seqs.is_empty()) {
             report.unserved_admitted += 1;
         }
     }

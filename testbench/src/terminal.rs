@@ -140,7 +140,7 @@ struct Outgoing {
 const ANSWER_SUPERFRAMES: u64 = 3;
 /// Requests repeated before starting discovery again.
 const MAX_ATTEMPTS: u32 = 6;
-/// Discovery rounds with every probe unanswered before the terminal gives up.
+/// Discovery rounds in a row with every probe unanswered before the terminal gives up.
 const MAX_DISCOVERY_ROUNDS: u32 = 3;
 
 /// A virtual terminal.
@@ -339,6 +339,8 @@ impl Terminal {
                     return;
                 }
                 self.gateway = Some(p.header.addr2);
+                // Answered: earlier unanswered rounds were collisions or loss, not silence.
+                self.discovery_rounds = 0;
                 self.send_auth(now);
             }
             Frame::Authentication(a) if a.header.addr1 == self.cfg.mac => {
@@ -418,6 +420,7 @@ impl Terminal {
             Phase::Scanning => {
                 self.gateway = Some(b.sa);
                 if c.sids.contains(&self.cfg.service) {
+                    self.discovery_rounds = 0;
                     self.send_auth(now);
                 } else {
                     self.send_probe(now);

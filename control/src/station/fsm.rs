@@ -152,20 +152,21 @@ pub enum TimeoutAction {
     FallBack(Transition),
 }
 
-/// Timeouts of the waiting states, milliseconds, and the retry budget.
+/// Timeouts of the waiting states, milliseconds, and the retry budget. The defaults are
+/// `[timeouts]`'s in the config file ([`crate::config::TimeoutsConfig`] takes them from here).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Timeouts {
-    /// Authenticated: wait for the association request. Default 5 000 ms.
+    /// Authenticated: wait for the association request. Default 10 000 ms.
     pub auth_ms: u64,
-    /// Registered: wait for the terminal's ack of the association response. Default 2 000 ms.
+    /// Registered: wait for the terminal's ack of the association response. Default 5 000 ms.
     pub assoc_ms: u64,
     /// Associated: wait for the `Registrar`'s answer (a round trip to the M2M server).
-    /// Default 3 000 ms.
+    /// Default 5 000 ms.
     pub registration_ms: u64,
     /// Configured: wait for the terminal to accept a service time. Default 5 000 ms.
     pub config_ms: u64,
     /// Scheduled/Reporting: how late after its window start a report may come. Default
-    /// 10 000 ms.
+    /// 30 000 ms.
     pub report_grace_ms: u64,
     /// Standby: how long the AID and slot are kept without a wake-up. Default 86 400 000 ms
     /// (one day, the longest report period).
@@ -178,11 +179,11 @@ pub struct Timeouts {
 impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
-            auth_ms: 5_000,
-            assoc_ms: 2_000,
-            registration_ms: 3_000,
+            auth_ms: 10_000,
+            assoc_ms: 5_000,
+            registration_ms: 5_000,
             config_ms: 5_000,
-            report_grace_ms: 10_000,
+            report_grace_ms: 30_000,
             standby_ms: 86_400_000,
             max_retries: 3,
         }
@@ -462,8 +463,17 @@ mod tests {
         Event::Deauth,
     ];
 
+    /// Distinct values per state (not the defaults), so each test sees which one applied.
     fn t() -> Timeouts {
-        Timeouts::default()
+        Timeouts {
+            auth_ms: 5_000,
+            assoc_ms: 2_000,
+            registration_ms: 3_000,
+            config_ms: 5_000,
+            report_grace_ms: 10_000,
+            standby_ms: 86_400_000,
+            max_retries: 3,
+        }
     }
 
     fn sta() -> Station {
@@ -817,7 +827,7 @@ mod tests {
     fn zero_retries_falls_back_at_once() {
         let t0 = Timeouts {
             max_retries: 0,
-            ..Timeouts::default()
+            ..t()
         };
         let mut s = in_state(State::Registered);
         let d = s.deadline_us().unwrap_or_default();
