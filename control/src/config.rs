@@ -100,6 +100,8 @@ pub struct Config {
     pub timeouts: TimeoutsConfig,
     /// `[registrar]`: how terminals are registered.
     pub registrar: RegistrarConfig,
+    /// `[security]`: how a terminal's configuration is delivered (in the clear or encrypted).
+    pub security: SecurityConfig,
     /// `[scheduler]`: the access period and report-window scheduling.
     pub scheduler: SchedulerSection,
     /// `[store]`: the report database.
@@ -405,6 +407,36 @@ pub enum NorthboundKind {
     Memory,
 }
 
+/// How a terminal receives its configuration (service information and service time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Delivery {
+    /// In the association response, in the clear (default).
+    #[default]
+    AssociationResponse,
+    /// In message 3 of the 4-way handshake, wrapped with the KEK: only a terminal holding the
+    /// network passphrase reads it, and the association response carries none.
+    FourWay,
+    /// With the EAP success of an 802.1X authentication: accepted by the parser, refused by
+    /// validation until the AAA path lands (part 2).
+    EapSuccess,
+}
+
+/// `[security]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// Network passphrase (WPA2-Personal, 8–63 printable ASCII characters): the PMK is
+    /// PBKDF2 of it over the SSID (`gateway.name`). Needed when any service uses
+    /// `"four-way"`. Default: empty.
+    pub passphrase: String,
+    /// Delivery of every service without an entry in `per_service`. Default
+    /// `"association-response"`.
+    pub delivery: Delivery,
+    /// Served SID → delivery, overriding `delivery` for that service. Default: empty.
+    pub per_service: BTreeMap<String, Delivery>,
+}
+
 /// `[northbound]`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -564,6 +596,7 @@ impl Config {
         self.validate_radio()?;
         self.validate_timeouts()?;
         self.validate_registrar()?;
+        self.validate_security()?;
         self.validate_scheduler()?;
         self.validate_store_and_aggregation()
     }
@@ -677,6 +710,59 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    fn validate_security(&self) -> Result<(), ConfigError> {
+        let s = &self.security;
+        let served = self.sid_policy()?.served;
+        let mut modes = vec![("security.delivery".to_string(), s.delivery)];
+        for (sid, mode) in &s.per_service {
+            let key = format!("security.per_service.\"{sid}\"");
+            let parsed: Option<Sid> = sid.parse().ok();
+            if !parsed.is_some_and(|p| served.contains(&p)) {
+                return Err(ConfigError::invalid(
+                    key,
+                    format!("\"{sid}\""),
+                    "a SID listed in service.sids",
+                ));
+            }
+            modes.push((key, *mode));
+        }
+        for (key, mode) in &modes {
+            match mode {
+                Delivery::EapSuccess => {
+                    return Err(ConfigError::invalid(
+                        key.clone(),
+                        "\"eap-success\"",
+                        "\"association-response\" or \"four-way\" (EAP comes with the AAA path in part 2)",
+                    ))
+                }
+                Delivery::FourWay => {
+                    if crate::rsn::Pmk::from_passphrase(&s.passphrase, self.gateway.name.as_bytes())
+                        .is_err()
+                    {
+                        return Err(ConfigError::invalid(
+                            "security.passphrase",
+                            "(hidden)",
+                            format!(
+                                "8 to 63 printable ASCII characters: {key} uses \"four-way\""
+                            ),
+                        ));
+                    }
+                }
+                Delivery::AssociationResponse => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The delivery mode of a served SID.
+    pub fn delivery_for(&self, sid: &Sid) -> Delivery {
+        self.security
+            .per_service
+            .iter()
+            .find(|(k, _)| k.parse::<Sid>().is_ok_and(|k| k == *sid))
+            .map_or(self.security.delivery, |(_, d)| *d)
     }
 
     fn validate_registrar(&self) -> Result<(), ConfigError> {
@@ -1167,6 +1253,10 @@ pub const SECTIONS: &[SectionDoc] = &[
     },
     SectionDoc { name: "registrar", doc: "[registrar]: who registers terminals during association." },
     SectionDoc {
+        name: "security",
+        doc: "[security]: how a terminal receives its configuration (service information and\nreport slot): in the association response, or encrypted in message 3 of the 4-way\nhandshake keyed by the network passphrase.",
+    },
+    SectionDoc {
         name: "scheduler",
         doc: "[scheduler]: the gateway's access period and the report windows, on every channel of\n[radio]. Every superframe (gateway.beacon_interval_ms) is laid out, from its start:\n[beacon | downlink ... (downlink_ms) | contention ... (access_ms) | report windows ...].",
     },
@@ -1333,6 +1423,27 @@ pub const KEYS: &[KeyDoc] = &[
         ty: "table of string = string (user = hex key)",
         doc: "Pre-shared key per M2M user id (the NAME of a user:NAME SID), 16 or 32 bytes as hex.",
         example: Some("acme-water = \"000102030405060708090a0b0c0d0e0f\""),
+    },
+    KeyDoc {
+        section: "security",
+        key: "passphrase",
+        ty: "string",
+        doc: "Network passphrase, 8-63 printable ASCII characters; the PMK is PBKDF2 of it over the\nSSID (gateway.name). Needed when a service uses \"four-way\". Keep the file private.",
+        example: Some("passphrase = \"correct horse battery staple\""),
+    },
+    KeyDoc {
+        section: "security",
+        key: "delivery",
+        ty: "string",
+        doc: "Delivery of the configuration for services not in per_service: \"association-response\"\n(in the clear) or \"four-way\" (encrypted in 4-way message 3; the association response\nthen carries none). \"eap-success\" is refused until the AAA path exists.",
+        example: None,
+    },
+    KeyDoc {
+        section: "security",
+        key: "per_service",
+        ty: "table of string = string (SID = delivery)",
+        doc: "Delivery per served SID, overriding delivery (keys must be in service.sids).",
+        example: Some("\"service:metering\" = \"four-way\""),
     },
     KeyDoc {
         section: "scheduler",

@@ -751,3 +751,44 @@ fn load_errors_name_the_file() {
         "{msg}"
     );
 }
+
+#[test]
+fn security_delivery_is_checked_and_looked_up_per_service() {
+    let key_of = |text: &str| {
+        text.parse::<Config>()
+            .and_then(|c| c.validate().map(|_| c))
+            .err()
+            .and_then(|e| e.key().map(str::to_string))
+    };
+    // Four-way needs a usable passphrase.
+    assert_eq!(
+        key_of("[security]\ndelivery = \"four-way\"\n").as_deref(),
+        Some("security.passphrase")
+    );
+    assert_eq!(
+        key_of("[security]\ndelivery = \"four-way\"\npassphrase = \"short\"\n").as_deref(),
+        Some("security.passphrase")
+    );
+    // EAP delivery waits for the AAA path.
+    assert_eq!(
+        key_of("[security]\ndelivery = \"eap-success\"\n").as_deref(),
+        Some("security.delivery")
+    );
+    // Per-service keys must be served SIDs.
+    assert_eq!(
+        key_of("[security.per_service]\n\"service:gas\" = \"four-way\"\n").as_deref(),
+        Some("security.per_service.\"service:gas\"")
+    );
+    let c: Config = "[service]\nsids = [\"service:metering\", \"service:water\"]\n\
+                     [security]\npassphrase = \"correct horse battery\"\n\
+                     [security.per_service]\n\"service:water\" = \"four-way\"\n"
+        .parse()
+        .unwrap();
+    c.validate().unwrap();
+    use subgate_control::config::Delivery;
+    assert_eq!(c.delivery_for(&sid("service:water")), Delivery::FourWay);
+    assert_eq!(
+        c.delivery_for(&sid("service:metering")),
+        Delivery::AssociationResponse
+    );
+}

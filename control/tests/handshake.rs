@@ -96,7 +96,10 @@ fn wrong_psk_gets_no_message_3_and_no_configuration() {
     let m1 = a.message1();
     let m2 = send(s.on_message(&m1));
     assert_eq!(a.on_message(&m2), Err(HandshakeError::BadMic));
-    assert!(a.resend_message3().is_err(), "no message 3 exists to resend");
+    assert!(
+        a.resend_message3().is_err(),
+        "no message 3 exists to resend"
+    );
     // A terminal with the wrong PSK that sees the right terminal's message 3 cannot use it.
     let (_, _, _, _, m3) = to_m3();
     let mut wrong = Supplicant::new(pmk("wrong horse!"), Akm::Psk, STA, AP, [0x5B; 32]);
@@ -116,8 +119,14 @@ fn replayed_and_reordered_messages_are_refused() {
         panic!()
     };
     // Message 1 and message 3 replayed to the supplicant: counters not above the last.
-    assert!(matches!(s.on_message(&m1), Err(HandshakeError::Replay { .. })));
-    assert!(matches!(s.on_message(&m3), Err(HandshakeError::Replay { .. })));
+    assert!(matches!(
+        s.on_message(&m1),
+        Err(HandshakeError::Replay { .. })
+    ));
+    assert!(matches!(
+        s.on_message(&m3),
+        Err(HandshakeError::Replay { .. })
+    ));
     // Message 3 before any message 1.
     let mut fresh = Supplicant::new(pmk("correct horse"), Akm::Psk, STA, AP, [1; 32]);
     assert!(matches!(
@@ -164,8 +173,16 @@ fn retransmissions_take_new_replay_counters() {
 
 #[test]
 fn handshake_without_configuration_still_gives_keys() {
-    let mut a =
-        Authenticator::new(pmk("correct horse"), Akm::Psk, AP, STA, [3; 32], &gtk(), None).unwrap();
+    let mut a = Authenticator::new(
+        pmk("correct horse"),
+        Akm::Psk,
+        AP,
+        STA,
+        [3; 32],
+        &gtk(),
+        None,
+    )
+    .unwrap();
     let mut s = Supplicant::new(pmk("correct horse"), Akm::Psk, STA, AP, [4; 32]);
     let m2 = send(s.on_message(&a.message1()));
     let m3 = m3_of(a.on_message(&m2));

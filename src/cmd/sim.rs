@@ -27,6 +27,13 @@ pub struct SimArgs {
     /// Share of terminals that wait for the beacon's report indication.
     #[arg(long, default_value_t = 0.0)]
     pub wait_for_indication: f64,
+    /// Network passphrase: deliver every configuration in the 4-way handshake
+    /// (`security.delivery = "four-way"`) instead of the association response.
+    #[arg(long)]
+    pub passphrase: Option<String>,
+    /// With --passphrase: share of terminals holding a wrong passphrase (never configured).
+    #[arg(long, default_value_t = 0.0)]
+    pub wrong_key: f64,
     /// Terminals power up over this many seconds.
     #[arg(long, default_value_t = 1800)]
     pub join_spread_s: u64,
@@ -64,6 +71,14 @@ impl SimArgs {
         cfg.loss = self.loss;
         cfg.unserved_share = self.unserved;
         cfg.wait_for_indication_share = self.wait_for_indication;
+        if !(0.0..=1.0).contains(&self.wrong_key) {
+            bail!("--wrong-key must be in [0, 1], got {}", self.wrong_key);
+        }
+        if self.wrong_key > 0.0 && self.passphrase.is_none() {
+            bail!("--wrong-key needs --passphrase");
+        }
+        cfg.passphrase = self.passphrase.clone();
+        cfg.wrong_key_share = self.wrong_key;
         cfg.join_spread_s = self.join_spread_s;
         cfg.store_path = self.db.clone();
         cfg.seed = self.seed;
@@ -82,12 +97,17 @@ pub fn run(args: SimArgs) -> Result<()> {
     );
     let r = sim::run(&cfg)?;
     print_report(&mut std::io::stdout().lock(), &r)?;
-    if r.acked_missing > 0 || r.stored_twice > 0 || r.unserved_admitted > 0 {
+    if r.acked_missing > 0
+        || r.stored_twice > 0
+        || r.unserved_admitted > 0
+        || r.wrong_key_configured > 0
+    {
         bail!(
-            "inconsistent: {} acked reports missing, {} stored twice, {} unserved terminals admitted",
+            "inconsistent: {} acked reports missing, {} stored twice, {} unserved terminals admitted, {} wrong-passphrase terminals configured",
             r.acked_missing,
             r.stored_twice,
-            r.unserved_admitted
+            r.unserved_admitted,
+            r.wrong_key_configured
         );
     }
     Ok(())
@@ -120,6 +140,13 @@ pub fn print_report(out: &mut impl Write, r: &SimReport) -> std::io::Result<()> 
         "exactly once     acked but missing {} · stored twice {}",
         r.acked_missing, r.stored_twice
     )?;
+    if r.wrong_key > 0 || r.gateway.handshakes > 0 {
+        writeln!(
+            out,
+            "4-way handshake  completed {} · EAPOL-Key refused {} · wrong-passphrase terminals {} (configured {})",
+            r.gateway.handshakes, r.gateway.eapol_refused, r.wrong_key, r.wrong_key_configured
+        )?;
+    }
     writeln!(
         out,
         "terminal side    sends {} · retries {} · polls {} · rejoins {} · skipped windows {}",

@@ -19,6 +19,7 @@ use subgate_control::config::Config;
 use subgate_control::gateway::timeline::Timeline;
 use subgate_control::gateway::{Gateway, GatewayError, GatewayStats};
 use subgate_control::registrar::Psk;
+use subgate_control::rsn::Pmk;
 use subgate_control::scheduler::{ChannelOccupancy, SIFS_US};
 use subgate_control::store::{Store, StoreError};
 use subgate_control::wire::m2m::{DataFormat, ServiceInfoRepr, Sid};
@@ -57,6 +58,12 @@ pub struct SimConfig {
     pub loss: f64,
     /// Fraction of terminals asking for a service the gateway does not serve.
     pub unserved_share: f64,
+    /// Network passphrase: when set, every service's configuration goes in the 4-way
+    /// handshake (`security.delivery = "four-way"`) and terminals key with it.
+    pub passphrase: Option<String>,
+    /// Share of terminals (with a served SID) holding a wrong passphrase: they must never be
+    /// configured or scheduled.
+    pub wrong_key_share: f64,
     /// Fraction of terminals proposing their own window in their resource request.
     pub own_window_share: f64,
     /// Fraction of terminals that wait for the beacon's report indication.
@@ -87,6 +94,8 @@ impl SimConfig {
             join_spread_s: 1_800,
             loss: 0.0,
             unserved_share: 0.0,
+            passphrase: None,
+            wrong_key_share: 0.0,
             own_window_share: 0.1,
             wait_for_indication_share: 0.0,
             mix: vec![
@@ -149,6 +158,10 @@ pub struct SimReport {
     pub served_gave_up_why: Vec<(String, usize)>,
     /// Unserved terminals that got state or a configuration (must be 0).
     pub unserved_admitted: usize,
+    /// Terminals given a wrong passphrase.
+    pub wrong_key: usize,
+    /// Wrong-passphrase terminals that got a configuration or a slot (must be 0).
+    pub wrong_key_configured: usize,
     /// Reports made by terminals.
     pub generated: u64,
     /// Report transmissions that reached the gateway.
@@ -216,6 +229,10 @@ const SLOT_US: u64 = 52;
 const DIFS_US: u64 = SIFS_US + 2 * SLOT_US;
 /// Backoff slots drawn after a busy channel (CWmin 15: 0..=15 slots).
 const BACKOFF_SLOTS: u64 = 16;
+
+fn setting(e: impl std::fmt::Display) -> SimError {
+    SimError::Setting(e.to_string())
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Ev {
@@ -364,6 +381,10 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         .iter()
         .map(|m| format!("service:{}", m.name))
         .collect();
+    if let Some(p) = &cfg.passphrase {
+        gcfg.security.passphrase = p.clone();
+        gcfg.security.delivery = subgate_control::config::Delivery::FourWay;
+    }
     let users: Vec<(String, String)> = (0..4)
         .map(|u| {
             (
@@ -415,8 +436,16 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
     let channels = gcfg.radio.channels.clone();
     let total_w: u32 = cfg.mix.iter().map(|m| m.weight).sum::<u32>().max(1);
 
+    // One PBKDF2 per passphrase, shared by the terminals holding it.
+    let ssid = gcfg.gateway.name.as_bytes().to_vec();
+    let pmk_of = |pass: &str| Pmk::from_passphrase(pass, &ssid).map_err(setting);
+    let (right_pmk, wrong_pmk) = match &cfg.passphrase {
+        Some(p) => (Some(pmk_of(p)?), Some(pmk_of(&format!("not {p}"))?)),
+        None => (None, None),
+    };
     let mut terminals = Vec::with_capacity(cfg.terminals);
     let mut unserved = HashSet::new();
+    let mut wrong_key = HashSet::new();
     for i in 0..cfg.terminals {
         let mut pick = (rng.below(u64::from(total_w))) as u32;
         let m = cfg
@@ -441,6 +470,12 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         .map_err(|e| SimError::Setting(e.to_string()))?;
         let (u, k) = &users[i % users.len()];
         let n = i as u32 + 1;
+        let pmk = if !is_unserved && right_pmk.is_some() && rng.uniform() < cfg.wrong_key_share {
+            wrong_key.insert(i);
+            wrong_pmk.clone()
+        } else {
+            right_pmk.clone()
+        };
         terminals.push(Terminal::new(TerminalConfig {
             mac: MacAddr([0x02, 0x10, 0, (n >> 16) as u8, (n >> 8) as u8, n as u8]),
             user: Sid::user(u).map_err(|e| SimError::Setting(e.to_string()))?,
@@ -462,6 +497,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
             ack_timeout_us: gcfg.store.commit_interval_ms as u64 * 1_000
                 + 4 * timeline.superframe_us,
             seed: cfg.seed.wrapping_mul(31).wrapping_add(i as u64 + 7),
+            pmk,
         }));
     }
     let by_mac: HashMap<MacAddr, usize> = terminals
@@ -661,6 +697,10 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         sum.rejoins += s.rejoins;
         sum.skipped += s.skipped;
         let is_unserved = unserved.contains(&i);
+        let is_wrong_key = wrong_key.contains(&i);
+        if is_wrong_key && (t.configured() || !seqs.is_empty()) {
+            report.wrong_key_configured += 1;
+        }
         match t.phase() {
             Phase::Reporting => {
                 report.scheduled += 1;
@@ -671,9 +711,11 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
             Phase::GaveUp(g) => {
                 match g {
                     GiveUp::Ignored => report.ignored += 1,
-                    GiveUp::NotSupported | GiveUp::Refused(_) => report.refused += 1,
+                    GiveUp::NotSupported | GiveUp::Refused(_) | GiveUp::Keying => {
+                        report.refused += 1
+                    }
                 }
-                if !is_unserved {
+                if !is_unserved && !is_wrong_key {
                     report.served_gave_up += 1;
                     let why = format!("{g:?}");
                     match report
@@ -693,6 +735,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         }
     }
     report.unserved = unserved.len();
+    report.wrong_key = wrong_key.len();
     let counts = gw.store().counts()?;
     report.stored = counts.stored;
     report.duplicates = counts.duplicates;

@@ -18,7 +18,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use subgate_control::gateway::Timeline;
 use subgate_control::registrar::proof::indication;
 use subgate_control::registrar::Psk;
+use subgate_control::rsn::{Akm, Pmk, SuppStep, Supplicant};
 use subgate_control::scheduler::airtime_us;
+use subgate_control::wire::data::Repr as DataRepr;
+use subgate_control::wire::eapol::LLC_SNAP_EAPOL;
 use subgate_control::wire::m2m::carry::{
     action_frame, action_of, action_psdu_len, nonce_of, Carried,
 };
@@ -26,6 +29,7 @@ use subgate_control::wire::m2m::{
     AckStatus, DataFormat, M2mAction, M2mElement, ReportRepr, ResourceRequestRepr, ResourceResult,
     ServiceInfoRepr, ServiceTimeRepr, Sid, SidList, TimeWindow,
 };
+use subgate_control::wire::mac::fc_flags;
 use subgate_control::wire::mac::{HeaderRepr, SeqCtrl};
 use subgate_control::wire::mgmt::{
     AssociationRequestRepr, AuthAlgorithm, AuthenticationRepr, ProbeRequestRepr, StatusCode,
@@ -73,6 +77,9 @@ pub struct TerminalConfig {
     pub mcs: Mcs,
     /// Waiting for an unacked report before sending it again, µs.
     pub ack_timeout_us: u64,
+    /// PMK of the network passphrase, for a gateway that delivers the configuration in the
+    /// 4-way handshake (`None`: the terminal cannot take part in one and gives up keying).
+    pub pmk: Option<Pmk>,
     /// Seed of its random choices (contention slot, backoff).
     pub seed: u64,
 }
@@ -90,6 +97,8 @@ pub enum Phase {
     Authenticating,
     /// Association request sent.
     Associating,
+    /// Associated without configuration: the 4-way handshake brings it (message 3).
+    Keying,
     /// Resource request sent.
     Requesting,
     /// Scheduled: reports in its windows.
@@ -107,6 +116,8 @@ pub enum GiveUp {
     Ignored,
     /// Association refused with this status code.
     Refused(u16),
+    /// The 4-way handshake never delivered a configuration (wrong passphrase, or none).
+    Keying,
 }
 
 /// What one terminal counted.
@@ -154,6 +165,9 @@ pub struct Terminal {
     proof_counter: u16,
     attempts: u32,
     discovery_rounds: u32,
+    /// Handshakes that ended without a configuration, in a row.
+    keying_failures: u32,
+    supplicant: Option<Supplicant>,
     deadline: Option<u64>,
     aid: u16,
     service: Option<ServiceInfoRepr>,
@@ -181,6 +195,8 @@ impl Terminal {
             proof_counter: 0,
             attempts: 0,
             discovery_rounds: 0,
+            keying_failures: 0,
+            supplicant: None,
             deadline: None,
             aid: 0,
             service: None,
@@ -205,6 +221,11 @@ impl Terminal {
     /// Where it is.
     pub fn phase(&self) -> Phase {
         self.phase
+    }
+
+    /// Whether it holds a configuration (service information), from any delivery.
+    pub fn configured(&self) -> bool {
+        self.service.is_some()
     }
 
     /// Its AID once associated.
@@ -293,6 +314,7 @@ impl Terminal {
             | Phase::Probing
             | Phase::Authenticating
             | Phase::Associating
+            | Phase::Keying
             | Phase::Requesting
                 if self.deadline.is_some_and(|d| now >= d) =>
             {
@@ -384,6 +406,11 @@ impl Terminal {
                     .find(|e| e.id() == ElementId::AidResponse)
                     .and_then(|e| e.body().get(..2))
                     .map(|b| u16::from_le_bytes([b[0], b[1]]) & 0x1FFF);
+                if let (Some(aid), None, None) = (aid, &c.service, &c.service_time) {
+                    // No configuration in the response: it comes in the 4-way handshake.
+                    self.start_keying(now, aid, a.header.addr2);
+                    return;
+                }
                 let (Some(aid), Some(service), Some(time)) = (aid, c.service, c.service_time)
                 else {
                     return;
@@ -400,6 +427,9 @@ impl Terminal {
                     return;
                 };
                 self.on_action(now, action);
+            }
+            Frame::Data(d) if d.header.addr1 == self.cfg.mac && self.phase == Phase::Keying => {
+                self.on_eapol(now, &d);
             }
             Frame::Deauthentication(d)
                 if d.header.addr1 == self.cfg.mac
@@ -600,6 +630,7 @@ impl Terminal {
     fn restart(&mut self, now: u64) {
         self.phase = Phase::Off;
         self.aid = 0;
+        self.supplicant = None;
         self.allocation = None;
         self.next_window = None;
         self.cfg.boot_us = now + self.rng.below(10 * self.cfg.timeline.superframe_us.max(1));
@@ -607,6 +638,21 @@ impl Terminal {
 
     fn on_answer_timeout(&mut self, now: u64) {
         self.attempts += 1;
+        if self.phase == Phase::Keying {
+            // The gateway drives the handshake's retransmissions; the terminal only waits,
+            // and starts over when it never gets a usable message 3.
+            if self.attempts >= MAX_ATTEMPTS {
+                self.keying_failures += 1;
+                if self.keying_failures >= MAX_DISCOVERY_ROUNDS {
+                    self.phase = Phase::GaveUp(GiveUp::Keying);
+                    return;
+                }
+                self.restart(now);
+            } else {
+                self.set_wait(Phase::Keying, now);
+            }
+            return;
+        }
         if self.attempts >= MAX_ATTEMPTS {
             // Unanswered probes: silence or collisions, which a terminal cannot tell apart;
             // it scans again a few times before concluding it is ignored.
@@ -628,6 +674,81 @@ impl Terminal {
             Phase::Requesting => self.send_resource_request(now),
             _ => {}
         }
+    }
+
+    /// Associated with `aid` but without configuration: wait for the handshake's message 1.
+    fn start_keying(&mut self, now: u64, aid: u16, gateway: MacAddr) {
+        let Some(pmk) = self.cfg.pmk.clone() else {
+            self.phase = Phase::GaveUp(GiveUp::Keying);
+            return;
+        };
+        self.aid = aid;
+        self.gateway = Some(gateway);
+        self.attempts = 0;
+        let mut snonce = [0u8; 32];
+        for chunk in snonce.chunks_mut(8) {
+            chunk.copy_from_slice(&self.rng.next_u64().to_le_bytes());
+        }
+        self.supplicant = Some(Supplicant::new(
+            pmk,
+            Akm::Psk,
+            self.cfg.mac,
+            gateway,
+            snonce,
+        ));
+        self.set_wait(Phase::Keying, now);
+    }
+
+    /// An EAPOL frame while keying: message 1 → message 2; message 3 → message 4, then the
+    /// configuration it carried is taken as an association response's would be.
+    fn on_eapol(&mut self, now: u64, d: &DataRepr) {
+        let (Some(pdu), Some(s)) = (
+            d.body.strip_prefix(&LLC_SNAP_EAPOL[..]),
+            self.supplicant.as_mut(),
+        ) else {
+            return;
+        };
+        match s.on_message(pdu) {
+            Ok(SuppStep::Send(m2)) => self.send_eapol(now, &m2),
+            Ok(SuppStep::Done(delivered)) => {
+                self.send_eapol(now, &delivered.message4);
+                let Some(c) = delivered
+                    .config
+                    .and_then(|b| subgate_control::wire::ie::parse_list(&b).ok())
+                    .and_then(|ies| Carried::from_elements(&ies).ok())
+                else {
+                    return;
+                };
+                let (Some(service), Some(time)) = (c.service, c.service_time) else {
+                    return;
+                };
+                self.keying_failures = 0;
+                self.service = Some(service);
+                self.allocation = Some(time);
+                self.dialog_token = self.dialog_token.wrapping_add(1);
+                self.attempts = 0;
+                self.send_resource_request(now);
+            }
+            Err(_) => {} // forged, stale or (wrong passphrase) unverifiable: wait on
+        }
+    }
+
+    fn send_eapol(&mut self, now: u64, pdu: &[u8]) {
+        let Some(gw) = self.gateway else {
+            return;
+        };
+        let mut header = self.header(gw);
+        header.flags = fc_flags::TO_DS;
+        let mut body = LLC_SNAP_EAPOL.to_vec();
+        body.extend_from_slice(pdu);
+        let f = Frame::Data(DataRepr {
+            header,
+            qos: None,
+            null: false,
+            body,
+        });
+        let ch = self.cfg.channel;
+        self.transmit_contention(now, ch, &f);
     }
 
     fn set_wait(&mut self, phase: Phase, sent_at: u64) {

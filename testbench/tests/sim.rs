@@ -145,3 +145,32 @@ fn same_seed_same_run() {
     (ga.commit_wall_us, gb.commit_wall_us) = (0, 0); // wall time, the one thing that differs
     assert_eq!(ga, gb);
 }
+
+/// Configuration delivered in the 4-way handshake: terminals holding the passphrase are all
+/// configured and report exactly once; terminals with a wrong one never get a configuration
+/// or a slot (their message 2 fails the MIC, so no message 3 is ever sent to them).
+#[test]
+fn four_way_delivery_configures_only_terminals_with_the_passphrase() {
+    let mut cfg = SimConfig::mixed(400, 1.0);
+    cfg.join_spread_s = 120;
+    cfg.loss = 0.05;
+    cfg.passphrase = Some("correct horse battery staple".into());
+    cfg.wrong_key_share = 0.1;
+    let r = run(&cfg).expect("simulation runs");
+    show("4-way", &r);
+    assert!(
+        r.wrong_key >= 20,
+        "wrong-passphrase terminals: {}",
+        r.wrong_key
+    );
+    assert_eq!(
+        r.wrong_key_configured, 0,
+        "a wrong passphrase got a configuration"
+    );
+    assert_eq!(r.scheduled, 400 - r.wrong_key, "{:?}", r.served_gave_up_why);
+    assert_eq!(r.served_gave_up, 0);
+    assert!(r.gateway.handshakes as usize >= r.scheduled);
+    assert!(r.gateway.eapol_refused > 0, "wrong MICs were refused");
+    assert_eq!((r.acked_missing, r.stored_twice), (0, 0));
+    assert!(r.stored > 0 && r.stored + r.unacked >= r.generated);
+}

@@ -134,6 +134,7 @@ impl Gateway {
                     assoc_response: None,
                     window_us: 0,
                     last_resource: None,
+                    handshake: None,
                 },
             );
             elements.push(nonce_element(nonce));
@@ -162,6 +163,7 @@ impl Gateway {
         if matches!(state, Some(State::Registered | State::Configured)) {
             if let Some(resp) = self.peers.get(&mac).and_then(|p| p.assoc_response.clone()) {
                 self.send(channel, now, &resp);
+                self.resend_handshake(now, channel, mac);
             }
             return Ok(());
         }
@@ -257,20 +259,25 @@ impl Gateway {
             tracing::warn!(%mac, error = %e, "registration result refused by the state machine");
         }
         let service_time = allocation.service_time_from(now);
+        let configuration = vec![
+            M2mElement::ServiceInformation(info.clone()).to_ie()?,
+            M2mElement::ServiceTime(service_time).to_ie()?,
+        ];
+        let by_handshake = self.delivers_by_handshake(&service_sid);
+        let mut elements = vec![AidResponse {
+            aid,
+            switch_count: 0,
+            response_interval: 0,
+        }
+        .to_ie()];
+        if !by_handshake {
+            elements.extend(configuration.iter().cloned());
+        }
         let frame = Frame::AssociationResponse(AssociationResponseRepr {
             header: self.header_to(mac),
             capability: capability::ESS,
             status: StatusCode::Success,
-            elements: vec![
-                AidResponse {
-                    aid,
-                    switch_count: 0,
-                    response_interval: 0,
-                }
-                .to_ie(),
-                M2mElement::ServiceInformation(info.clone()).to_ie()?,
-                M2mElement::ServiceTime(service_time).to_ie()?,
-            ],
+            elements,
         });
         if let Some(peer) = self.peers.get_mut(&mac) {
             peer.channel = channel;
@@ -281,6 +288,10 @@ impl Gateway {
         }
         self.stats.associated += 1;
         self.send(channel, now, &frame);
+        if by_handshake && !self.start_handshake(now, channel, mac, &configuration) {
+            self.deregister(now, mac, Event::Deauth);
+            self.deauth(now, channel, mac);
+        }
         Ok(())
     }
 
@@ -352,6 +363,12 @@ impl Gateway {
             return Ok(());
         };
         let (state, aid) = (station.state(), station.aid().unwrap_or(0));
+        if !self.keyed(&mac) {
+            // Its configuration is still in the handshake: no slot without the key.
+            self.stats.rx_ignored += 1;
+            tracing::debug!(%mac, "resource request before the 4-way handshake completed");
+            return Ok(());
+        }
         let Some(peer) = self.peers.get(&mac) else {
             return Ok(());
         };
@@ -531,7 +548,9 @@ impl Gateway {
                         .get(&mac)
                         .and_then(|p| p.assoc_response.clone().map(|f| (p.channel, f)));
                     if let Some((channel, frame)) = resp {
-                        self.send(channel, now, &frame);
+                        if !self.resend_handshake(now, channel, mac) {
+                            self.send(channel, now, &frame);
+                        }
                     }
                 }
                 TimeoutAction::Retry {

@@ -42,6 +42,7 @@ pub mod timeline;
 
 mod beacon;
 mod join;
+mod keying;
 mod reports;
 
 use std::collections::HashMap;
@@ -49,8 +50,9 @@ use std::collections::HashMap;
 use subgate_dsp::{Format, Mcs, TxRequest};
 
 use crate::aggregate::{AggregateError, Aggregator, Northbound};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, Delivery};
 use crate::registrar::Registrar;
+use crate::rsn::{Gtk, Pmk};
 use crate::scheduler::{airtime_us, ConfigError as SchedulerConfigError, Scheduler};
 use crate::station::{SidFilter, Stations, Timeouts, Unmatched};
 use crate::store::{IncomingReport, Store};
@@ -135,6 +137,10 @@ pub struct GatewayStats {
     pub batches_forwarded: u64,
     /// Northbound failures (batches kept and retried).
     pub northbound_errors: u64,
+    /// 4-way handshakes completed (configuration delivered encrypted).
+    pub handshakes: u64,
+    /// EAPOL-Key messages refused (wrong MIC — a wrong passphrase —, replayed, malformed).
+    pub eapol_refused: u64,
 }
 
 /// Why a gateway could not be built.
@@ -168,6 +174,9 @@ struct Peer {
     window_us: u32,
     /// Last resource request answered: dialog token and answer, to re-send it.
     last_resource: Option<(u8, ResourceResponseRepr)>,
+    /// The 4-way handshake carrying its configuration (services delivered `"four-way"`);
+    /// until it completes the terminal has no configuration and gets no slot.
+    handshake: Option<crate::rsn::Authenticator>,
 }
 
 /// The access point's control plane. See the module docs.
@@ -198,6 +207,12 @@ pub struct Gateway {
     seq: u16,
     poll_token: u16,
     rng: u64,
+    /// Served SIDs whose configuration goes in 4-way message 3 (`security`).
+    four_way: Vec<Sid>,
+    /// PMK from `security.passphrase`, when a service uses the 4-way handshake.
+    pmk: Option<Pmk>,
+    /// Group key handed out in message 3 (random per gateway start).
+    gtk: Gtk,
     stats: GatewayStats,
 }
 
@@ -225,6 +240,7 @@ impl Gateway {
     ) -> Result<Gateway, GatewayError> {
         config.validate()?;
         let policy = config.sid_policy()?;
+        let policy_served = policy.served.clone();
         let unmatched = match policy.unmatched {
             crate::config::Unmatched::Silent => Unmatched::Silent,
             crate::config::Unmatched::NotSupported => Unmatched::NotSupported,
@@ -243,7 +259,18 @@ impl Gateway {
             downlink_us: u64::from(config.scheduler.downlink_ms) * 1_000,
             access_us: u64::from(config.scheduler.access_ms) * 1_000,
         };
-        Ok(Gateway {
+        let four_way: Vec<Sid> = policy_served
+            .iter()
+            .filter(|s| config.delivery_for(s) == Delivery::FourWay)
+            .cloned()
+            .collect();
+        // Validation checked the passphrase whenever a service uses the handshake.
+        let pmk = if four_way.is_empty() {
+            None
+        } else {
+            Pmk::from_passphrase(&config.security.passphrase, config.gateway.name.as_bytes()).ok()
+        };
+        let mut gateway = Gateway {
             bssid: config.bssid()?,
             name: config.gateway.name.clone(),
             format,
@@ -271,7 +298,17 @@ impl Gateway {
             poll_token: 0,
             rng: seed ^ 0x9E37_79B9_7F4A_7C15,
             stats: GatewayStats::default(),
-        })
+            four_way,
+            pmk,
+            gtk: Gtk {
+                key_id: 1,
+                key: Vec::new(),
+            },
+        };
+        let mut key = gateway.next_nonce().to_vec();
+        key.extend_from_slice(&gateway.next_nonce());
+        gateway.gtk.key = key;
+        Ok(gateway)
     }
 
     /// Counters so far.
@@ -376,6 +413,10 @@ impl Gateway {
                 self.on_assoc(now, channel, &a)
             }
             Frame::Action(a) if a.header.addr1 == self.bssid => self.on_action(now, channel, &a),
+            Frame::Data(d) if d.header.addr1 == self.bssid => {
+                self.on_data(now, channel, &d);
+                Ok(())
+            }
             Frame::Deauthentication(d) if d.header.addr1 == self.bssid => {
                 self.on_leave(now, d.header.addr2);
                 Ok(())

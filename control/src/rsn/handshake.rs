@@ -104,7 +104,13 @@ impl std::fmt::Debug for Gtk {
     }
 }
 
-fn key_frame(info: u16, key_length: u16, replay: u64, nonce: [u8; 32], key_data: Vec<u8>) -> KeyRepr {
+fn key_frame(
+    info: u16,
+    key_length: u16,
+    replay: u64,
+    nonce: [u8; 32],
+    key_data: Vec<u8>,
+) -> KeyRepr {
     KeyRepr {
         descriptor_type: DescriptorType::Rsn,
         key_info: KeyInfo(info),
@@ -159,7 +165,7 @@ fn expect_info(k: &KeyRepr, want: u16) -> Result<(), HandshakeError> {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum AuthState {
     /// Message 1 sent, waiting for message 2.
     SentM1,
@@ -182,7 +188,7 @@ pub enum AuthStep {
 }
 
 /// The gateway's side of one handshake.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Authenticator {
     aa: MacAddr,
     spa: MacAddr,

@@ -103,11 +103,11 @@ fn kde(out: &mut Vec<u8>, oui: [u8; 3], kind: u8, data: &[u8]) -> Result<(), Kde
 /// Pads key data for AES key wrap (802.11-2020 12.7.2): when it is shorter than 16 bytes or
 /// not a multiple of 8, one `DD` byte and then zeros up to the next multiple of 8 (≥ 16).
 pub fn pad(data: &mut Vec<u8>) {
-    if data.len() >= 16 && data.len() % 8 == 0 {
+    if data.len() >= 16 && data.len().is_multiple_of(8) {
         return;
     }
     data.push(KDE_ID);
-    while data.len() < 16 || data.len() % 8 != 0 {
+    while data.len() < 16 || !data.len().is_multiple_of(8) {
         data.push(0);
     }
 }
@@ -182,7 +182,7 @@ mod tests {
         let mut bytes = emit(&items()).unwrap();
         let unpadded = bytes.len();
         pad(&mut bytes);
-        assert!(bytes.len() >= 16 && bytes.len() % 8 == 0 && bytes.len() > unpadded);
+        assert!(bytes.len() >= 16 && bytes.len().is_multiple_of(8) && bytes.len() > unpadded);
         assert_eq!(bytes[unpadded], 0xDD);
         assert_eq!(parse(&bytes).unwrap(), items());
     }

@@ -103,7 +103,13 @@ impl std::fmt::Debug for Ptk {
 impl Ptk {
     /// PRF-384(PMK, "Pairwise key expansion", min(AA,SPA) ‖ max(AA,SPA) ‖ min(ANonce,SNonce)
     /// ‖ max(ANonce,SNonce)) (802.11-2020 12.7.1.3).
-    pub fn derive(pmk: &Pmk, aa: MacAddr, spa: MacAddr, anonce: &[u8; 32], snonce: &[u8; 32]) -> Ptk {
+    pub fn derive(
+        pmk: &Pmk,
+        aa: MacAddr,
+        spa: MacAddr,
+        anonce: &[u8; 32],
+        snonce: &[u8; 32],
+    ) -> Ptk {
         let (a1, a2) = if aa.0 <= spa.0 { (aa, spa) } else { (spa, aa) };
         let (n1, n2) = if anonce <= snonce {
             (anonce, snonce)
@@ -153,7 +159,7 @@ pub fn eapol_mic_ok(kck: &[u8; 16], pdu_with_zero_mic: &[u8], mic: &[u8]) -> boo
 /// AES key wrap (RFC 3394) with the KEK; `plain` must be a multiple of 8 bytes, at least 16
 /// (pad with [`crate::rsn::kde::pad`] first).
 pub fn wrap(kek: &[u8; 16], plain: &[u8]) -> Result<Vec<u8>, KeyError> {
-    if plain.len() < 16 || plain.len() % 8 != 0 {
+    if plain.len() < 16 || !plain.len().is_multiple_of(8) {
         return Err(KeyError::Unwrap);
     }
     let kw = aes_kw::KwAes128::new(kek.into());
@@ -164,12 +170,13 @@ pub fn wrap(kek: &[u8; 16], plain: &[u8]) -> Result<Vec<u8>, KeyError> {
 
 /// AES key unwrap (RFC 3394): `Unwrap` if the length is wrong or the integrity check fails.
 pub fn unwrap(kek: &[u8; 16], wrapped: &[u8]) -> Result<Vec<u8>, KeyError> {
-    if wrapped.len() < 24 || wrapped.len() % 8 != 0 {
+    if wrapped.len() < 24 || !wrapped.len().is_multiple_of(8) {
         return Err(KeyError::Unwrap);
     }
     let kw = aes_kw::KwAes128::new(kek.into());
     let mut out = vec![0u8; wrapped.len() - 8];
-    kw.unwrap_key(wrapped, &mut out).map_err(|_| KeyError::Unwrap)?;
+    kw.unwrap_key(wrapped, &mut out)
+        .map_err(|_| KeyError::Unwrap)?;
     Ok(out)
 }
 
@@ -193,18 +200,32 @@ mod tests {
         prf_sha1(&[0x0b; 20], b"prefix", b"Hi There", &mut out);
         assert_eq!(
             out.to_vec(),
-            hex("bcd4c650b30b9684951829e0d75f9d54b862175ed9f00606e17d8da35402ffee
-                 75df78c3d31e0f889f012120c0862beb67753e7439ae242edb8373698356cf5a")
+            hex(
+                "bcd4c650b30b9684951829e0d75f9d54b862175ed9f00606e17d8da35402ffee
+                 75df78c3d31e0f889f012120c0862beb67753e7439ae242edb8373698356cf5a"
+            )
         );
-        prf_sha1(b"Jefe", b"prefix", b"what do ya want for nothing?", &mut out);
+        prf_sha1(
+            b"Jefe",
+            b"prefix",
+            b"what do ya want for nothing?",
+            &mut out,
+        );
         assert_eq!(
             out.to_vec(),
-            hex("51f4de5b33f249adf81aeb713a3c20f4fe631446fabdfa58244759ae58ef9009
-                 a99abf4eac2ca5fa87e692c440eb40023e7babb206d61de7b92f41529092b8fc")
+            hex(
+                "51f4de5b33f249adf81aeb713a3c20f4fe631446fabdfa58244759ae58ef9009
+                 a99abf4eac2ca5fa87e692c440eb40023e7babb206d61de7b92f41529092b8fc"
+            )
         );
         // A shorter output is a prefix of the longer one.
         let mut short = [0u8; 24];
-        prf_sha1(b"Jefe", b"prefix", b"what do ya want for nothing?", &mut short);
+        prf_sha1(
+            b"Jefe",
+            b"prefix",
+            b"what do ya want for nothing?",
+            &mut short,
+        );
         assert_eq!(short[..], out[..24]);
     }
 
@@ -212,7 +233,10 @@ mod tests {
     #[test]
     fn passphrase_to_pmk_matches_annex_j() {
         assert_eq!(
-            Pmk::from_passphrase("password", b"IEEE").unwrap().0.to_vec(),
+            Pmk::from_passphrase("password", b"IEEE")
+                .unwrap()
+                .0
+                .to_vec(),
             hex("f42c6fc52df0ebef9ebb4b90b38a5f902e83fe1b135a70e23aed762e9710a12e")
         );
         assert_eq!(
@@ -240,7 +264,10 @@ mod tests {
 
     #[test]
     fn bad_passphrases_and_msks_are_refused() {
-        assert_eq!(Pmk::from_passphrase("short", b"x"), Err(KeyError::BadPassphrase));
+        assert_eq!(
+            Pmk::from_passphrase("short", b"x"),
+            Err(KeyError::BadPassphrase)
+        );
         assert_eq!(
             Pmk::from_passphrase(&"a".repeat(64), b"x"),
             Err(KeyError::BadPassphrase)
@@ -264,7 +291,10 @@ mod tests {
         let kek: [u8; 16] = hex("000102030405060708090A0B0C0D0E0F").try_into().unwrap();
         let data = hex("00112233445566778899AABBCCDDEEFF");
         let wrapped = wrap(&kek, &data).unwrap();
-        assert_eq!(wrapped, hex("1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5"));
+        assert_eq!(
+            wrapped,
+            hex("1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5")
+        );
         assert_eq!(unwrap(&kek, &wrapped).unwrap(), data);
         let mut bad = wrapped.clone();
         bad[5] ^= 1;
@@ -282,7 +312,10 @@ mod tests {
         // Sorted inputs: swapping both pairs gives the same key.
         assert_eq!(p, Ptk::derive(&pmk, s, a, &sn, &an));
         assert_ne!(p, Ptk::derive(&Pmk([8; 32]), a, s, &an, &sn));
-        assert_ne!(p, Ptk::derive(&pmk, a, MacAddr([2, 0, 0, 0, 0, 3]), &an, &sn));
+        assert_ne!(
+            p,
+            Ptk::derive(&pmk, a, MacAddr([2, 0, 0, 0, 0, 3]), &an, &sn)
+        );
         assert_ne!(p, Ptk::derive(&pmk, a, s, &an, &[3; 32]));
         assert_ne!(p.kck, p.kek);
     }

@@ -8,6 +8,8 @@ pub mod handshake;
 pub mod kde;
 pub mod keys;
 
-pub use handshake::{AuthStep, Authenticator, Delivered, Gtk, HandshakeError, SuppStep, Supplicant};
+pub use handshake::{
+    AuthStep, Authenticator, Delivered, Gtk, HandshakeError, SuppStep, Supplicant,
+};
 pub use kde::Akm;
 pub use keys::{KeyError, Pmk, Ptk};

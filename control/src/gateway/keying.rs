@@ -1,0 +1,126 @@
+//! Configuration delivery by 4-way handshake (`security.delivery = "four-way"`): the
+//! association response carries the AID only; message 1 follows in a data frame, and the
+//! service information and service time go, wrapped with the KEK, in message 3 — sent only
+//! after message 2's MIC proved the terminal holds the PMK. Until message 4 arrives the
+//! terminal's resource requests are ignored: no configuration and no slot without the key.
+
+use super::Gateway;
+use crate::rsn::{Akm, AuthStep, Authenticator};
+use crate::wire::data::Repr as DataRepr;
+use crate::wire::eapol::LLC_SNAP_EAPOL;
+use crate::wire::mac::fc_flags;
+use crate::wire::{Frame, Ie, MacAddr};
+
+impl Gateway {
+    /// Whether `sid`'s configuration goes in the 4-way handshake.
+    pub(super) fn delivers_by_handshake(&self, sid: &crate::wire::m2m::Sid) -> bool {
+        self.four_way.contains(sid)
+    }
+
+    /// Starts the handshake with `mac`, whose configuration is `config` (the elements the
+    /// association response would otherwise carry), and sends message 1. `false` if no PMK
+    /// is configured (validation prevents it) or the configuration does not fit a KDE.
+    pub(super) fn start_handshake(
+        &mut self,
+        now: u64,
+        channel: u8,
+        mac: MacAddr,
+        config: &[Ie],
+    ) -> bool {
+        let Some(pmk) = self.pmk.clone() else {
+            return false;
+        };
+        let mut bytes = vec![0u8; crate::wire::ie::list_len(config)];
+        crate::wire::ie::emit_list(config, &mut bytes);
+        let mut anonce = [0u8; 32];
+        for chunk in anonce.chunks_mut(8) {
+            chunk.copy_from_slice(&self.next_nonce());
+        }
+        let auth = Authenticator::new(
+            pmk,
+            Akm::Psk,
+            self.bssid,
+            mac,
+            anonce,
+            &self.gtk,
+            Some(bytes),
+        );
+        let Ok(mut auth) = auth else {
+            tracing::warn!(%mac, "configuration too large for the configuration KDE");
+            return false;
+        };
+        let m1 = auth.message1();
+        if let Some(peer) = self.peers.get_mut(&mac) {
+            peer.handshake = Some(auth);
+        }
+        self.send_eapol(now, channel, mac, &m1);
+        true
+    }
+
+    /// Whether `mac` may be given a slot: no handshake needed, or it completed.
+    pub(super) fn keyed(&self, mac: &MacAddr) -> bool {
+        self.peers
+            .get(mac)
+            .and_then(|p| p.handshake.as_ref())
+            .is_none_or(Authenticator::is_complete)
+    }
+
+    /// The handshake's next retransmission (on the station's timeout): message 3 again if it
+    /// was sent, else message 1; nothing once complete. Returns whether one was sent.
+    pub(super) fn resend_handshake(&mut self, now: u64, channel: u8, mac: MacAddr) -> bool {
+        let Some(auth) = self.peers.get_mut(&mac).and_then(|p| p.handshake.as_mut()) else {
+            return false;
+        };
+        if auth.is_complete() {
+            return false;
+        }
+        let pdu = match auth.resend_message3() {
+            Ok(m3) => m3,
+            Err(_) => auth.message1(),
+        };
+        self.send_eapol(now, channel, mac, &pdu);
+        true
+    }
+
+    /// A data frame to the gateway: EAPOL-Key messages of a handshake in progress; anything
+    /// else is ignored (user data is not carried yet).
+    pub(super) fn on_data(&mut self, now: u64, channel: u8, d: &DataRepr) {
+        let mac = d.header.addr2;
+        let pdu = match d.body.strip_prefix(&LLC_SNAP_EAPOL[..]) {
+            Some(p) => p,
+            None => {
+                self.stats.rx_ignored += 1;
+                return;
+            }
+        };
+        let Some(auth) = self.peers.get_mut(&mac).and_then(|p| p.handshake.as_mut()) else {
+            self.stats.rx_ignored += 1;
+            return;
+        };
+        match auth.on_message(pdu) {
+            Ok(AuthStep::Send(m3)) => self.send_eapol(now, channel, mac, &m3),
+            Ok(AuthStep::Complete { .. }) => {
+                self.stats.handshakes += 1;
+                tracing::debug!(%mac, "4-way handshake complete: configuration delivered");
+            }
+            Err(e) => {
+                self.stats.eapol_refused += 1;
+                tracing::debug!(%mac, error = %e, "EAPOL-Key message refused");
+            }
+        }
+    }
+
+    fn send_eapol(&mut self, now: u64, channel: u8, mac: MacAddr, pdu: &[u8]) {
+        let mut header = self.header_to(mac);
+        header.flags = fc_flags::FROM_DS;
+        let mut body = LLC_SNAP_EAPOL.to_vec();
+        body.extend_from_slice(pdu);
+        let frame = Frame::Data(DataRepr {
+            header,
+            qos: None,
+            null: false,
+            body,
+        });
+        self.send(channel, now, &frame);
+    }
+}
