@@ -4,6 +4,7 @@
 //! - [`rx`]: streaming receiver, samples → PSDUs with [`frame::RxInfo`].
 //! - [`channel`]: deterministic channel model (AWGN, CFO, clock offset, timing, multipath).
 //! - [`resample`]: arbitrary-ratio resampler for oversampled output and recordings.
+//! - [`frontend`]: fixed-point models of the FPGA front end (bit-exact with `subgate-gateware`).
 //!
 //! Only [`frame::Psdu`], [`frame::RxInfo`] and [`frame::TxRequest`] cross into the MAC.
 //!
@@ -35,6 +36,7 @@ pub mod bcc;
 pub mod channel;
 pub mod crc;
 pub mod frame;
+pub mod frontend;
 pub mod interleaver;
 pub mod mapping;
 pub mod ofdm;

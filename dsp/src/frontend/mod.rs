@@ -1,0 +1,7 @@
+//! Fixed-point models of the FPGA receive front end (`subgate-gateware`): the same arithmetic,
+//! bit for bit, as the rust-hdl blocks, so the host pipeline can process a recording "as the
+//! board would" without a board, and the gateware tests have a reference to compare against.
+//!
+//! - [`ddc`]: NCO + complex mixer (digital down-converter).
+
+pub mod ddc;

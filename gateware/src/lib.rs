@@ -1,0 +1,15 @@
+//! subgate's receive front end for the ECP5 FPGA, written in rust-hdl (../shared/DESIGN.md §5).
+//!
+//! Each block has a fixed-point model in [`subgate_dsp::frontend`] with the same arithmetic, bit
+//! for bit; the tests run the rust-hdl simulation and the generated Verilog (Verilator) against
+//! the model's vectors, and synthesise the Verilog with yosys `synth_ecp5`.
+//!
+//! - [`ddc`]: NCO + complex mixer (digital down-converter).
+//! - [`vectors`]: test vectors shared by the rust-hdl and Verilator runs, checked against the model.
+//! - [`tools`]: Verilator (lint, simulation) and yosys (`synth_ecp5`) on generated Verilog.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod ddc;
+pub mod tools;
+pub mod vectors;

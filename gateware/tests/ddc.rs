@@ -1,0 +1,220 @@
+//! The DDC block against its `subgate-dsp` model: rust-hdl simulation, the generated Verilog
+//! in Verilator (lint and simulation), and yosys `synth_ecp5`.
+//!
+//! Tests needing verilator or yosys fail when the tool is missing and `CI=true` (as the other
+//! tool-backed tests in the workspace), and skip with a message otherwise.
+
+use rust_hdl::prelude::*;
+use std::io::{BufRead, BufWriter, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use subgate_gateware::ddc::{Ddc, LATENCY};
+use subgate_gateware::tools;
+use subgate_gateware::vectors::{ddc_check, ddc_stimulus, DdcInput, DdcOutput};
+
+/// Clocks in the rust-hdl simulation (the simulator runs a few thousand clocks per second).
+const SIM_CLOCKS: usize = 4096;
+/// Clocks in the Verilator simulation (the issue asks ≥ 1 M samples per block).
+const VERILATOR_CLOCKS: usize = 1 << 20;
+
+/// Whether `tool` can be used: missing with `CI=true` is a failure, elsewhere a skip.
+fn require(tool: &str, test: &str) -> bool {
+    if tools::available(tool) {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{tool} is not installed but CI=true ({test} needs it)"
+    );
+    println!("SKIPPED {test}: {tool} not installed (install it; with CI=true this fails)");
+    false
+}
+
+/// The block's Verilog, written as `top.v` into `dir`.
+fn write_verilog(dir: &Path) {
+    let mut uut = Ddc::new();
+    uut.connect_all();
+    std::fs::write(dir.join("top.v"), generate_verilog(&uut)).unwrap();
+}
+
+#[test]
+fn ddc_matches_model_in_rust_hdl_simulation() {
+    let stimulus = ddc_stimulus(SIM_CLOCKS, 1);
+    let outputs = Arc::new(Mutex::new(Vec::with_capacity(SIM_CLOCKS)));
+    let mut uut = Ddc::new();
+    uut.in_valid.connect();
+    uut.in_i.connect();
+    uut.in_q.connect();
+    uut.freq_word.connect();
+    uut.connect_all();
+    let mut sim = Simulation::new();
+    sim.add_clock(5, |x: &mut Box<Ddc>| x.clock.next = !x.clock.val());
+    let (stim, out) = (stimulus.clone(), outputs.clone());
+    sim.add_testbench(move |mut sim: Sim<Ddc>| {
+        let mut x = sim.init()?;
+        wait_clock_true!(sim, clock, x);
+        for s in &stim {
+            x.in_valid.next = s.valid;
+            x.in_i.next = Signed::<16>::from(i64::from(s.i));
+            x.in_q.next = Signed::<16>::from(i64::from(s.q));
+            x.freq_word.next = Bits::<32>::from(u64::from(s.word));
+            wait_clock_cycle!(sim, clock, x);
+            out.lock().unwrap().push(DdcOutput {
+                valid: x.out_valid.val(),
+                i: unsigned_cast(x.out_i.val()).to_u16() as i16,
+                q: unsigned_cast(x.out_q.val()).to_u16() as i16,
+            });
+        }
+        sim.done(x)
+    });
+    let start = Instant::now();
+    sim.run(Box::new(uut), 10 * (SIM_CLOCKS as u64 + 10))
+        .unwrap();
+    let elapsed = start.elapsed().as_secs_f64();
+    let outputs = outputs.lock().unwrap();
+    let compared = ddc_check(&stimulus, &outputs, LATENCY).unwrap();
+    println!(
+        "rust-hdl: {SIM_CLOCKS} clocks in {elapsed:.2} s ({:.0} clocks/s), {compared} samples bit-exact",
+        SIM_CLOCKS as f64 / elapsed
+    );
+    assert!(compared > SIM_CLOCKS * 3 / 4, "only {compared} samples");
+}
+
+/// The Verilator testbench: reads `valid i q word` per clock, drives one rising edge per line
+/// and writes `valid i q` as read after the edge (the rust-hdl testbench's protocol).
+const TB_CPP: &str = r#"#include "Vtop.h"
+#include "verilated.h"
+#include <cstdio>
+#include <cstdint>
+int main(int argc, char** argv) {
+    if (argc != 3) return 2;
+    FILE* in = std::fopen(argv[1], "r");
+    FILE* out = std::fopen(argv[2], "w");
+    if (!in || !out) return 3;
+    Vtop* top = new Vtop;
+    top->clock = 0;
+    top->eval();
+    int v, i, q;
+    unsigned long w;
+    while (std::fscanf(in, "%d %d %d %lu", &v, &i, &q, &w) == 4) {
+        top->in_valid = v;
+        top->in_i = (uint16_t)(int16_t)i;
+        top->in_q = (uint16_t)(int16_t)q;
+        top->freq_word = (uint32_t)w;
+        top->clock = 1;
+        top->eval();
+        std::fprintf(out, "%d %d %d\n", (int)top->out_valid, (int)(int16_t)top->out_i,
+                     (int)(int16_t)top->out_q);
+        top->clock = 0;
+        top->eval();
+    }
+    top->final();
+    delete top;
+    std::fclose(in);
+    return std::fclose(out) == 0 ? 0 : 4;
+}
+"#;
+
+fn write_stimulus(path: &Path, stimulus: &[DdcInput]) {
+    let mut f = BufWriter::new(std::fs::File::create(path).unwrap());
+    for s in stimulus {
+        writeln!(f, "{} {} {} {}", u8::from(s.valid), s.i, s.q, s.word).unwrap();
+    }
+    f.flush().unwrap();
+}
+
+fn read_outputs(path: &Path) -> Vec<DdcOutput> {
+    let f = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+    f.lines()
+        .map(|line| {
+            let line = line.unwrap();
+            let v: Vec<i32> = line
+                .split_whitespace()
+                .map(|t| t.parse().unwrap())
+                .collect();
+            assert_eq!(v.len(), 3, "bad output line {line:?}");
+            DdcOutput {
+                valid: v[0] != 0,
+                i: i16::try_from(v[1]).unwrap(),
+                q: i16::try_from(v[2]).unwrap(),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn ddc_verilog_lints_and_matches_model_in_verilator() {
+    if !require(
+        "verilator",
+        "ddc_verilog_lints_and_matches_model_in_verilator",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write_verilog(dir.path());
+    tools::verilator_lint(dir.path()).unwrap();
+    std::fs::write(dir.path().join("tb.cpp"), TB_CPP).unwrap();
+    let start = Instant::now();
+    tools::verilator_build(dir.path()).unwrap();
+    let build = start.elapsed().as_secs_f64();
+    // a different seed from the rust-hdl run: more vectors, same generator
+    let stimulus = ddc_stimulus(VERILATOR_CLOCKS, 2);
+    write_stimulus(&dir.path().join("in.txt"), &stimulus);
+    let start = Instant::now();
+    let status = std::process::Command::new(dir.path().join("obj/Vtop"))
+        .arg(dir.path().join("in.txt"))
+        .arg(dir.path().join("out.txt"))
+        .status()
+        .unwrap();
+    let run = start.elapsed().as_secs_f64();
+    assert!(status.success(), "Vtop: {status}");
+    let outputs = read_outputs(&dir.path().join("out.txt"));
+    let compared = ddc_check(&stimulus, &outputs, LATENCY).unwrap();
+    println!(
+        "verilator: lint clean, build {build:.1} s, {VERILATOR_CLOCKS} clocks in {run:.2} s \
+         ({:.2} M clocks/s incl. text I/O), {compared} samples bit-exact",
+        VERILATOR_CLOCKS as f64 / run / 1e6
+    );
+    assert!(
+        compared > VERILATOR_CLOCKS * 3 / 4,
+        "only {compared} samples"
+    );
+}
+
+#[test]
+fn ddc_is_synthesizable() {
+    if !require("yosys", "ddc_is_synthesizable") {
+        return;
+    }
+    let mut uut = Ddc::new();
+    uut.connect_all();
+    yosys_validate("subgate_gateware_ddc", &generate_verilog(&uut)).unwrap();
+}
+
+#[test]
+fn ddc_synthesizes_for_ecp5() {
+    if !require("yosys", "ddc_synthesizes_for_ecp5") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write_verilog(dir.path());
+    let start = Instant::now();
+    let cells = tools::yosys_synth_ecp5(dir.path()).unwrap();
+    println!(
+        "yosys synth_ecp5 in {:.1} s: {cells:?}",
+        start.elapsed().as_secs_f64()
+    );
+    let count = |name: &str| cells.get(name).copied().unwrap_or(0);
+    println!(
+        "DDC on ECP5: LUT4 {}, TRELLIS_FF {}, MULT18X18D {}, DP16KD {}",
+        count("LUT4"),
+        count("TRELLIS_FF"),
+        count("MULT18X18D"),
+        count("DP16KD")
+    );
+    assert!(dir.path().join("top.json").exists());
+    // four 16 × 16 products, each one ECP5 multiplier
+    assert_eq!(count("MULT18X18D"), 4, "{cells:?}");
+    assert!(count("TRELLIS_FF") > 0 && count("LUT4") > 0, "{cells:?}");
+}
