@@ -402,9 +402,11 @@ impl Default for AggregationConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NorthboundKind {
-    /// Kept in memory (tests, simulation); MQTT comes in part 2.
+    /// Kept in memory (tests, simulation).
     #[default]
     Memory,
+    /// Published to an MQTT broker, QoS 1; a batch counts as forwarded at its PUBACK.
+    Mqtt,
 }
 
 /// How a terminal receives its configuration (service information and service time).
@@ -438,11 +440,62 @@ pub struct SecurityConfig {
 }
 
 /// `[northbound]`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NorthboundConfig {
-    /// `"memory"` (MQTT comes in part 2). Default `"memory"`.
+    /// `"memory"` or `"mqtt"`. Default `"memory"`.
     pub kind: NorthboundKind,
+    /// MQTT broker, `host:port`. Default `"127.0.0.1:1883"`.
+    pub broker: String,
+    /// MQTT client id; empty: `gateway.name`. Default: empty.
+    pub client_id: String,
+    /// First topic level; batches go to `<topic_prefix>/<gateway.name>/batches`. Default
+    /// `"subgate"`.
+    pub topic_prefix: String,
+    /// Broker user name (empty: none). Default: empty.
+    pub username: String,
+    /// Broker password (used with a user name). Default: empty.
+    pub password: String,
+    /// How long a publish may wait for its PUBACK before the batch is retried later, ms
+    /// (> 0). Default 2 000.
+    pub timeout_ms: u32,
+    /// MQTT keep-alive, s (5..=3600). Default 30.
+    pub keep_alive_s: u16,
+}
+
+impl Default for NorthboundConfig {
+    fn default() -> Self {
+        NorthboundConfig {
+            kind: NorthboundKind::Memory,
+            broker: "127.0.0.1:1883".into(),
+            client_id: String::new(),
+            topic_prefix: "subgate".into(),
+            username: String::new(),
+            password: String::new(),
+            timeout_ms: 2_000,
+            keep_alive_s: 30,
+        }
+    }
+}
+
+impl NorthboundConfig {
+    /// The broker as (host, port): `Invalid` on `northbound.broker` if it is not `host:port`.
+    pub fn broker_host_port(&self) -> Result<(String, u16), ConfigError> {
+        let bad = || {
+            ConfigError::invalid(
+                "northbound.broker",
+                quoted(&self.broker),
+                "host:port, like \"127.0.0.1:1883\" or \"broker.example:8883\"",
+            )
+        };
+        let (host, port) = self.broker.rsplit_once(':').ok_or_else(bad)?;
+        let port: u16 = port.parse().map_err(|_| bad())?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() || port == 0 {
+            return Err(bad());
+        }
+        Ok((host.to_string(), port))
+    }
 }
 
 /// Why a configuration was refused. Every case names the file (or `<string>`).
@@ -597,6 +650,7 @@ impl Config {
         self.validate_timeouts()?;
         self.validate_registrar()?;
         self.validate_security()?;
+        self.validate_northbound()?;
         self.validate_scheduler()?;
         self.validate_store_and_aggregation()
     }
@@ -708,6 +762,43 @@ impl Config {
                     ),
                 ));
             }
+        }
+        Ok(())
+    }
+
+    fn validate_northbound(&self) -> Result<(), ConfigError> {
+        let n = &self.northbound;
+        n.broker_host_port()?;
+        let topic_ok = !n.topic_prefix.is_empty()
+            && !n.topic_prefix.contains(['+', '#', '/'])
+            && !n.topic_prefix.chars().any(char::is_control);
+        if !topic_ok {
+            return Err(ConfigError::invalid(
+                "northbound.topic_prefix",
+                quoted(&n.topic_prefix),
+                "one non-empty topic level without '+', '#' or '/'",
+            ));
+        }
+        if n.timeout_ms == 0 {
+            return Err(ConfigError::invalid(
+                "northbound.timeout_ms",
+                0,
+                "a timeout > 0 ms",
+            ));
+        }
+        if !(5..=3600).contains(&n.keep_alive_s) {
+            return Err(ConfigError::invalid(
+                "northbound.keep_alive_s",
+                n.keep_alive_s,
+                "5..=3600 seconds",
+            ));
+        }
+        if n.username.is_empty() && !n.password.is_empty() {
+            return Err(ConfigError::invalid(
+                "northbound.password",
+                "(hidden)",
+                "a password only together with northbound.username",
+            ));
         }
         Ok(())
     }
@@ -1526,7 +1617,56 @@ pub const KEYS: &[KeyDoc] = &[
         section: "northbound",
         key: "kind",
         ty: "string",
-        doc: "\"memory\": batches are kept in memory (tests, simulation). MQTT comes in part 2.",
+        doc: "\"memory\": batches are kept in memory (tests, simulation); \"mqtt\": published to the\nbroker with QoS 1 (docs/northbound.md), forwarded once the broker's PUBACK came.",
+        example: Some("kind = \"mqtt\""),
+    },
+    KeyDoc {
+        section: "northbound",
+        key: "broker",
+        ty: "string (host:port)",
+        doc: "MQTT broker address.",
+        example: None,
+    },
+    KeyDoc {
+        section: "northbound",
+        key: "client_id",
+        ty: "string",
+        doc: "MQTT client id; empty: gateway.name.",
+        example: None,
+    },
+    KeyDoc {
+        section: "northbound",
+        key: "topic_prefix",
+        ty: "string",
+        doc: "First topic level (no '+', '#' or '/'): batches go to <topic_prefix>/<gateway.name>/batches.",
+        example: None,
+    },
+    KeyDoc {
+        section: "northbound",
+        key: "username",
+        ty: "string",
+        doc: "Broker user name; empty: none.",
+        example: None,
+    },
+    KeyDoc {
+        section: "northbound",
+        key: "password",
+        ty: "string",
+        doc: "Broker password, with username. Keep the file private.",
+        example: None,
+    },
+    KeyDoc {
+        section: "northbound",
+        key: "timeout_ms",
+        ty: "integer",
+        doc: "How long a publish waits for its PUBACK before the batch is retried later, ms (> 0).",
+        example: None,
+    },
+    KeyDoc {
+        section: "northbound",
+        key: "keep_alive_s",
+        ty: "integer",
+        doc: "MQTT keep-alive, seconds, 5..=3600.",
         example: None,
     },
 ];

@@ -39,6 +39,7 @@
 pub mod aggregate;
 pub mod config;
 pub mod gateway;
+pub mod northbound;
 pub mod registrar;
 pub mod rsn;
 pub mod scheduler;

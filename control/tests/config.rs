@@ -694,9 +694,9 @@ const UNPARSED: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "unknown northbound",
-        "[northbound]\nkind = \"mqtt\"\n",
+        "[northbound]\nkind = \"amqp\"\n",
         "northbound.kind",
-        "`memory`",
+        "`mqtt`",
     ),
 ];
 
@@ -790,5 +790,50 @@ fn security_delivery_is_checked_and_looked_up_per_service() {
     assert_eq!(
         c.delivery_for(&sid("service:metering")),
         Delivery::AssociationResponse
+    );
+}
+
+#[test]
+fn northbound_settings_are_checked() {
+    let key_of = |text: &str| {
+        text.parse::<Config>()
+            .and_then(|c| c.validate().map(|_| c))
+            .err()
+            .and_then(|e| e.key().map(str::to_string))
+    };
+    for (text, key) in [
+        (
+            "[northbound]\nbroker = \"localhost\"\n",
+            "northbound.broker",
+        ),
+        (
+            "[northbound]\nbroker = \"localhost:0\"\n",
+            "northbound.broker",
+        ),
+        ("[northbound]\nbroker = \":1883\"\n", "northbound.broker"),
+        (
+            "[northbound]\ntopic_prefix = \"a/b\"\n",
+            "northbound.topic_prefix",
+        ),
+        (
+            "[northbound]\ntopic_prefix = \"\"\n",
+            "northbound.topic_prefix",
+        ),
+        ("[northbound]\ntimeout_ms = 0\n", "northbound.timeout_ms"),
+        (
+            "[northbound]\nkeep_alive_s = 1\n",
+            "northbound.keep_alive_s",
+        ),
+        ("[northbound]\npassword = \"x\"\n", "northbound.password"),
+    ] {
+        assert_eq!(key_of(text).as_deref(), Some(key), "{text}");
+    }
+    let c: Config = "[northbound]\nkind = \"mqtt\"\nbroker = \"[::1]:1884\"\n"
+        .parse()
+        .unwrap();
+    c.validate().unwrap();
+    assert_eq!(
+        c.northbound.broker_host_port().unwrap(),
+        ("::1".to_string(), 1884)
     );
 }

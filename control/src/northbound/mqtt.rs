@@ -1,0 +1,239 @@
+//! MQTT northbound (rumqttc, MQTT 3.1.1): each batch is published with QoS 1 to
+//! `<topic_prefix>/<gateway>/batches` and counts as forwarded only once the broker's PUBACK
+//! for it arrived. Until then it stays pending in the store — the durable outbox — and is
+//! published again, with the same `batch_id`, by the next aggregation: a broker outage or a
+//! gateway crash loses nothing, and consumers drop copies by id.
+//!
+//! The connection runs on its own thread (rumqttc's blocking `Connection`), reconnecting
+//! with a backoff from 100 ms to 5 s, so a broker that comes back is picked up without a
+//! tight loop. While it is down [`Northbound::forward`] fails at once (no publish is queued
+//! in memory); while it is up, `forward` waits at most `timeout_ms` for the PUBACK. The
+//! session is clean: nothing rumqttc held in memory is replayed; the store replays.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rumqttc::{Client, Event, MqttOptions, Outgoing, Packet, QoS};
+
+use super::payload::BatchPayload;
+use crate::aggregate::{Batch, Northbound, NorthboundError};
+use crate::config::{ConfigError, NorthboundConfig};
+
+/// Largest MQTT packet we send or take (a batch of 100 reports of 4 KiB fits).
+const MAX_PACKET: usize = 1 << 20;
+/// Reconnect backoff bounds.
+const BACKOFF_MIN: Duration = Duration::from_millis(100);
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// What the connection thread tells `forward`.
+#[derive(Debug, Clone, Copy)]
+enum Signal {
+    /// A PUBLISH left with this packet id.
+    Sent(u16),
+    /// The broker acknowledged this packet id.
+    Acked(u16),
+}
+
+/// Counters of the MQTT link.
+#[derive(Debug, Default)]
+pub struct MqttCounters {
+    /// Batches acknowledged by the broker.
+    pub acked: AtomicU64,
+    /// Publishes whose PUBACK did not come in time (the batch is retried).
+    pub timeouts: AtomicU64,
+    /// `forward` calls refused because the broker was not connected.
+    pub unavailable: AtomicU64,
+    /// Connections made (the first one and every reconnection).
+    pub connections: AtomicU64,
+}
+
+/// The MQTT northbound. See the module docs.
+pub struct MqttNorthbound {
+    client: Client,
+    signals: mpsc::Receiver<Signal>,
+    connected: Arc<AtomicBool>,
+    counters: Arc<MqttCounters>,
+    /// Packet ids sent and not acknowledged yet (to tell our next PUBLISH from a resend).
+    unacked: HashSet<u16>,
+    gateway: String,
+    topic: String,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for MqttNorthbound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MqttNorthbound")
+            .field("topic", &self.topic)
+            .field("connected", &self.is_connected())
+            .finish()
+    }
+}
+
+impl MqttNorthbound {
+    /// Starts the connection thread for `config` (validated: `broker` is `host:port`) on
+    /// behalf of gateway `gateway`. Returns at once; the first connection is made in the
+    /// background ([`wait_connected`](Self::wait_connected) waits for it).
+    pub fn start(gateway: &str, config: &NorthboundConfig) -> Result<MqttNorthbound, ConfigError> {
+        let (host, port) = config.broker_host_port()?;
+        let id = if config.client_id.is_empty() {
+            gateway.to_string()
+        } else {
+            config.client_id.clone()
+        };
+        let mut opts = MqttOptions::new(id, host, port);
+        opts.set_keep_alive(Duration::from_secs(u64::from(config.keep_alive_s)))
+            .set_clean_session(true)
+            .set_max_packet_size(MAX_PACKET, MAX_PACKET);
+        if !config.username.is_empty() {
+            opts.set_credentials(config.username.clone(), config.password.clone());
+        }
+        let (client, mut connection) = Client::new(opts, 16);
+        let (tx, signals) = mpsc::channel();
+        let connected = Arc::new(AtomicBool::new(false));
+        let counters = Arc::new(MqttCounters::default());
+        let (up, count) = (connected.clone(), counters.clone());
+        let broker = config.broker.clone();
+        thread::Builder::new()
+            .name("mqtt-northbound".into())
+            .spawn(move || {
+                let mut backoff = BACKOFF_MIN;
+                for event in connection.iter() {
+                    let signal = match event {
+                        Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                            up.store(true, Ordering::SeqCst);
+                            count.connections.fetch_add(1, Ordering::Relaxed);
+                            backoff = BACKOFF_MIN;
+                            tracing::info!(%broker, "northbound connected");
+                            None
+                        }
+                        Ok(Event::Outgoing(Outgoing::Publish(pkid))) => Some(Signal::Sent(pkid)),
+                        Ok(Event::Incoming(Packet::PubAck(a))) => Some(Signal::Acked(a.pkid)),
+                        Ok(_) => None,
+                        Err(e) => {
+                            if up.swap(false, Ordering::SeqCst) {
+                                tracing::warn!(%broker, error = %e, "northbound disconnected");
+                            } else {
+                                tracing::debug!(%broker, error = %e, "northbound connect failed");
+                            }
+                            thread::sleep(backoff);
+                            backoff = (backoff * 2).min(BACKOFF_MAX);
+                            None
+                        }
+                    };
+                    if let Some(s) = signal {
+                        if tx.send(s).is_err() {
+                            break; // the northbound was dropped
+                        }
+                    }
+                }
+            })
+            .map_err(|e| ConfigError::Invalid {
+                file: String::new(),
+                key: "northbound".into(),
+                value: String::new(),
+                expected: format!("a thread for the MQTT connection ({e})"),
+            })?;
+        Ok(MqttNorthbound {
+            client,
+            signals,
+            connected,
+            counters,
+            unacked: HashSet::new(),
+            gateway: gateway.to_string(),
+            topic: format!("{}/{}/batches", config.topic_prefix, gateway),
+            timeout: Duration::from_millis(u64::from(config.timeout_ms)),
+        })
+    }
+
+    /// Whether the broker connection is up now.
+    pub fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::SeqCst)
+    }
+
+    /// Waits up to `limit` for the connection; returns whether it is up.
+    pub fn wait_connected(&self, limit: Duration) -> bool {
+        let end = Instant::now() + limit;
+        while !self.is_connected() {
+            if Instant::now() >= end {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        true
+    }
+
+    /// The link's counters.
+    pub fn counters(&self) -> &MqttCounters {
+        &self.counters
+    }
+
+    /// The topic batches go to.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    fn take_signal(&mut self, s: Signal) -> Signal {
+        match s {
+            Signal::Sent(p) => {
+                self.unacked.insert(p);
+            }
+            Signal::Acked(p) => {
+                self.unacked.remove(&p);
+            }
+        }
+        s
+    }
+}
+
+impl Northbound for MqttNorthbound {
+    fn forward(&mut self, batch: &Batch) -> Result<(), NorthboundError> {
+        if !self.is_connected() {
+            self.counters.unavailable.fetch_add(1, Ordering::Relaxed);
+            return Err(NorthboundError::Unavailable(
+                "MQTT broker not connected".into(),
+            ));
+        }
+        // Signals left over from earlier (timed-out) publishes.
+        while let Ok(s) = self.signals.try_recv() {
+            self.take_signal(s);
+        }
+        let payload = BatchPayload::new(&self.gateway, batch).to_json();
+        self.client
+            .try_publish(self.topic.clone(), QoS::AtLeastOnce, false, payload)
+            .map_err(|e| NorthboundError::Unavailable(format!("MQTT publish: {e}")))?;
+        let deadline = Instant::now() + self.timeout;
+        let mut mine: Option<u16> = None;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(s) = self.signals.recv_timeout(left) else {
+                self.counters.timeouts.fetch_add(1, Ordering::Relaxed);
+                return Err(NorthboundError::Unavailable(format!(
+                    "no PUBACK for batch {} within {} ms",
+                    batch.id,
+                    self.timeout.as_millis()
+                )));
+            };
+            let fresh = matches!(s, Signal::Sent(p) if !self.unacked.contains(&p));
+            match self.take_signal(s) {
+                Signal::Sent(p) if mine.is_none() && fresh => mine = Some(p),
+                Signal::Acked(p) if Some(p) == mine => {
+                    self.counters.acked.fetch_add(1, Ordering::Relaxed);
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+impl Drop for MqttNorthbound {
+    fn drop(&mut self) {
+        // Ends the connection thread's iterator; it is not joined (it may be asleep in a
+        // reconnect backoff).
+        let _ = self.client.try_disconnect();
+    }
+}
