@@ -190,6 +190,21 @@ impl Default for Timeouts {
     }
 }
 
+/// Timeouts for unit tests: distinct values per state (not the defaults), so each test sees
+/// which one applied.
+#[cfg(test)]
+pub(crate) fn test_timeouts() -> Timeouts {
+    Timeouts {
+        auth_ms: 5_000,
+        assoc_ms: 2_000,
+        registration_ms: 3_000,
+        config_ms: 5_000,
+        report_grace_ms: 10_000,
+        standby_ms: 86_400_000,
+        max_retries: 3,
+    }
+}
+
 fn ms(v: u64) -> u64 {
     v.saturating_mul(US_PER_MS)
 }
@@ -463,17 +478,8 @@ mod tests {
         Event::Deauth,
     ];
 
-    /// Distinct values per state (not the defaults), so each test sees which one applied.
     fn t() -> Timeouts {
-        Timeouts {
-            auth_ms: 5_000,
-            assoc_ms: 2_000,
-            registration_ms: 3_000,
-            config_ms: 5_000,
-            report_grace_ms: 10_000,
-            standby_ms: 86_400_000,
-            max_retries: 3,
-        }
+        test_timeouts()
     }
 
     fn sta() -> Station {

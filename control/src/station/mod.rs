@@ -333,17 +333,8 @@ mod tests {
         MacAddr([2, 0, b[0], b[1], b[2], b[3]])
     }
 
-    /// Distinct values per state (not the defaults), so each test sees which one applied.
     fn t() -> Timeouts {
-        Timeouts {
-            auth_ms: 5_000,
-            assoc_ms: 2_000,
-            registration_ms: 3_000,
-            config_ms: 5_000,
-            report_grace_ms: 10_000,
-            standby_ms: 86_400_000,
-            max_retries: 3,
-        }
+        super::fsm::test_timeouts()
     }
 
     fn join(st: &mut Stations, m: MacAddr) -> Result<Transition, StationError> {
