@@ -10,14 +10,18 @@
 //! 1. CIC integrators, one 34-bit adder per stage and rail, each adding the previous stage's
 //!    registered value on every valid input; a 3-bit counter picks every 8th valid input;
 //! 2. six registered comb stages (clocks 1–6), then `+ 2¹⁷`, bits 33..18 → CIC output;
-//! 3. half-band, sequential: CIC outputs alternate between the odd-phase delay line (12
-//!    samples, only its oldest is used, for the centre tap ½ = a shift) and the even-phase
-//!    line (24 samples × 16 bits in one register). An even-phase sample starts an output: the
-//!    accumulator is loaded with the centre tap, then for 12 clocks the line rotates by two
-//!    samples per clock and its two bottom samples are multiplied by two coefficients from
-//!    small ROMs (two signed 16 × 16 multipliers per rail, 4 `MULT18X18D` in all) and added
-//!    (clock after); after 12 clocks the line is back in place. Even-phase samples come at
-//!    least 16 clocks apart, so the 12-clock schedule always finishes first;
+//! 3. half-band, sequential and folded: CIC outputs alternate between the odd-phase delay
+//!    line (12 samples, only its oldest is used, for the centre tap ½ = a shift) and the
+//!    even-phase line, kept as two 12 × 16-bit registers — the newer half `x[0..12]` in order
+//!    and the older half `x[12..24]` reversed, so that `x[r]` and its symmetric partner
+//!    `x[23 − r]` (same coefficient) are both at the bottom after `r` rotations. An even-phase
+//!    sample starts an output: the accumulator is loaded with the centre tap, then for 12
+//!    clocks both halves rotate by one sample, the bottom pair is pre-added (17 bits) and
+//!    multiplied by the coefficient from a small ROM — as `2 · ((a + b) >> 1) · h` on one
+//!    signed 16 × 16 multiplier per rail (2 `MULT18X18D` in all) plus `h` when the dropped bit
+//!    `(a + b) & 1` is set, which is exact — and added the clock after; after 12 clocks the
+//!    halves are back in place. Even-phase samples come at least 16 clocks apart, so the
+//!    12-clock schedule always finishes first;
 //! 4. `+ 2¹⁴`, saturation from bits 31/30, bits 30..15 → output register.
 //!
 //! Arithmetic is done on `Bits` (two's complement wraps, as the model's) except the products,
@@ -35,7 +39,7 @@ pub use subgate_dsp::frontend::decim::LATENCY;
 const STEPS: usize = HB_TAPS / 2;
 // `update` hard-codes the widths and offsets below as literals (hdl_gen copies them into the
 // Verilog verbatim, so they cannot name a const): 34-bit CIC, bits 18.. of its sum, a 3-bit
-// decimation counter, 24 × 16-bit even line rotated by 32 bits (top at 352), 12 × 16-bit odd
+// decimation counter, 12 × 16-bit line halves rotated by 16 bits (top at 176), 12 × 16-bit odd
 // line (oldest at 176), 12 steps (last = 11), centre shift 14, output bits 15.. .
 const _: () = assert!(
     CIC_WIDTH == 34
@@ -119,8 +123,10 @@ pub struct Decimator {
     cic_i: Signal<Local, Bits<16>>,
     cic_q: Signal<Local, Bits<16>>,
     odd_phase: DFF<Bit>,
-    even_i: DFF<Bits<384>>,
-    even_q: DFF<Bits<384>>,
+    newer_i: DFF<Bits<192>>,
+    newer_q: DFF<Bits<192>>,
+    older_i: DFF<Bits<192>>,
+    older_q: DFF<Bits<192>>,
     odd_i: DFF<Bits<192>>,
     odd_q: DFF<Bits<192>>,
     offset32: Constant<Bits<32>>,
@@ -128,16 +134,16 @@ pub struct Decimator {
     centre_q: Signal<Local, Bits<32>>,
     busy: DFF<Bit>,
     step: DFF<Bits<4>>,
-    coef_a: ROM<Signed<16>, 4>,
-    coef_b: ROM<Signed<16>, 4>,
-    xa_i: Signal<Local, Signed<16>>,
-    xb_i: Signal<Local, Signed<16>>,
-    xa_q: Signal<Local, Signed<16>>,
-    xb_q: Signal<Local, Signed<16>>,
-    pa_i: DFF<Signed<32>>,
-    pb_i: DFF<Signed<32>>,
-    pa_q: DFF<Signed<32>>,
-    pb_q: DFF<Signed<32>>,
+    coef: ROM<Signed<16>, 4>,
+    coef_ext: Signal<Local, Bits<32>>,
+    pre_i: Signal<Local, Bits<17>>,
+    pre_q: Signal<Local, Bits<17>>,
+    half_i: Signal<Local, Signed<16>>,
+    half_q: Signal<Local, Signed<16>>,
+    prod_i: DFF<Signed<32>>,
+    prod_q: DFF<Signed<32>>,
+    odd_bit_i: DFF<Bits<32>>,
+    odd_bit_q: DFF<Bits<32>>,
     mac: DFF<Bit>,
     last: DFF<Bit>,
     fin: DFF<Bit>,
@@ -157,16 +163,11 @@ impl Decimator {
     /// A chain with its coefficient ROMs filled from the model's taps, all state zero.
     pub fn new() -> Self {
         let taps = halfband_taps();
-        // step r multiplies the even line's samples 2r and 2r + 1 (taps h[4r] and h[4r + 2]);
-        // entries 12..16 are never addressed
-        let rom = |odd: usize| -> ROM<Signed<16>, 4> {
-            (0..16)
-                .map(|r| {
-                    let v = taps.get(2 * r + odd).copied().unwrap_or(0);
-                    Signed::<16>::from(i64::from(v))
-                })
-                .into()
-        };
+        // step r multiplies the pair x[r] + x[23 − r] by h[2r] = h[2(23 − r)]; entries 12..16
+        // are never addressed
+        let coef: ROM<Signed<16>, 4> = (0..16)
+            .map(|r| Signed::<16>::from(i64::from(taps.get(r).copied().unwrap_or(0))))
+            .into();
         Decimator {
             clock: Default::default(),
             in_valid: Default::default(),
@@ -229,8 +230,10 @@ impl Decimator {
             cic_i: Default::default(),
             cic_q: Default::default(),
             odd_phase: Default::default(),
-            even_i: Default::default(),
-            even_q: Default::default(),
+            newer_i: Default::default(),
+            newer_q: Default::default(),
+            older_i: Default::default(),
+            older_q: Default::default(),
             odd_i: Default::default(),
             odd_q: Default::default(),
             offset32: Constant::new(Bits::<32>::from(0x8000u64)),
@@ -238,16 +241,16 @@ impl Decimator {
             centre_q: Default::default(),
             busy: Default::default(),
             step: Default::default(),
-            coef_a: rom(0),
-            coef_b: rom(1),
-            xa_i: Default::default(),
-            xb_i: Default::default(),
-            xa_q: Default::default(),
-            xb_q: Default::default(),
-            pa_i: Default::default(),
-            pb_i: Default::default(),
-            pa_q: Default::default(),
-            pb_q: Default::default(),
+            coef,
+            coef_ext: Default::default(),
+            pre_i: Default::default(),
+            pre_q: Default::default(),
+            half_i: Default::default(),
+            half_q: Default::default(),
+            prod_i: Default::default(),
+            prod_q: Default::default(),
+            odd_bit_i: Default::default(),
+            odd_bit_q: Default::default(),
             mac: Default::default(),
             last: Default::default(),
             fin: Default::default(),
@@ -279,8 +282,8 @@ impl Logic for Decimator {
             int_q2, int_q3, int_q4, int_q5, cv1, cv2, cv3, cv4, cv5, cv6, comb_i1, dly_i1, comb_i2,
             dly_i2, comb_i3, dly_i3, comb_i4, dly_i4, comb_i5, dly_i5, comb_i6, dly_i6, comb_q1,
             dly_q1, comb_q2, dly_q2, comb_q3, dly_q3, comb_q4, dly_q4, comb_q5, dly_q5, comb_q6,
-            dly_q6, odd_phase, even_i, even_q, odd_i, odd_q, busy, step, pa_i, pb_i, pa_q, pb_q,
-            mac, last, fin, acc_i, acc_q, y_valid, y_i, y_q
+            dly_q6, odd_phase, newer_i, newer_q, older_i, older_q, odd_i, odd_q, busy, step,
+            prod_i, prod_q, odd_bit_i, odd_bit_q, mac, last, fin, acc_i, acc_q, y_valid, y_i, y_q
         );
         // inputs sign-extended to 34 bits: (x ^ 0x8000) − 0x8000
         self.ext_i.next = bit_cast::<34, 16>(unsigned_cast(self.in_i.val()) ^ self.msb16.val())
@@ -369,35 +372,59 @@ impl Logic for Decimator {
                 self.odd_q.d.next =
                     (self.odd_q.q.val() << 16) | bit_cast::<192, 16>(self.cic_q.val());
             } else {
-                self.even_i.d.next =
-                    (self.even_i.q.val() << 16) | bit_cast::<384, 16>(self.cic_i.val());
-                self.even_q.d.next =
-                    (self.even_q.q.val() << 16) | bit_cast::<384, 16>(self.cic_q.val());
+                // x[0] in at the bottom of the newer half; its top, x[11], becomes x[12] at the
+                // top of the (reversed) older half, whose bottom, x[23], drops out
+                self.newer_i.d.next =
+                    (self.newer_i.q.val() << 16) | bit_cast::<192, 16>(self.cic_i.val());
+                self.newer_q.d.next =
+                    (self.newer_q.q.val() << 16) | bit_cast::<192, 16>(self.cic_q.val());
+                self.older_i.d.next = (self.older_i.q.val() >> 16)
+                    | (bit_cast::<192, 16>(self.newer_i.q.val().get_bits::<16>(176)) << 176);
+                self.older_q.d.next = (self.older_q.q.val() >> 16)
+                    | (bit_cast::<192, 16>(self.newer_q.q.val().get_bits::<16>(176)) << 176);
                 self.acc_i.d.next = self.centre_i.val();
                 self.acc_q.d.next = self.centre_q.val();
                 self.busy.d.next = true;
                 self.step.d.next = 0.into();
             }
         }
-        // half-band products: the even line's two bottom samples × this step's coefficients
-        self.coef_a.address.next = self.step.q.val();
-        self.coef_b.address.next = self.step.q.val();
-        self.xa_i.next = signed_cast(self.even_i.q.val().get_bits::<16>(0));
-        self.xb_i.next = signed_cast(self.even_i.q.val().get_bits::<16>(16));
-        self.xa_q.next = signed_cast(self.even_q.q.val().get_bits::<16>(0));
-        self.xb_q.next = signed_cast(self.even_q.q.val().get_bits::<16>(16));
-        self.pa_i.d.next = self.xa_i.val() * self.coef_a.data.val();
-        self.pb_i.d.next = self.xb_i.val() * self.coef_b.data.val();
-        self.pa_q.d.next = self.xa_q.val() * self.coef_a.data.val();
-        self.pb_q.d.next = self.xb_q.val() * self.coef_b.data.val();
+        // half-band products: the bottom pair x[r] + x[23 − r] in 17 bits, offset binary
+        // (each sample + 2¹⁵), so (a + b) >> 1 is bits 16..1 with the top bit flipped and
+        // (a + b) & 1 is bit 0; the product (a + b)·h = 2·((a + b) >> 1)·h + ((a + b) & 1)·h
+        self.coef.address.next = self.step.q.val();
+        self.coef_ext.next =
+            bit_cast::<32, 16>(unsigned_cast(self.coef.data.val()) ^ self.msb16.val())
+                - self.offset32.val();
+        self.pre_i.next =
+            bit_cast::<17, 16>(self.newer_i.q.val().get_bits::<16>(0) ^ self.msb16.val())
+                + bit_cast::<17, 16>(self.older_i.q.val().get_bits::<16>(0) ^ self.msb16.val());
+        self.pre_q.next =
+            bit_cast::<17, 16>(self.newer_q.q.val().get_bits::<16>(0) ^ self.msb16.val())
+                + bit_cast::<17, 16>(self.older_q.q.val().get_bits::<16>(0) ^ self.msb16.val());
+        self.half_i.next = signed_cast(self.pre_i.val().get_bits::<16>(1) ^ self.msb16.val());
+        self.half_q.next = signed_cast(self.pre_q.val().get_bits::<16>(1) ^ self.msb16.val());
+        self.prod_i.d.next = self.half_i.val() * self.coef.data.val();
+        self.prod_q.d.next = self.half_q.val() * self.coef.data.val();
+        self.odd_bit_i.d.next = 0.into();
+        self.odd_bit_q.d.next = 0.into();
+        if self.pre_i.val().get_bit(0) {
+            self.odd_bit_i.d.next = self.coef_ext.val();
+        }
+        if self.pre_q.val().get_bit(0) {
+            self.odd_bit_q.d.next = self.coef_ext.val();
+        }
         self.mac.d.next = self.busy.q.val();
         self.last.d.next = self.busy.q.val() & (self.step.q.val() == 11);
         if self.busy.q.val() {
-            // rotate by two samples: bits 0..32 to the top
-            self.even_i.d.next = (self.even_i.q.val() >> 32)
-                | (bit_cast::<384, 32>(self.even_i.q.val().get_bits::<32>(0)) << 352);
-            self.even_q.d.next = (self.even_q.q.val() >> 32)
-                | (bit_cast::<384, 32>(self.even_q.q.val().get_bits::<32>(0)) << 352);
+            // rotate both halves by one sample: bits 0..16 to the top
+            self.newer_i.d.next = (self.newer_i.q.val() >> 16)
+                | (bit_cast::<192, 16>(self.newer_i.q.val().get_bits::<16>(0)) << 176);
+            self.newer_q.d.next = (self.newer_q.q.val() >> 16)
+                | (bit_cast::<192, 16>(self.newer_q.q.val().get_bits::<16>(0)) << 176);
+            self.older_i.d.next = (self.older_i.q.val() >> 16)
+                | (bit_cast::<192, 16>(self.older_i.q.val().get_bits::<16>(0)) << 176);
+            self.older_q.d.next = (self.older_q.q.val() >> 16)
+                | (bit_cast::<192, 16>(self.older_q.q.val().get_bits::<16>(0)) << 176);
             self.step.d.next = self.step.q.val() + 1;
             if self.step.q.val() == 11 {
                 self.busy.d.next = false;
@@ -405,11 +432,11 @@ impl Logic for Decimator {
         }
         if self.mac.q.val() {
             self.acc_i.d.next = self.acc_i.q.val()
-                + unsigned_cast(self.pa_i.q.val())
-                + unsigned_cast(self.pb_i.q.val());
+                + (unsigned_cast(self.prod_i.q.val()) << 1)
+                + self.odd_bit_i.q.val();
             self.acc_q.d.next = self.acc_q.q.val()
-                + unsigned_cast(self.pa_q.q.val())
-                + unsigned_cast(self.pb_q.q.val());
+                + (unsigned_cast(self.prod_q.q.val()) << 1)
+                + self.odd_bit_q.q.val();
         }
         // output: round half up, saturate when bits 31 and 30 differ, bits 30..15
         self.fin.d.next = self.last.q.val();
