@@ -22,12 +22,14 @@ pub struct DdcInput {
 pub const SAMPLE_RATE_HZ: f64 = 30.72e6;
 
 /// The frequency words the stimulus walks through: 0 (passthrough), negative and positive
-/// shifts, the worst case for phase truncation (half a table step), and ±Nyquist.
+/// shifts, the worst case for phase truncation (half a table step of the 12-bit address), the
+/// former worst case of a 10-bit address, and ±Nyquist.
 pub fn ddc_words() -> Vec<u32> {
     vec![
         0,
         frequency_word(-2.5e6, SAMPLE_RATE_HZ),
         frequency_word(7.123_456e6, SAMPLE_RATE_HZ),
+        (37 << 20) + (1 << 19),
         (37 << 22) + (1 << 21),
         frequency_word(-15.3e6, SAMPLE_RATE_HZ),
         frequency_word(15.36e6, SAMPLE_RATE_HZ),
