@@ -1,11 +1,12 @@
-//! Decimation chain (CIC ×8 + half-band FIR ×2): takes the DDC's baseband output at the ADC
-//! rate down by 16 to one channel's rate (16 Msps → 1 Msps). Bit-exact with the fixed-point
+//! Decimation chain (CIC ×8 + half-band FIR ×2 + droop compensator): takes the DDC's baseband
+//! output at the ADC rate down by 16 to one channel's rate (16 Msps → 1 Msps). Bit-exact with the fixed-point
 //! model [`subgate_dsp::frontend::decim`], whose module documentation gives the arithmetic
 //! (6-stage CIC in 34 bits, round half up to 16 bits; 47-tap half-band with 24 signed 16-bit
-//! coefficients, 32-bit accumulator, round half up and saturation to 16 bits).
+//! coefficients, 32-bit accumulator, round half up and saturation to 16 bits; 3-tap
+//! multiplier-free compensator for the CIC's droop).
 //!
 //! Throughput: one input sample per clock at most (any pattern of idle clocks). Latency:
-//! [`LATENCY`] = 21 clocks from the `in_valid` of the input that completes an output (every
+//! [`LATENCY`] = 22 clocks from the `in_valid` of the input that completes an output (every
 //! 16th valid input, the first being input 7 after configuration) to `out_valid`:
 //! 1. CIC integrators, one 34-bit adder per stage and rail, each adding the previous stage's
 //!    registered value on every valid input; a 3-bit counter picks every 8th valid input;
@@ -22,7 +23,9 @@
 //!    `(a + b) & 1` is set, which is exact — and added the clock after; after 12 clocks the
 //!    halves are back in place. Even-phase samples come at least 16 clocks apart, so the
 //!    12-clock schedule always finishes first;
-//! 4. `+ 2¹⁴`, saturation from bits 31/30, bits 30..15 → output register.
+//! 4. `+ 2¹⁴`, saturation from bits 31/30, bits 30..15 → half-band output register;
+//! 5. droop compensator on each half-band output: `10·y[m−1] − y[m] − y[m−2] + 4` in 20 bits
+//!    (shifts and adds), saturation from bits 19/18, bits 18..3 → output register.
 //!
 //! Arithmetic is done on `Bits` (two's complement wraps, as the model's) except the products,
 //! which are `Signed` 16 × 16; sign extension is `(x ^ 0x8000) − 0x8000` in the wider width, and
@@ -30,7 +33,7 @@
 
 use rust_hdl::prelude::*;
 use subgate_dsp::frontend::decim::{
-    halfband_taps, CIC_RATE, CIC_SHIFT, CIC_STAGES, CIC_WIDTH, HB_SHIFT, HB_TAPS,
+    halfband_taps, CIC_RATE, CIC_SHIFT, CIC_STAGES, CIC_WIDTH, COMP_SHIFT, HB_SHIFT, HB_TAPS,
 };
 
 pub use subgate_dsp::frontend::decim::LATENCY;
@@ -49,6 +52,7 @@ const _: () = assert!(
         && HB_TAPS == 24
         && STEPS == 12
         && HB_SHIFT == 15
+        && COMP_SHIFT == 3
 );
 
 /// The decimation chain block (one complex channel).
@@ -157,6 +161,23 @@ pub struct Decimator {
     y_valid: DFF<Bit>,
     y_i: DFF<Signed<16>>,
     y_q: DFF<Signed<16>>,
+    offset20: Constant<Bits<20>>,
+    comp_round: Constant<Bits<20>>,
+    hist1_i: DFF<Bits<16>>,
+    hist2_i: DFF<Bits<16>>,
+    hist1_q: DFF<Bits<16>>,
+    hist2_q: DFF<Bits<16>>,
+    ey_i: Signal<Local, Bits<20>>,
+    e1_i: Signal<Local, Bits<20>>,
+    e2_i: Signal<Local, Bits<20>>,
+    ey_q: Signal<Local, Bits<20>>,
+    e1_q: Signal<Local, Bits<20>>,
+    e2_q: Signal<Local, Bits<20>>,
+    comp_i: Signal<Local, Bits<20>>,
+    comp_q: Signal<Local, Bits<20>>,
+    z_valid: DFF<Bit>,
+    z_i: DFF<Signed<16>>,
+    z_q: DFF<Signed<16>>,
 }
 
 impl Decimator {
@@ -264,6 +285,23 @@ impl Decimator {
             y_valid: Default::default(),
             y_i: Default::default(),
             y_q: Default::default(),
+            offset20: Constant::new(Bits::<20>::from(0x8000u64)),
+            comp_round: Constant::new(Bits::<20>::from(1u64 << (COMP_SHIFT - 1))),
+            hist1_i: Default::default(),
+            hist2_i: Default::default(),
+            hist1_q: Default::default(),
+            hist2_q: Default::default(),
+            ey_i: Default::default(),
+            e1_i: Default::default(),
+            e2_i: Default::default(),
+            ey_q: Default::default(),
+            e1_q: Default::default(),
+            e2_q: Default::default(),
+            comp_i: Default::default(),
+            comp_q: Default::default(),
+            z_valid: Default::default(),
+            z_i: Default::default(),
+            z_q: Default::default(),
         }
     }
 }
@@ -283,7 +321,8 @@ impl Logic for Decimator {
             dly_i2, comb_i3, dly_i3, comb_i4, dly_i4, comb_i5, dly_i5, comb_i6, dly_i6, comb_q1,
             dly_q1, comb_q2, dly_q2, comb_q3, dly_q3, comb_q4, dly_q4, comb_q5, dly_q5, comb_q6,
             dly_q6, odd_phase, newer_i, newer_q, older_i, older_q, odd_i, odd_q, busy, step,
-            prod_i, prod_q, odd_bit_i, odd_bit_q, mac, last, fin, acc_i, acc_q, y_valid, y_i, y_q
+            prod_i, prod_q, odd_bit_i, odd_bit_q, mac, last, fin, acc_i, acc_q, y_valid, y_i, y_q,
+            hist1_i, hist2_i, hist1_q, hist2_q, z_valid, z_i, z_q
         );
         // inputs sign-extended to 34 bits: (x ^ 0x8000) − 0x8000
         self.ext_i.next = bit_cast::<34, 16>(unsigned_cast(self.in_i.val()) ^ self.msb16.val())
@@ -457,8 +496,49 @@ impl Logic for Decimator {
         } else {
             self.y_q.d.next = self.pos_max.val();
         }
-        self.out_valid.next = self.y_valid.q.val();
-        self.out_i.next = self.y_i.q.val();
-        self.out_q.next = self.y_q.q.val();
+        // droop compensator: 10·y[m−1] − y[m] − y[m−2] + 4 in 20 bits (sign-extended
+        // operands), saturate when bits 19 and 18 differ, bits 18..3
+        self.ey_i.next = bit_cast::<20, 16>(unsigned_cast(self.y_i.q.val()) ^ self.msb16.val())
+            - self.offset20.val();
+        self.e1_i.next =
+            bit_cast::<20, 16>(self.hist1_i.q.val() ^ self.msb16.val()) - self.offset20.val();
+        self.e2_i.next =
+            bit_cast::<20, 16>(self.hist2_i.q.val() ^ self.msb16.val()) - self.offset20.val();
+        self.ey_q.next = bit_cast::<20, 16>(unsigned_cast(self.y_q.q.val()) ^ self.msb16.val())
+            - self.offset20.val();
+        self.e1_q.next =
+            bit_cast::<20, 16>(self.hist1_q.q.val() ^ self.msb16.val()) - self.offset20.val();
+        self.e2_q.next =
+            bit_cast::<20, 16>(self.hist2_q.q.val() ^ self.msb16.val()) - self.offset20.val();
+        self.comp_i.next =
+            (self.e1_i.val() << 3) + (self.e1_i.val() << 1) - self.ey_i.val() - self.e2_i.val()
+                + self.comp_round.val();
+        self.comp_q.next =
+            (self.e1_q.val() << 3) + (self.e1_q.val() << 1) - self.ey_q.val() - self.e2_q.val()
+                + self.comp_round.val();
+        if self.y_valid.q.val() {
+            self.hist1_i.d.next = unsigned_cast(self.y_i.q.val());
+            self.hist2_i.d.next = self.hist1_i.q.val();
+            self.hist1_q.d.next = unsigned_cast(self.y_q.q.val());
+            self.hist2_q.d.next = self.hist1_q.q.val();
+        }
+        self.z_valid.d.next = self.y_valid.q.val();
+        if self.comp_i.val().get_bit(19) == self.comp_i.val().get_bit(18) {
+            self.z_i.d.next = signed_cast(self.comp_i.val().get_bits::<16>(3));
+        } else if self.comp_i.val().get_bit(19) {
+            self.z_i.d.next = self.neg_max.val();
+        } else {
+            self.z_i.d.next = self.pos_max.val();
+        }
+        if self.comp_q.val().get_bit(19) == self.comp_q.val().get_bit(18) {
+            self.z_q.d.next = signed_cast(self.comp_q.val().get_bits::<16>(3));
+        } else if self.comp_q.val().get_bit(19) {
+            self.z_q.d.next = self.neg_max.val();
+        } else {
+            self.z_q.d.next = self.pos_max.val();
+        }
+        self.out_valid.next = self.z_valid.q.val();
+        self.out_i.next = self.z_i.q.val();
+        self.out_q.next = self.z_q.q.val();
     }
 }

@@ -168,10 +168,10 @@ pub struct DecimInput {
 pub type DecimOutput = DdcOutput;
 
 /// `cycles` clocks of decimation-chain stimulus from `seed`, in segments of `cycles / 6` clocks
-/// (256 to 4096) cycling through: full-range random I/Q; 12-bit random samples left-justified; a complex tone
-/// sweeping from −8 to +8 MHz (at 16 Msps: passband, transition band and every alias band);
-/// full-scale steps between −32768 and +32767 every 200 samples (the half-band overshoots and
-/// saturates); and a mix of a passband tone with a strong adjacent-channel tone. About one clock
+/// (256 to 4096) cycling through: full-range random I/Q; 12-bit random samples left-justified;
+/// a complex tone sweeping from −8 to +8 MHz (at 16 Msps: passband, transition band and every alias band);
+/// full-scale steps between −32768 and +32767 every 200 samples (the half-band and the
+/// compensator overshoot and saturate); and a mix of a passband tone with a strong adjacent-channel tone. About one clock
 /// in eight is idle (`valid` low, junk on the data inputs), and in the last segment of each
 /// cycle inputs come in bursts with long idle gaps.
 pub fn decim_stimulus(cycles: usize, seed: u64) -> Vec<DecimInput> {

@@ -21,7 +21,7 @@ const VERILATOR_CLOCKS: usize = 1 << 21;
 /// Upper bound on `TRELLIS_FF` after `synth_ecp5`.
 const FF_BOUND: u64 = 3_100;
 /// Upper bound on `LUT4` after `synth_ecp5`.
-const LUT_BOUND: u64 = 1_000;
+const LUT_BOUND: u64 = 1_350;
 
 /// Whether `tool` can be used: missing with `CI=true` is a failure, elsewhere a skip.
 fn require(tool: &str, test: &str) -> bool {
