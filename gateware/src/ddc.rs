@@ -1,14 +1,18 @@
 //! NCO + complex mixer (digital down-converter): moves one channel of the captured band to
 //! baseband. Bit-exact with the fixed-point model [`subgate_dsp::frontend::ddc`], whose module
-//! documentation gives the format (16-bit I/Q, 32-bit phase, 1024-entry sine table, 16 × 16
-//! products, round half up to 16 bits at gain 32767/65536).
+//! documentation gives the format (16-bit I/Q, 32-bit phase, 4096-entry sine table stored as
+//! its 1024-entry first quarter, 16 × 16 products, round half up to 16 bits at gain
+//! 32767/65536).
 //!
 //! Pipeline, one sample per clock at most ([`LATENCY`] = 3 clocks from `in_valid` to
 //! `out_valid`):
-//! 1. the phase's top 10 bits address the sine and cosine ROMs (registered reads, so yosys
-//!    maps them to block RAM); the sample waits in a register; the phase advances by
-//!    `freq_word`;
-//! 2. four signed 16 × 16 products into registers (ECP5 `MULT18X18D`);
+//! 1. the phase's top 12 bits — quadrant (bits 31..30) and offset `i` (bits 29..20) — address
+//!    the quarter-wave sine and cosine ROMs (registered reads, so yosys maps them to block
+//!    RAM) at `i` or, in mirrored quadrants, `1024 − i`; the quadrant's "peak" (mirrored with
+//!    `i = 0`) and "negate" flags are registered beside; the sample waits in a register; the
+//!    phase advances by `freq_word`;
+//! 2. each ROM value replaced by 32767 on a peak and negated in the lower half turn, then four
+//!    signed 16 × 16 products into registers (ECP5 `MULT18X18D`);
 //! 3. the two 32-bit sums plus the rounding constant, top 16 bits into the output registers.
 //!
 //! Signed values stay `Signed` end to end and every part-select is taken from a registered or
@@ -16,15 +20,22 @@
 //! (checked against the model by Verilator in `tests/ddc.rs`).
 
 use rust_hdl::prelude::*;
-use subgate_dsp::frontend::ddc::{cosine_table, sine_table, OUTPUT_SHIFT, TABLE_BITS};
+use subgate_dsp::frontend::ddc::{quarter_table, AMPLITUDE, OUTPUT_SHIFT, QUARTER_LEN, TABLE_BITS};
 
 pub use subgate_dsp::frontend::ddc::LATENCY;
 
-/// Address bits of the sine/cosine ROMs (the model's `TABLE_BITS`).
+/// Address bits of the quarter-wave sine/cosine ROMs (the model's `TABLE_BITS` less the two
+/// quadrant bits).
 const ADDR: usize = 10;
-// `update` takes the table address from phase bits 22.. and the output from sum bits 16..
-// as literals (hdl_gen copies offsets into the Verilog verbatim, so they cannot name a const).
-const _: () = assert!(ADDR == TABLE_BITS as usize && 32 - ADDR == 22 && OUTPUT_SHIFT == 16);
+// `update` takes the ROM offset from phase bits 20.., the quadrant from bits 30 and 31, and the
+// output from sum bits 16.. as literals (hdl_gen copies offsets into the Verilog verbatim, so
+// they cannot name a const).
+const _: () = assert!(
+    ADDR + 2 == TABLE_BITS as usize
+        && 1 << ADDR == QUARTER_LEN
+        && 32 - TABLE_BITS == 20
+        && OUTPUT_SHIFT == 16
+);
 
 /// The NCO + complex mixer block.
 #[derive(LogicBlock)]
@@ -47,8 +58,20 @@ pub struct Ddc {
     /// Quadrature output, `round((i·sin φ + q·cos φ) · 32767 / 2¹⁶)`.
     pub out_q: Signal<Out, Signed<16>>,
     phase: DFF<Bits<32>>,
+    offset: Signal<Local, Bits<ADDR>>,
+    mirrored: Signal<Local, Bits<ADDR>>,
+    zero: Constant<Bits<ADDR>>,
     sine: SyncROM<Signed<16>, ADDR>,
     cosine: SyncROM<Signed<16>, ADDR>,
+    sin_peak: DFF<Bit>,
+    sin_neg: DFF<Bit>,
+    cos_peak: DFF<Bit>,
+    cos_neg: DFF<Bit>,
+    peak: Constant<Signed<16>>,
+    sin_mag: Signal<Local, Signed<16>>,
+    cos_mag: Signal<Local, Signed<16>>,
+    sin_val: Signal<Local, Signed<16>>,
+    cos_val: Signal<Local, Signed<16>>,
     valid1: DFF<Bit>,
     i1: DFF<Signed<16>>,
     q1: DFF<Signed<16>>,
@@ -66,7 +89,8 @@ pub struct Ddc {
 }
 
 impl Ddc {
-    /// A DDC with its ROMs filled from the model's tables, phase 0 after configuration.
+    /// A DDC with its ROMs filled from the model's quarter-wave table, phase 0 after
+    /// configuration.
     pub fn new() -> Self {
         let rom = |table: Vec<i16>| -> SyncROM<Signed<16>, ADDR> {
             table
@@ -84,8 +108,20 @@ impl Ddc {
             out_i: Default::default(),
             out_q: Default::default(),
             phase: Default::default(),
-            sine: rom(sine_table()),
-            cosine: rom(cosine_table()),
+            offset: Default::default(),
+            mirrored: Default::default(),
+            zero: Constant::new(Bits::<ADDR>::default()),
+            sine: rom(quarter_table()),
+            cosine: rom(quarter_table()),
+            sin_peak: Default::default(),
+            sin_neg: Default::default(),
+            cos_peak: Default::default(),
+            cos_neg: Default::default(),
+            peak: Constant::new(Signed::<16>::from(i64::from(AMPLITUDE))),
+            sin_mag: Default::default(),
+            cos_mag: Default::default(),
+            sin_val: Default::default(),
+            cos_val: Default::default(),
             valid1: Default::default(),
             i1: Default::default(),
             q1: Default::default(),
@@ -114,26 +150,56 @@ impl Logic for Ddc {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, phase, valid1, i1, q1, valid2, i_cos, q_sin, i_sin, q_cos, valid3, y_i,
-            y_q
+            self, clock, phase, sin_peak, sin_neg, cos_peak, cos_neg, valid1, i1, q1, valid2,
+            i_cos, q_sin, i_sin, q_cos, valid3, y_i, y_q
         );
         self.sine.clock.next = self.clock.val();
         self.cosine.clock.next = self.clock.val();
-        // stage 1: table read at the current phase, sample registered, phase advanced
-        self.sine.address.next = self.phase.q.val().get_bits::<ADDR>(22);
-        self.cosine.address.next = self.phase.q.val().get_bits::<ADDR>(22);
+        // stage 1: table read at the current phase, sample registered, phase advanced. Sine
+        // quadrant q = bits 31..30, cosine quadrant q + 1: odd quadrants read the mirrored
+        // offset 1024 − i (0 when i = 0, where the peak flag takes over), quadrants 2 and 3
+        // negate
+        self.offset.next = self.phase.q.val().get_bits::<ADDR>(20);
+        self.mirrored.next = self.zero.val() - self.offset.val();
+        if self.phase.q.val().get_bit(30) {
+            self.sine.address.next = self.mirrored.val();
+            self.cosine.address.next = self.offset.val();
+        } else {
+            self.sine.address.next = self.offset.val();
+            self.cosine.address.next = self.mirrored.val();
+        }
+        self.sin_peak.d.next = self.phase.q.val().get_bit(30) & !self.offset.val().any();
+        self.cos_peak.d.next = !self.phase.q.val().get_bit(30) & !self.offset.val().any();
+        self.sin_neg.d.next = self.phase.q.val().get_bit(31);
+        self.cos_neg.d.next = self.phase.q.val().get_bit(31) ^ self.phase.q.val().get_bit(30);
         self.valid1.d.next = self.in_valid.val();
         self.i1.d.next = self.in_i.val();
         self.q1.d.next = self.in_q.val();
         if self.in_valid.val() {
             self.phase.d.next = self.phase.q.val() + self.freq_word.val();
         }
-        // stage 2: the four products
+        // stage 2: table values unfolded, the four products
+        self.sin_mag.next = self.sine.data.val();
+        if self.sin_peak.q.val() {
+            self.sin_mag.next = self.peak.val();
+        }
+        self.cos_mag.next = self.cosine.data.val();
+        if self.cos_peak.q.val() {
+            self.cos_mag.next = self.peak.val();
+        }
+        self.sin_val.next = self.sin_mag.val();
+        if self.sin_neg.q.val() {
+            self.sin_val.next = -self.sin_mag.val();
+        }
+        self.cos_val.next = self.cos_mag.val();
+        if self.cos_neg.q.val() {
+            self.cos_val.next = -self.cos_mag.val();
+        }
         self.valid2.d.next = self.valid1.q.val();
-        self.i_cos.d.next = self.i1.q.val() * self.cosine.data.val();
-        self.q_sin.d.next = self.q1.q.val() * self.sine.data.val();
-        self.i_sin.d.next = self.i1.q.val() * self.sine.data.val();
-        self.q_cos.d.next = self.q1.q.val() * self.cosine.data.val();
+        self.i_cos.d.next = self.i1.q.val() * self.cos_val.val();
+        self.q_sin.d.next = self.q1.q.val() * self.sin_val.val();
+        self.i_sin.d.next = self.i1.q.val() * self.sin_val.val();
+        self.q_cos.d.next = self.q1.q.val() * self.cos_val.val();
         // stage 3: sums (cannot overflow 32 bits, see the model), round half up, top 16 bits
         self.sum_i.next = self.i_cos.q.val() - self.q_sin.q.val() + self.round.val();
         self.sum_q.next = self.i_sin.q.val() + self.q_cos.q.val() + self.round.val();

@@ -5,11 +5,14 @@
 //! the model's vectors, and synthesise the Verilog with yosys `synth_ecp5`.
 //!
 //! - [`ddc`]: NCO + complex mixer (digital down-converter).
+//! - [`decim`]: decimation chain (CIC ×8 + half-band ×2 + droop compensator) to one
+//!   channel's rate.
 //! - [`vectors`]: test vectors shared by the rust-hdl and Verilator runs, checked against the model.
 //! - [`tools`]: Verilator (lint, simulation) and yosys (`synth_ecp5`) on generated Verilog.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod ddc;
+pub mod decim;
 pub mod tools;
 pub mod vectors;

@@ -214,7 +214,9 @@ fn ddc_synthesizes_for_ecp5() {
         count("DP16KD")
     );
     assert!(dir.path().join("top.json").exists());
-    // four 16 × 16 products, each one ECP5 multiplier
+    // four 16 × 16 products, each one ECP5 multiplier; the two quarter-wave ROMs, one block
+    // RAM each
     assert_eq!(count("MULT18X18D"), 4, "{cells:?}");
+    assert_eq!(count("DP16KD"), 2, "{cells:?}");
     assert!(count("TRELLIS_FF") > 0 && count("LUT4") > 0, "{cells:?}");
 }

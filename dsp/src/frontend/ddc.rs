@@ -8,10 +8,13 @@
 //!   where `wₖ` is the frequency word in force for sample `k` (turns × 2³²): the phase is used,
 //!   then advanced. A word `w` shifts by `w / 2³² · fs` (two's complement: negative words shift
 //!   down). Resolution: fs / 2³² (about 7 mHz at 30.72 Msps).
-//! - Table: the top [`TABLE_BITS`] (10) phase bits address a full-wave table of
-//!   `round(32767 · sin(2π k / 1024))` (one 1024 × 18 ECP5 block RAM); the cosine is the same
-//!   table read a quarter turn on. Phase truncation bounds spurs at −(6.02 · 10 − 3.92) ≈ −56.3 dBc
-//!   in the worst case (most words do better, near −59 to −61 dBc).
+//! - Table: the top [`TABLE_BITS`] (12) phase bits address a full-wave table of
+//!   `round(32767 · sin(2π k / 4096))`, stored as its first quarter ([`quarter_table`], 1024
+//!   entries: one 1024 × 18 ECP5 block RAM per read port) and unfolded by the quadrant (the top
+//!   two phase bits): mirrored address `1024 − i` in the second and fourth quarters (the peak
+//!   ±32767 at `i = 0` is a constant), negated in the third and fourth. The cosine is the same
+//!   table read a quarter turn on. Phase truncation bounds spurs at −(6.02 · 12 − 3.92) ≈
+//!   −68.3 dBc in the worst case.
 //! - Mixer: `y = x · e^{jφ}`, four signed 16 × 16 products (the ECP5's 18 × 18 multipliers and
 //!   rust-hdl's only multiply), summed in 32 bits — `|i·c ∓ q·s| ≤ 2 · 2¹⁵ · 32767 < 2³¹`, so
 //!   the sum cannot overflow — then rounded half up to 16 bits: `(sum + 2¹⁵) >> 16`.
@@ -20,7 +23,7 @@
 //! - Latency in the gateware: [`LATENCY`] clocks from a valid input to its valid output.
 
 /// Bits of phase that address the sine table.
-pub const TABLE_BITS: u32 = 10;
+pub const TABLE_BITS: u32 = 12;
 /// Entries in the sine table (one full turn).
 pub const TABLE_LEN: usize = 1 << TABLE_BITS;
 /// Peak of the sine table (the largest positive 16-bit value, so the table is symmetric).
@@ -31,13 +34,42 @@ pub const OUTPUT_SHIFT: u32 = 16;
 /// sum and round): documented here so the host knows the board's timing.
 pub const LATENCY: usize = 3;
 
-/// The sine table, `round(AMPLITUDE · sin(2π k / TABLE_LEN))` for `k` in `0..TABLE_LEN`. Both the
-/// model and the gateware's ROMs are filled from this function, so they cannot drift apart.
-pub fn sine_table() -> Vec<i16> {
-    (0..TABLE_LEN)
+/// Entries in the stored quarter-wave table (one ECP5 block RAM).
+pub const QUARTER_LEN: usize = TABLE_LEN / 4;
+
+/// The stored first quarter of the sine, `round(AMPLITUDE · sin(2π k / TABLE_LEN))` for `k` in
+/// `0..QUARTER_LEN`. The gateware's ROMs hold exactly this; [`sine_table`] unfolds it the way
+/// the gateware does, so model and gateware cannot drift apart.
+pub fn quarter_table() -> Vec<i16> {
+    (0..QUARTER_LEN)
         .map(|k| {
             let x = 2.0 * std::f64::consts::PI * k as f64 / TABLE_LEN as f64;
             (f64::from(AMPLITUDE) * x.sin()).round() as i16
+        })
+        .collect()
+}
+
+/// The full sine table, `round(AMPLITUDE · sin(2π k / TABLE_LEN))` for `k` in `0..TABLE_LEN`,
+/// unfolded from [`quarter_table`] as the gateware does: quadrant `k / 1024`, offset
+/// `i = k % 1024`; quadrants 1 and 3 read entry `1024 − i` (the peak [`AMPLITUDE`] when
+/// `i = 0`), quadrants 2 and 3 negate.
+pub fn sine_table() -> Vec<i16> {
+    let quarter = quarter_table();
+    (0..TABLE_LEN)
+        .map(|k| {
+            let (quadrant, i) = (k / QUARTER_LEN, k % QUARTER_LEN);
+            let magnitude = if quadrant % 2 == 0 {
+                quarter[i]
+            } else if i == 0 {
+                AMPLITUDE
+            } else {
+                quarter[QUARTER_LEN - i]
+            };
+            if quadrant >= 2 {
+                -magnitude
+            } else {
+                magnitude
+            }
         })
         .collect()
 }
@@ -207,9 +239,11 @@ mod tests {
         assert_eq!(s[TABLE_LEN / 4], AMPLITUDE);
         assert_eq!(c[0], AMPLITUDE);
         assert_eq!(s[3 * TABLE_LEN / 4], -AMPLITUDE);
+        assert_eq!(&s[..QUARTER_LEN], &quarter_table()[..]);
         for k in 0..TABLE_LEN {
             let exact = f64::from(AMPLITUDE) * (2.0 * PI * k as f64 / TABLE_LEN as f64).sin();
-            assert!((f64::from(s[k]) - exact).abs() <= 0.5, "entry {k}");
+            // the unfolded quadrants round the same sine, up to floating-point noise
+            assert!((f64::from(s[k]) - exact).abs() <= 0.5 + 1e-9, "entry {k}");
             // cos² + sin² within the rounding of the two entries
             let r = f64::from(s[k]).hypot(f64::from(c[k]));
             assert!(
@@ -285,14 +319,16 @@ mod tests {
 
     /// SFDR of the DDC moving a tone at f to DC with the word for −f, over tones across the
     /// band plus the worst case for phase truncation (a word whose table-address step ends in
-    /// ½, so the dropped phase alternates 0, ½ entry). The bound for a 10-bit table address is
-    /// 6.02 · 10 − 3.92 = 56.3 dB (Nicholas & Samueli, 1987); 56 dB is asserted.
+    /// ½, so the dropped phase alternates 0, ½ entry). The bound for a 12-bit table address is
+    /// 6.02 · 12 − 3.92 = 68.3 dB (Nicholas & Samueli, 1987); 66 dB is asserted.
     #[test]
     fn tone_moved_to_dc_sfdr() {
         let n = 8192;
         let amp = 30000.0;
         let mut worst = f64::INFINITY;
-        let half_step = word_frequency((37 << 22) + (1 << 21), FS);
+        let half_step = word_frequency((37 << 20) + (1 << 19), FS);
+        // the worst case of the former 10-bit address: now on whole table steps
+        let old_half_step = word_frequency((37 << 22) + (1 << 21), FS);
         for f in [
             123_456.7,
             1.0e6,
@@ -305,6 +341,8 @@ mod tests {
             15.2e6,
             half_step,
             -half_step,
+            old_half_step,
+            -old_half_step,
         ] {
             let x = tone(f, amp, n);
             let mut y = vec![(0, 0); n];
@@ -320,6 +358,6 @@ mod tests {
             worst = worst.min(sfdr);
         }
         println!("DDC worst SFDR over the sweep: {worst:.1} dB");
-        assert!(worst >= 56.0, "worst SFDR {worst:.1} dB < 56 dB");
+        assert!(worst >= 66.0, "worst SFDR {worst:.1} dB < 66 dB");
     }
 }

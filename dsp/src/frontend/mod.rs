@@ -3,5 +3,8 @@
 //! board would" without a board, and the gateware tests have a reference to compare against.
 //!
 //! - [`ddc`]: NCO + complex mixer (digital down-converter).
+//! - [`decim`]: decimation chain (CIC ×8 + half-band ×2 + droop compensator) to one
+//!   channel's rate.
 
 pub mod ddc;
+pub mod decim;
