@@ -4,6 +4,9 @@
 //! Tests needing verilator or yosys fail when the tool is missing and `CI=true` (as the other
 //! tool-backed tests in the workspace), and skip with a message otherwise.
 
+mod common;
+
+use common::{require, write_verilog};
 use rust_hdl::prelude::*;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::Path;
@@ -17,26 +20,6 @@ use subgate_gateware::vectors::{ddc_check, ddc_stimulus, DdcInput, DdcOutput};
 const SIM_CLOCKS: usize = 4096;
 /// Clocks in the Verilator simulation (the issue asks ≥ 1 M samples per block).
 const VERILATOR_CLOCKS: usize = 1 << 20;
-
-/// Whether `tool` can be used: missing with `CI=true` is a failure, elsewhere a skip.
-fn require(tool: &str, test: &str) -> bool {
-    if tools::available(tool) {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{tool} is not installed but CI=true ({test} needs it)"
-    );
-    println!("SKIPPED {test}: {tool} not installed (install it; with CI=true this fails)");
-    false
-}
-
-/// The block's Verilog, written as `top.v` into `dir`.
-fn write_verilog(dir: &Path) {
-    let mut uut = Ddc::new();
-    uut.connect_all();
-    std::fs::write(dir.join("top.v"), generate_verilog(&uut)).unwrap();
-}
 
 #[test]
 fn ddc_matches_model_in_rust_hdl_simulation() {
@@ -152,7 +135,7 @@ fn ddc_verilog_lints_and_matches_model_in_verilator() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    write_verilog(dir.path());
+    write_verilog(Ddc::new(), dir.path());
     tools::verilator_lint(dir.path()).unwrap();
     std::fs::write(dir.path().join("tb.cpp"), TB_CPP).unwrap();
     let start = Instant::now();
@@ -198,7 +181,7 @@ fn ddc_synthesizes_for_ecp5() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    write_verilog(dir.path());
+    write_verilog(Ddc::new(), dir.path());
     let start = Instant::now();
     let cells = tools::yosys_synth_ecp5(dir.path()).unwrap();
     println!(

@@ -4,6 +4,9 @@
 //! Tests needing verilator or yosys fail when the tool is missing and `CI=true` (as the other
 //! tool-backed tests in the workspace), and skip with a message otherwise.
 
+mod common;
+
+use common::{require, write_verilog};
 use rust_hdl::prelude::*;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::Path;
@@ -22,26 +25,6 @@ const VERILATOR_CLOCKS: usize = 1 << 21;
 const FF_BOUND: u64 = 3_100;
 /// Upper bound on `LUT4` after `synth_ecp5`.
 const LUT_BOUND: u64 = 1_350;
-
-/// Whether `tool` can be used: missing with `CI=true` is a failure, elsewhere a skip.
-fn require(tool: &str, test: &str) -> bool {
-    if tools::available(tool) {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{tool} is not installed but CI=true ({test} needs it)"
-    );
-    println!("SKIPPED {test}: {tool} not installed (install it; with CI=true this fails)");
-    false
-}
-
-/// The block's Verilog, written as `top.v` into `dir`.
-fn write_verilog(dir: &Path) {
-    let mut uut = Decimator::new();
-    uut.connect_all();
-    std::fs::write(dir.join("top.v"), generate_verilog(&uut)).unwrap();
-}
 
 #[test]
 fn decim_matches_model_in_rust_hdl_simulation() {
@@ -159,7 +142,7 @@ fn decim_verilog_lints_and_matches_model_in_verilator() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    write_verilog(dir.path());
+    write_verilog(Decimator::new(), dir.path());
     tools::verilator_lint(dir.path()).unwrap();
     std::fs::write(dir.path().join("tb.cpp"), TB_CPP).unwrap();
     let start = Instant::now();
@@ -209,7 +192,7 @@ fn decim_synthesizes_for_ecp5() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    write_verilog(dir.path());
+    write_verilog(Decimator::new(), dir.path());
     let start = Instant::now();
     let cells = tools::yosys_synth_ecp5(dir.path()).unwrap();
     println!(
