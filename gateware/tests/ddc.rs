@@ -6,15 +6,12 @@
 
 mod common;
 
-use common::{require, write_verilog};
+use common::{require, synth_ecp5, verilator_run};
 use rust_hdl::prelude::*;
-use std::io::{BufRead, BufWriter, Write};
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use subgate_gateware::ddc::{Ddc, LATENCY};
-use subgate_gateware::tools;
-use subgate_gateware::vectors::{ddc_check, ddc_stimulus, DdcInput, DdcOutput};
+use subgate_gateware::vectors::{ddc_check, ddc_stimulus, DdcOutput};
 
 /// Clocks in the rust-hdl simulation (the simulator runs a few thousand clocks per second).
 const SIM_CLOCKS: usize = 4096;
@@ -99,33 +96,6 @@ int main(int argc, char** argv) {
 }
 "#;
 
-fn write_stimulus(path: &Path, stimulus: &[DdcInput]) {
-    let mut f = BufWriter::new(std::fs::File::create(path).unwrap());
-    for s in stimulus {
-        writeln!(f, "{} {} {} {}", u8::from(s.valid), s.i, s.q, s.word).unwrap();
-    }
-    f.flush().unwrap();
-}
-
-fn read_outputs(path: &Path) -> Vec<DdcOutput> {
-    let f = std::io::BufReader::new(std::fs::File::open(path).unwrap());
-    f.lines()
-        .map(|line| {
-            let line = line.unwrap();
-            let v: Vec<i32> = line
-                .split_whitespace()
-                .map(|t| t.parse().unwrap())
-                .collect();
-            assert_eq!(v.len(), 3, "bad output line {line:?}");
-            DdcOutput {
-                valid: v[0] != 0,
-                i: i16::try_from(v[1]).unwrap(),
-                q: i16::try_from(v[2]).unwrap(),
-            }
-        })
-        .collect()
-}
-
 #[test]
 fn ddc_verilog_lints_and_matches_model_in_verilator() {
     if !require(
@@ -134,25 +104,21 @@ fn ddc_verilog_lints_and_matches_model_in_verilator() {
     ) {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    write_verilog(Ddc::new(), dir.path());
-    tools::verilator_lint(dir.path()).unwrap();
-    std::fs::write(dir.path().join("tb.cpp"), TB_CPP).unwrap();
-    let start = Instant::now();
-    tools::verilator_build(dir.path()).unwrap();
-    let build = start.elapsed().as_secs_f64();
     // a different seed from the rust-hdl run: more vectors, same generator
     let stimulus = ddc_stimulus(VERILATOR_CLOCKS, 2);
-    write_stimulus(&dir.path().join("in.txt"), &stimulus);
-    let start = Instant::now();
-    let status = std::process::Command::new(dir.path().join("obj/Vtop"))
-        .arg(dir.path().join("in.txt"))
-        .arg(dir.path().join("out.txt"))
-        .status()
-        .unwrap();
-    let run = start.elapsed().as_secs_f64();
-    assert!(status.success(), "Vtop: {status}");
-    let outputs = read_outputs(&dir.path().join("out.txt"));
+    let v = verilator_run(
+        Ddc::new(),
+        TB_CPP,
+        stimulus
+            .iter()
+            .map(|s| format!("{} {} {} {}", u8::from(s.valid), s.i, s.q, s.word)),
+    );
+    let (build, run) = (v.build_s, v.run_s);
+    let outputs: Vec<DdcOutput> = v
+        .outputs
+        .iter()
+        .map(|&(valid, i, q)| DdcOutput { valid, i, q })
+        .collect();
     let compared = ddc_check(&stimulus, &outputs, LATENCY).unwrap();
     println!(
         "verilator: lint clean, build {build:.1} s, {VERILATOR_CLOCKS} clocks in {run:.2} s \
@@ -180,23 +146,8 @@ fn ddc_synthesizes_for_ecp5() {
     if !require("yosys", "ddc_synthesizes_for_ecp5") {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    write_verilog(Ddc::new(), dir.path());
-    let start = Instant::now();
-    let cells = tools::yosys_synth_ecp5(dir.path()).unwrap();
-    println!(
-        "yosys synth_ecp5 in {:.1} s: {cells:?}",
-        start.elapsed().as_secs_f64()
-    );
+    let cells = synth_ecp5(Ddc::new(), "DDC");
     let count = |name: &str| cells.get(name).copied().unwrap_or(0);
-    println!(
-        "DDC on ECP5: LUT4 {}, TRELLIS_FF {}, MULT18X18D {}, DP16KD {}",
-        count("LUT4"),
-        count("TRELLIS_FF"),
-        count("MULT18X18D"),
-        count("DP16KD")
-    );
-    assert!(dir.path().join("top.json").exists());
     // four 16 × 16 products, each one ECP5 multiplier; the two quarter-wave ROMs, one block
     // RAM each
     assert_eq!(count("MULT18X18D"), 4, "{cells:?}");

@@ -6,15 +6,12 @@
 
 mod common;
 
-use common::{require, write_verilog};
+use common::{require, synth_ecp5, verilator_run};
 use rust_hdl::prelude::*;
-use std::io::{BufRead, BufWriter, Write};
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use subgate_gateware::decim::{Decimator, LATENCY};
-use subgate_gateware::tools;
-use subgate_gateware::vectors::{decim_check, decim_stimulus, DecimInput, DecimOutput};
+use subgate_gateware::vectors::{decim_check, decim_stimulus, DecimOutput};
 
 /// Clocks in the rust-hdl simulation (the simulator runs a few thousand clocks per second; the
 /// chain's 384-bit delay lines make it slower than the DDC).
@@ -106,33 +103,6 @@ int main(int argc, char** argv) {
 }
 "#;
 
-fn write_stimulus(path: &Path, stimulus: &[DecimInput]) {
-    let mut f = BufWriter::new(std::fs::File::create(path).unwrap());
-    for s in stimulus {
-        writeln!(f, "{} {} {}", u8::from(s.valid), s.i, s.q).unwrap();
-    }
-    f.flush().unwrap();
-}
-
-fn read_outputs(path: &Path) -> Vec<DecimOutput> {
-    let f = std::io::BufReader::new(std::fs::File::open(path).unwrap());
-    f.lines()
-        .map(|line| {
-            let line = line.unwrap();
-            let v: Vec<i32> = line
-                .split_whitespace()
-                .map(|t| t.parse().unwrap())
-                .collect();
-            assert_eq!(v.len(), 3, "bad output line {line:?}");
-            DecimOutput {
-                valid: v[0] != 0,
-                i: i16::try_from(v[1]).unwrap(),
-                q: i16::try_from(v[2]).unwrap(),
-            }
-        })
-        .collect()
-}
-
 #[test]
 fn decim_verilog_lints_and_matches_model_in_verilator() {
     if !require(
@@ -141,25 +111,21 @@ fn decim_verilog_lints_and_matches_model_in_verilator() {
     ) {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    write_verilog(Decimator::new(), dir.path());
-    tools::verilator_lint(dir.path()).unwrap();
-    std::fs::write(dir.path().join("tb.cpp"), TB_CPP).unwrap();
-    let start = Instant::now();
-    tools::verilator_build(dir.path()).unwrap();
-    let build = start.elapsed().as_secs_f64();
     // a different seed from the rust-hdl run: more vectors, same generator
     let stimulus = decim_stimulus(VERILATOR_CLOCKS, 2);
-    write_stimulus(&dir.path().join("in.txt"), &stimulus);
-    let start = Instant::now();
-    let status = std::process::Command::new(dir.path().join("obj/Vtop"))
-        .arg(dir.path().join("in.txt"))
-        .arg(dir.path().join("out.txt"))
-        .status()
-        .unwrap();
-    let run = start.elapsed().as_secs_f64();
-    assert!(status.success(), "Vtop: {status}");
-    let outputs = read_outputs(&dir.path().join("out.txt"));
+    let v = verilator_run(
+        Decimator::new(),
+        TB_CPP,
+        stimulus
+            .iter()
+            .map(|s| format!("{} {} {}", u8::from(s.valid), s.i, s.q)),
+    );
+    let (build, run) = (v.build_s, v.run_s);
+    let outputs: Vec<DecimOutput> = v
+        .outputs
+        .iter()
+        .map(|&(valid, i, q)| DecimOutput { valid, i, q })
+        .collect();
     let (compared, saturated) = decim_check(&stimulus, &outputs, LATENCY).unwrap();
     let inputs = stimulus.iter().filter(|s| s.valid).count();
     println!(
@@ -191,23 +157,8 @@ fn decim_synthesizes_for_ecp5() {
     if !require("yosys", "decim_synthesizes_for_ecp5") {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    write_verilog(Decimator::new(), dir.path());
-    let start = Instant::now();
-    let cells = tools::yosys_synth_ecp5(dir.path()).unwrap();
-    println!(
-        "yosys synth_ecp5 in {:.1} s: {cells:?}",
-        start.elapsed().as_secs_f64()
-    );
+    let cells = synth_ecp5(Decimator::new(), "decimation chain");
     let count = |name: &str| cells.get(name).copied().unwrap_or(0);
-    println!(
-        "decimation chain on ECP5: LUT4 {}, TRELLIS_FF {}, MULT18X18D {}, DP16KD {}",
-        count("LUT4"),
-        count("TRELLIS_FF"),
-        count("MULT18X18D"),
-        count("DP16KD")
-    );
-    assert!(dir.path().join("top.json").exists());
     // one (folded) 16 × 16 product per rail, each one ECP5 multiplier; no block RAM (the delay
     // lines are registers, the coefficient ROM LUTs); upper bounds from the first synthesis plus
     // about a fifth, so a regression in the structure shows

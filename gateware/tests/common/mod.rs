@@ -1,6 +1,9 @@
 //! Helpers shared by the block tests: tool availability under CI, and a block's Verilog on disk.
 
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufWriter, Write};
 use std::path::Path;
+use std::time::Instant;
 
 use rust_hdl::prelude::*;
 use subgate_gateware::tools;
@@ -19,7 +22,95 @@ pub fn require(tool: &str, test: &str) -> bool {
 }
 
 /// `uut`'s Verilog, written as `top.v` into `dir`.
-pub fn write_verilog<U: Block>(mut uut: U, dir: &Path) {
+fn write_verilog<U: Block>(mut uut: U, dir: &Path) {
     uut.connect_all();
     std::fs::write(dir.join("top.v"), generate_verilog(&uut)).unwrap();
+}
+
+/// What one Verilator run of a block gave.
+pub struct VerilatorRun {
+    /// `(valid, i, q)` read after each clock edge, one per stimulus line.
+    pub outputs: Vec<(bool, i16, i16)>,
+    /// Seconds to build the model.
+    pub build_s: f64,
+    /// Seconds to run it (text I/O included).
+    pub run_s: f64,
+}
+
+/// Lints `uut`'s Verilog with Verilator, builds it with the C++ testbench `tb_cpp` (which
+/// reads one input line per clock from `argv[1]` and writes `valid i q` per clock to
+/// `argv[2]`), feeds it `lines` and reads its outputs back.
+pub fn verilator_run<U: Block>(
+    uut: U,
+    tb_cpp: &str,
+    lines: impl IntoIterator<Item = String>,
+) -> VerilatorRun {
+    let dir = tempfile::tempdir().unwrap();
+    write_verilog(uut, dir.path());
+    tools::verilator_lint(dir.path()).unwrap();
+    std::fs::write(dir.path().join("tb.cpp"), tb_cpp).unwrap();
+    let start = Instant::now();
+    tools::verilator_build(dir.path()).unwrap();
+    let build_s = start.elapsed().as_secs_f64();
+    let input = dir.path().join("in.txt");
+    let mut f = BufWriter::new(std::fs::File::create(&input).unwrap());
+    for line in lines {
+        writeln!(f, "{line}").unwrap();
+    }
+    f.flush().unwrap();
+    drop(f);
+    let output = dir.path().join("out.txt");
+    let start = Instant::now();
+    let status = std::process::Command::new(dir.path().join("obj/Vtop"))
+        .arg(&input)
+        .arg(&output)
+        .status()
+        .unwrap();
+    let run_s = start.elapsed().as_secs_f64();
+    assert!(status.success(), "Vtop: {status}");
+    let f = std::io::BufReader::new(std::fs::File::open(&output).unwrap());
+    let outputs = f
+        .lines()
+        .map(|line| {
+            let line = line.unwrap();
+            let v: Vec<i32> = line
+                .split_whitespace()
+                .map(|t| t.parse().unwrap())
+                .collect();
+            assert_eq!(v.len(), 3, "bad output line {line:?}");
+            (
+                v[0] != 0,
+                i16::try_from(v[1]).unwrap(),
+                i16::try_from(v[2]).unwrap(),
+            )
+        })
+        .collect();
+    VerilatorRun {
+        outputs,
+        build_s,
+        run_s,
+    }
+}
+
+/// Runs yosys `synth_ecp5` on `uut`'s Verilog, prints the cell counts under `label`, and
+/// returns them (cell type → count).
+pub fn synth_ecp5<U: Block>(uut: U, label: &str) -> BTreeMap<String, u64> {
+    let dir = tempfile::tempdir().unwrap();
+    write_verilog(uut, dir.path());
+    let start = Instant::now();
+    let cells = tools::yosys_synth_ecp5(dir.path()).unwrap();
+    println!(
+        "yosys synth_ecp5 in {:.1} s: {cells:?}",
+        start.elapsed().as_secs_f64()
+    );
+    let count = |name: &str| cells.get(name).copied().unwrap_or(0);
+    println!(
+        "{label} on ECP5: LUT4 {}, TRELLIS_FF {}, MULT18X18D {}, DP16KD {}",
+        count("LUT4"),
+        count("TRELLIS_FF"),
+        count("MULT18X18D"),
+        count("DP16KD")
+    );
+    assert!(dir.path().join("top.json").exists());
+    cells
 }
