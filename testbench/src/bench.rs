@@ -23,7 +23,7 @@ use subgate_control::wire::mgmt::{
 };
 use subgate_control::wire::{strip_fcs, with_fcs, Frame, MacAddr};
 
-use crate::sim::SimError;
+use crate::sim::{setting, SimError};
 use crate::M2mServerEmulator;
 
 /// What the association run measured.
@@ -33,10 +33,6 @@ pub struct AssociationBench {
     pub associated: usize,
     /// Wall time for all of them.
     pub wall: Duration,
-}
-
-fn setting(e: impl std::fmt::Display) -> SimError {
-    SimError::Setting(e.to_string())
 }
 
 /// Associates `n` terminals (1 min, 15 min, 1 h, 1 day periods in turn) with a gateway on

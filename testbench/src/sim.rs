@@ -230,7 +230,8 @@ const DIFS_US: u64 = SIFS_US + 2 * SLOT_US;
 /// Backoff slots drawn after a busy channel (CWmin 15: 0..=15 slots).
 const BACKOFF_SLOTS: u64 = 16;
 
-fn setting(e: impl std::fmt::Display) -> SimError {
+/// A setting refused by the library it was handed to, as a [`SimError::Setting`].
+pub(crate) fn setting(e: impl std::fmt::Display) -> SimError {
     SimError::Setting(e.to_string())
 }
 
@@ -278,14 +279,11 @@ impl World {
     /// own their airtime and go on air as planned.
     fn submit(&mut self, tx: Tx, timeline: &Timeline) {
         let (a, b) = timeline.contention(timeline.superframe_start(tx.start));
-        if (a..b).contains(&tx.start) {
-            let idx = self.txs.len();
-            let start = tx.start;
-            self.txs.push(Some(tx));
+        let (idx, start) = (self.txs.len(), tx.start);
+        self.txs.push(Some(tx));
+        if (a..b).contains(&start) {
             self.push(start, Ev::TxStart(idx));
         } else {
-            let idx = self.txs.len();
-            self.txs.push(Some(tx));
             self.on_air(idx);
         }
     }

@@ -21,7 +21,7 @@ use subgate_control::registrar::Psk;
 use subgate_control::rsn::{Akm, Pmk, SuppStep, Supplicant};
 use subgate_control::scheduler::airtime_us;
 use subgate_control::wire::data::Repr as DataRepr;
-use subgate_control::wire::eapol::LLC_SNAP_EAPOL;
+use subgate_control::wire::eapol;
 use subgate_control::wire::m2m::carry::{
     action_frame, action_of, action_psdu_len, nonce_of, Carried,
 };
@@ -702,10 +702,7 @@ impl Terminal {
     /// An EAPOL frame while keying: message 1 → message 2; message 3 → message 4, then the
     /// configuration it carried is taken as an association response's would be.
     fn on_eapol(&mut self, now: u64, d: &DataRepr) {
-        let (Some(pdu), Some(s)) = (
-            d.body.strip_prefix(&LLC_SNAP_EAPOL[..]),
-            self.supplicant.as_mut(),
-        ) else {
+        let (Some(pdu), Some(s)) = (eapol::pdu_of(&d.body), self.supplicant.as_mut()) else {
             return;
         };
         match s.on_message(pdu) {
@@ -739,14 +736,7 @@ impl Terminal {
         };
         let mut header = self.header(gw);
         header.flags = fc_flags::TO_DS;
-        let mut body = LLC_SNAP_EAPOL.to_vec();
-        body.extend_from_slice(pdu);
-        let f = Frame::Data(DataRepr {
-            header,
-            qos: None,
-            null: false,
-            body,
-        });
+        let f = Frame::Data(eapol::data_frame(header, pdu));
         let ch = self.cfg.channel;
         self.transmit_contention(now, ch, &f);
     }

@@ -7,7 +7,7 @@
 use super::Gateway;
 use crate::rsn::{Akm, AuthStep, Authenticator};
 use crate::wire::data::Repr as DataRepr;
-use crate::wire::eapol::LLC_SNAP_EAPOL;
+use crate::wire::eapol;
 use crate::wire::mac::fc_flags;
 use crate::wire::{Frame, Ie, MacAddr};
 
@@ -86,12 +86,9 @@ impl Gateway {
     /// else is ignored (user data is not carried yet).
     pub(super) fn on_data(&mut self, now: u64, channel: u8, d: &DataRepr) {
         let mac = d.header.addr2;
-        let pdu = match d.body.strip_prefix(&LLC_SNAP_EAPOL[..]) {
-            Some(p) => p,
-            None => {
-                self.stats.rx_ignored += 1;
-                return;
-            }
+        let Some(pdu) = eapol::pdu_of(&d.body) else {
+            self.stats.rx_ignored += 1;
+            return;
         };
         let Some(auth) = self.peers.get_mut(&mac).and_then(|p| p.handshake.as_mut()) else {
             self.stats.rx_ignored += 1;
@@ -113,14 +110,6 @@ impl Gateway {
     fn send_eapol(&mut self, now: u64, channel: u8, mac: MacAddr, pdu: &[u8]) {
         let mut header = self.header_to(mac);
         header.flags = fc_flags::FROM_DS;
-        let mut body = LLC_SNAP_EAPOL.to_vec();
-        body.extend_from_slice(pdu);
-        let frame = Frame::Data(DataRepr {
-            header,
-            qos: None,
-            null: false,
-            body,
-        });
-        self.send(channel, now, &frame);
+        self.send(channel, now, &Frame::Data(eapol::data_frame(header, pdu)));
     }
 }

@@ -479,6 +479,26 @@ impl Repr {
     }
 }
 
+/// The EAPOL PDU a data frame body carries behind LLC/SNAP; `None` if the body is not EAPOL.
+/// For a PDU taken as bytes (the 4-way handshake checks its MIC over them).
+pub fn pdu_of(data_body: &[u8]) -> Option<&[u8]> {
+    data_body.strip_prefix(&LLC_SNAP_EAPOL[..])
+}
+
+/// A data frame (not QoS, not null) carrying the EAPOL PDU `pdu`, already emitted as bytes,
+/// behind LLC/SNAP. The caller sets the To DS / From DS flags in `header`.
+pub fn data_frame(header: crate::wire::HeaderRepr, pdu: &[u8]) -> crate::wire::data::Repr {
+    let mut body = Vec::with_capacity(LLC_SNAP_EAPOL.len() + pdu.len());
+    body.extend_from_slice(&LLC_SNAP_EAPOL);
+    body.extend_from_slice(pdu);
+    crate::wire::data::Repr {
+        header,
+        qos: None,
+        null: false,
+        body,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -589,5 +609,23 @@ mod tests {
         let mut ip = message1();
         ip[7] = 0x00; // EtherType 0x8800: not EAPOL
         assert_eq!(Repr::parse_llc(&ip), Err(Error::Unsupported));
+    }
+
+    #[test]
+    fn data_frame_carries_the_pdu_behind_llc_snap() {
+        let pdu = [0x02, 0x03, 0x00, 0x00];
+        let header = crate::wire::HeaderRepr {
+            flags: crate::wire::mac::fc_flags::TO_DS,
+            duration: 0,
+            addr1: crate::wire::MacAddr([2, 0, 0, 0, 0, 1]),
+            addr2: crate::wire::MacAddr([2, 0, 0, 0, 0, 2]),
+            addr3: crate::wire::MacAddr([2, 0, 0, 0, 0, 1]),
+            seq_ctrl: crate::wire::SeqCtrl::new(1, 0),
+        };
+        let d = data_frame(header, &pdu);
+        assert_eq!(&d.body[..8], &LLC_SNAP_EAPOL);
+        assert_eq!(pdu_of(&d.body), Some(&pdu[..]));
+        assert_eq!(pdu_of(&[0xAA, 0xAA, 0x03, 0, 0, 0, 0x08, 0x00, 1]), None);
+        assert_eq!(pdu_of(&LLC_SNAP_EAPOL[..5]), None);
     }
 }
