@@ -645,11 +645,11 @@ impl Config {
     /// file is [`STRING_ORIGIN`]; [`load`](Self::load) puts the real name in).
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.validate_gateway()?;
-        self.sid_policy()?;
+        let policy = self.sid_policy()?;
         self.validate_radio()?;
         self.validate_timeouts()?;
         self.validate_registrar()?;
-        self.validate_security()?;
+        self.validate_security(&policy.served)?;
         self.validate_northbound()?;
         self.validate_scheduler()?;
         self.validate_store_and_aggregation()
@@ -803,9 +803,9 @@ impl Config {
         Ok(())
     }
 
-    fn validate_security(&self) -> Result<(), ConfigError> {
+    /// `served`: the served SIDs, from [`sid_policy`](Self::sid_policy).
+    fn validate_security(&self, served: &[Sid]) -> Result<(), ConfigError> {
         let s = &self.security;
-        let served = self.sid_policy()?.served;
         let mut modes = vec![("security.delivery".to_string(), s.delivery)];
         for (sid, mode) in &s.per_service {
             let key = format!("security.per_service.\"{sid}\"");
