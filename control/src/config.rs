@@ -100,6 +100,8 @@ pub struct Config {
     pub timeouts: TimeoutsConfig,
     /// `[registrar]`: how terminals are registered.
     pub registrar: RegistrarConfig,
+    /// `[aaa]`: the RADIUS server (AAA registration, 802.1X).
+    pub aaa: AaaConfig,
     /// `[security]`: how a terminal's configuration is delivered (in the clear or encrypted).
     pub security: SecurityConfig,
     /// `[scheduler]`: the access period and report-window scheduling.
@@ -284,7 +286,8 @@ pub enum RegistrarKind {
     /// The M2M server, with the pre-shared-key proof (default).
     #[default]
     M2mServer,
-    /// An AAA (RADIUS) server: accepted by the parser, refused by validation until part 2.
+    /// An AAA (RADIUS) server, `[aaa]`: it checks the terminal's proof and returns the
+    /// service information (control::registrar::aaa).
     Aaa,
 }
 
@@ -292,7 +295,7 @@ pub enum RegistrarKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RegistrarConfig {
-    /// `"m2m-server"` (`"aaa"` comes in part 2). Default `"m2m-server"`.
+    /// `"m2m-server"` or `"aaa"` (then `[aaa]` says where). Default `"m2m-server"`.
     pub kind: RegistrarKind,
     /// M2M server address, `IP:port`. Default `"127.0.0.1:8701"`.
     pub address: String,
@@ -310,6 +313,43 @@ impl Default for RegistrarConfig {
             timeout_ms: 2_000,
             psk: BTreeMap::new(),
         }
+    }
+}
+
+/// `[aaa]`: the RADIUS server the gateway asks when `registrar.kind = "aaa"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AaaConfig {
+    /// RADIUS authentication server, `IP:port`. Default `"127.0.0.1:1812"`.
+    pub server: String,
+    /// Shared secret with the server (non-empty when used). Default: empty.
+    pub secret: String,
+    /// Wait for the first answer, ms (> 0); doubled after every retransmission. Default 300.
+    pub timeout_ms: u32,
+    /// Retransmissions after the first try (0..=5). Default 3.
+    pub retries: u32,
+    /// NAS-Identifier sent in every request; empty: `gateway.name`. Default: empty.
+    pub nas_identifier: String,
+}
+
+impl Default for AaaConfig {
+    fn default() -> Self {
+        AaaConfig {
+            server: "127.0.0.1:1812".into(),
+            secret: String::new(),
+            timeout_ms: 300,
+            retries: 3,
+            nas_identifier: String::new(),
+        }
+    }
+}
+
+impl AaaConfig {
+    /// The longest one exchange can take: every try's wait, doubling, ms.
+    pub fn worst_case_ms(&self) -> u64 {
+        (0..=self.retries.min(5))
+            .map(|i| u64::from(self.timeout_ms) << i)
+            .sum()
     }
 }
 
@@ -856,14 +896,41 @@ impl Config {
             .map_or(self.security.delivery, |(_, d)| *d)
     }
 
+    fn validate_aaa(&self) -> Result<(), ConfigError> {
+        let a = &self.aaa;
+        socket_addr("aaa.server", &a.server)?;
+        if a.secret.is_empty() {
+            return Err(ConfigError::invalid(
+                "aaa.secret",
+                "\"\"",
+                "the RADIUS shared secret (registrar.kind = \"aaa\" needs one)",
+            ));
+        }
+        if a.timeout_ms == 0 {
+            return Err(ConfigError::invalid("aaa.timeout_ms", 0, "a wait > 0 ms"));
+        }
+        if a.retries > 5 {
+            return Err(ConfigError::invalid("aaa.retries", a.retries, "0..=5"));
+        }
+        if a.worst_case_ms() > self.timeouts.registration_ms {
+            return Err(ConfigError::invalid(
+                "aaa.timeout_ms",
+                a.timeout_ms,
+                format!(
+                    "a wait whose {} tries, doubling, fit timeouts.registration_ms ({} ms): they take {} ms",
+                    a.retries + 1,
+                    self.timeouts.registration_ms,
+                    a.worst_case_ms()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn validate_registrar(&self) -> Result<(), ConfigError> {
         let r = &self.registrar;
         if r.kind == RegistrarKind::Aaa {
-            return Err(ConfigError::invalid(
-                "registrar.kind",
-                "\"aaa\"",
-                "\"m2m-server\" (AAA registration is not implemented yet: it comes in part 2)",
-            ));
+            self.validate_aaa()?;
         }
         socket_addr("registrar.address", &r.address)?;
         if r.timeout_ms == 0 {
@@ -1344,6 +1411,10 @@ pub const SECTIONS: &[SectionDoc] = &[
     },
     SectionDoc { name: "registrar", doc: "[registrar]: who registers terminals during association." },
     SectionDoc {
+        name: "aaa",
+        doc: "[aaa]: the RADIUS (AAA) server asked when registrar.kind = \"aaa\" (docs/aaa.md).",
+    },
+    SectionDoc {
         name: "security",
         doc: "[security]: how a terminal receives its configuration (service information and\nreport slot): in the association response, or encrypted in message 3 of the 4-way\nhandshake keyed by the network passphrase.",
     },
@@ -1491,7 +1562,7 @@ pub const KEYS: &[KeyDoc] = &[
         section: "registrar",
         key: "kind",
         ty: "string",
-        doc: "\"m2m-server\": the M2M server checks the pre-shared-key proof.\n\"aaa\" is recognised but refused: AAA (RADIUS) registration comes in part 2.",
+        doc: "\"m2m-server\": the M2M server checks the pre-shared-key proof.\n\"aaa\": the RADIUS server of [aaa] checks the proof and returns the service information.",
         example: None,
     },
     KeyDoc {
@@ -1514,6 +1585,41 @@ pub const KEYS: &[KeyDoc] = &[
         ty: "table of string = string (user = hex key)",
         doc: "Pre-shared key per M2M user id (the NAME of a user:NAME SID), 16 or 32 bytes as hex.",
         example: Some("acme-water = \"000102030405060708090a0b0c0d0e0f\""),
+    },
+    KeyDoc {
+        section: "aaa",
+        key: "server",
+        ty: "string (IP:port)",
+        doc: "RADIUS authentication server.",
+        example: None,
+    },
+    KeyDoc {
+        section: "aaa",
+        key: "secret",
+        ty: "string",
+        doc: "Shared secret with the RADIUS server; required when registrar.kind = \"aaa\".\nKeep the file private.",
+        example: Some("secret = \"change-me\""),
+    },
+    KeyDoc {
+        section: "aaa",
+        key: "timeout_ms",
+        ty: "integer",
+        doc: "Wait for the server's first answer, ms (> 0); doubled after every retransmission.\nAll tries together must fit timeouts.registration_ms.",
+        example: None,
+    },
+    KeyDoc {
+        section: "aaa",
+        key: "retries",
+        ty: "integer",
+        doc: "Retransmissions after the first try, 0..=5.",
+        example: None,
+    },
+    KeyDoc {
+        section: "aaa",
+        key: "nas_identifier",
+        ty: "string",
+        doc: "NAS-Identifier in every request; empty: gateway.name.",
+        example: None,
     },
     KeyDoc {
         section: "security",

@@ -40,6 +40,7 @@ pub mod aggregate;
 pub mod config;
 pub mod gateway;
 pub mod northbound;
+pub mod radius;
 pub mod registrar;
 pub mod rsn;
 pub mod scheduler;

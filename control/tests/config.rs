@@ -479,7 +479,30 @@ const REFUSED: &[(&str, &str, &str, &str)] = &[
         "registrar.timeout_ms",
         "at most timeouts.registration_ms (5000 ms)",
     ),
-    ("AAA registrar", "[registrar]\nkind = \"aaa\"\n", "registrar.kind", "part 2"),
+    (
+        "AAA registrar without a secret",
+        "[registrar]\nkind = \"aaa\"\n",
+        "aaa.secret",
+        "shared secret",
+    ),
+    (
+        "AAA server not IP:port",
+        "[registrar]\nkind = \"aaa\"\n[aaa]\nsecret = \"s\"\nserver = \"radius.example\"\n",
+        "aaa.server",
+        "IP:port",
+    ),
+    (
+        "AAA tries past the registration deadline",
+        "[registrar]\nkind = \"aaa\"\n[aaa]\nsecret = \"s\"\ntimeout_ms = 1000\nretries = 3\n",
+        "aaa.timeout_ms",
+        "they take 15000 ms",
+    ),
+    (
+        "AAA retries",
+        "[registrar]\nkind = \"aaa\"\n[aaa]\nsecret = \"s\"\nretries = 9\n",
+        "aaa.retries",
+        "0..=5",
+    ),
     (
         "registrar address",
         "[registrar]\naddress = \"m2m.example\"\n",

@@ -34,6 +34,10 @@ pub struct SimArgs {
     /// With --passphrase: share of terminals holding a wrong passphrase (never configured).
     #[arg(long, default_value_t = 0.0)]
     pub wrong_key: f64,
+    /// Register through a real FreeRADIUS started on loopback (Debian package `freeradius`;
+    /// docs/aaa.md) instead of the M2M server emulator: terminals send the AAA path's proof.
+    #[arg(long)]
+    pub aaa: bool,
     /// Terminals power up over this many seconds.
     #[arg(long, default_value_t = 1800)]
     pub join_spread_s: u64,
@@ -79,6 +83,7 @@ impl SimArgs {
         }
         cfg.passphrase = self.passphrase.clone();
         cfg.wrong_key_share = self.wrong_key;
+        cfg.aaa = self.aaa;
         cfg.join_spread_s = self.join_spread_s;
         cfg.store_path = self.db.clone();
         cfg.seed = self.seed;

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod aaa;
 pub mod bench;
 pub mod m2m_server;
 pub mod sim;

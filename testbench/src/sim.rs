@@ -15,18 +15,20 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use subgate_control::aggregate::MemoryNorthbound;
-use subgate_control::config::Config;
+use subgate_control::config::{Config, RegistrarKind};
 use subgate_control::gateway::timeline::Timeline;
 use subgate_control::gateway::{Gateway, GatewayError, GatewayStats};
-use subgate_control::registrar::Psk;
+use subgate_control::registrar::aaa::AaaRegistrar;
+use subgate_control::registrar::{Psk, Registrar};
 use subgate_control::rsn::Pmk;
 use subgate_control::scheduler::{ChannelOccupancy, SIFS_US};
 use subgate_control::store::{Store, StoreError};
-use subgate_control::wire::m2m::{DataFormat, ServiceInfoRepr, Sid};
+use subgate_control::wire::m2m::{DataFormat, RegistrationPath, ServiceInfoRepr, Sid};
 use subgate_control::wire::{FrameControl, FrameKind, MacAddr};
 use subgate_dsp::rng::Rng;
 use subgate_dsp::Mcs;
 
+use crate::aaa::{AaaUser, FreeRadius};
 use crate::terminal::{Discovery, GiveUp, Phase, Terminal, TerminalConfig, TerminalStats};
 use crate::M2mServerEmulator;
 
@@ -41,6 +43,18 @@ pub struct ServiceMix {
     pub data_amount: u32,
     /// Relative share of the terminals.
     pub weight: u32,
+}
+
+impl ServiceMix {
+    /// The service information a registrar returns for this service.
+    pub fn service_info(&self) -> ServiceInfoRepr {
+        ServiceInfoRepr {
+            report_period: self.period_s,
+            data_format: DataFormat::Opaque,
+            data_amount: self.data_amount,
+            server: None,
+        }
+    }
 }
 
 /// What to simulate.
@@ -61,6 +75,9 @@ pub struct SimConfig {
     /// Network passphrase: when set, every service's configuration goes in the 4-way
     /// handshake (`security.delivery = "four-way"`) and terminals key with it.
     pub passphrase: Option<String>,
+    /// Register through a real FreeRADIUS on loopback (`registrar.kind = "aaa"`; terminals
+    /// send the AAA path's CHAP proof) instead of the M2M server emulator.
+    pub aaa: bool,
     /// Share of terminals (with a served SID) holding a wrong passphrase: they must never be
     /// configured or scheduled.
     pub wrong_key_share: f64,
@@ -95,6 +112,7 @@ impl SimConfig {
             loss: 0.0,
             unserved_share: 0.0,
             passphrase: None,
+            aaa: false,
             wrong_key_share: 0.0,
             own_window_share: 0.1,
             wait_for_indication_share: 0.0,
@@ -392,6 +410,30 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         })
         .collect();
     gcfg.registrar.psk = users.iter().cloned().collect();
+    // The AAA path: a real FreeRADIUS holding the same users and services.
+    let aaa = if cfg.aaa {
+        let aaa_users = users
+            .iter()
+            .map(|(name, key)| {
+                Ok(AaaUser {
+                    name: name.clone(),
+                    psk: Psk::from_hex(key).map_err(setting)?,
+                    services: cfg
+                        .mix
+                        .iter()
+                        .map(|m| (m.name.clone(), m.service_info()))
+                        .collect(),
+                })
+            })
+            .collect::<Result<Vec<_>, SimError>>()?;
+        let server = FreeRadius::start(&aaa_users, 2).map_err(setting)?;
+        gcfg.registrar.kind = RegistrarKind::Aaa;
+        gcfg.aaa.server = server.addr.to_string();
+        gcfg.aaa.secret = server.secret.clone();
+        Some(server)
+    } else {
+        None
+    };
     gcfg.validate()
         .map_err(|e| SimError::Setting(e.to_string()))?;
     let mut server = M2mServerEmulator::new();
@@ -402,16 +444,12 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
     }
     for m in &cfg.mix {
         let sid = Sid::service(&m.name).map_err(|e| SimError::Setting(e.to_string()))?;
-        server = server.with_service(
-            sid,
-            ServiceInfoRepr {
-                report_period: m.period_s,
-                data_format: DataFormat::Opaque,
-                data_amount: m.data_amount,
-                server: None,
-            },
-        );
+        server = server.with_service(sid, m.service_info());
     }
+    let registrar: Box<dyn Registrar + Send> = match &aaa {
+        Some(_) => Box::new(AaaRegistrar::from_config(&gcfg).map_err(setting)?),
+        None => Box::new(server),
+    };
     let tmp;
     let path = match &cfg.store_path {
         Some(p) => p.clone(),
@@ -423,7 +461,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
     let store = Store::open(&path)?;
     let mut gw = Gateway::new(
         &gcfg,
-        Box::new(server),
+        registrar,
         store,
         Box::new(MemoryNorthbound::new()),
         cfg.seed,
@@ -478,6 +516,11 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
             mac: MacAddr([0x02, 0x10, 0, (n >> 16) as u8, (n >> 8) as u8, n as u8]),
             user: Sid::user(u).map_err(|e| SimError::Setting(e.to_string()))?,
             psk: Psk::from_hex(k).map_err(|e| SimError::Setting(e.to_string()))?,
+            path: if aaa.is_some() {
+                RegistrationPath::Aaa
+            } else {
+                RegistrationPath::M2mServer
+            },
             service,
             discovery: if i % 2 == 0 {
                 Discovery::Passive

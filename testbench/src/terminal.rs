@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use subgate_control::gateway::Timeline;
-use subgate_control::registrar::proof::indication;
+use subgate_control::registrar::proof::{aaa_indication, indication};
 use subgate_control::registrar::Psk;
 use subgate_control::rsn::{Akm, Pmk, SuppStep, Supplicant};
 use subgate_control::scheduler::airtime_us;
@@ -26,8 +26,9 @@ use subgate_control::wire::m2m::carry::{
     action_frame, action_of, action_psdu_len, nonce_of, Carried,
 };
 use subgate_control::wire::m2m::{
-    AckStatus, DataFormat, M2mAction, M2mElement, ReportRepr, ResourceRequestRepr, ResourceResult,
-    ServiceInfoRepr, ServiceTimeRepr, Sid, SidList, TimeWindow,
+    AckStatus, DataFormat, M2mAction, M2mElement, RegistrationPath, ReportRepr,
+    ResourceRequestRepr, ResourceResult, ServiceInfoRepr, ServiceTimeRepr, Sid, SidList,
+    TimeWindow,
 };
 use subgate_control::wire::mac::fc_flags;
 use subgate_control::wire::mac::{HeaderRepr, SeqCtrl};
@@ -56,6 +57,9 @@ pub struct TerminalConfig {
     pub user: Sid,
     /// The user's pre-shared key.
     pub psk: Psk,
+    /// Registration path its indication asks for: the M2M server checks an AES proof, the
+    /// AAA server a CHAP one (`registrar::proof`).
+    pub path: RegistrationPath,
     /// The service SID it asks for (and files its reports under).
     pub service: Sid,
     /// Passive or active discovery.
@@ -809,7 +813,14 @@ impl Terminal {
             return;
         };
         self.proof_counter = self.proof_counter.wrapping_add(1);
-        let reg = indication(&self.cfg.psk, self.cfg.mac, self.nonce, self.proof_counter);
+        let reg = match self.cfg.path {
+            RegistrationPath::M2mServer => {
+                indication(&self.cfg.psk, self.cfg.mac, self.nonce, self.proof_counter)
+            }
+            RegistrationPath::Aaa => {
+                aaa_indication(&self.cfg.psk, self.cfg.mac, self.nonce, self.proof_counter)
+            }
+        };
         let h = self.header(gw);
         let mut elements: Vec<Ie> = self.sid_list().into_iter().collect();
         elements.extend(M2mElement::Registration(reg).to_ie());

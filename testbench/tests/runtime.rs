@@ -59,6 +59,7 @@ async fn a_terminal_joins_and_reports_through_the_tokio_runtime() {
         mac: MacAddr([2, 0, 0, 0, 0x10, 1]),
         user,
         psk,
+        path: subgate_control::wire::m2m::RegistrationPath::M2mServer,
         service: Sid::service("meter").unwrap(),
         discovery: Discovery::Active,
         channel: 1,

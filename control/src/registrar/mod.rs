@@ -9,6 +9,7 @@
 //! key with [`proof`]. The testbench's `M2mServerEmulator` implements [`Registrar`]; the AAA
 //! path comes in part 2.
 
+pub mod aaa;
 pub mod proof;
 
 use crate::wire::m2m::{RegistrationRepr, ServiceInfoRepr, Sid};

@@ -275,6 +275,53 @@ pub fn indication(psk: &Psk, terminal: MacAddr, nonce: [u8; 8], counter: u16) ->
     }
 }
 
+/// The PSK as the AAA server stores it: its bytes as lowercase hex text, which is the CHAP
+/// secret of the AAA path (a FreeRADIUS `Cleartext-Password`).
+pub fn aaa_secret(psk: &Psk) -> String {
+    let bytes: &[u8] = match psk {
+        Psk::Aes128(k) => k,
+        Psk::Aes256(k) => k,
+    };
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The proof on the AAA path, where the AAA server checks it (seed: "the server verifies
+/// the ciphertext with AAA") with nothing but standard RADIUS: a CHAP response (RFC 1994)
+/// whose identifier is the counter's low byte, whose secret is [`aaa_secret`], and whose
+/// challenge is the same known plaintext as the M2M-server path's (terminal, gateway nonce,
+/// counter). The proof field keeps the M2M-server layout: counter, then the 16 bytes.
+pub fn make_aaa_proof(
+    psk: &Psk,
+    terminal: MacAddr,
+    nonce: [u8; 8],
+    counter: u16,
+) -> [u8; BLOCK_LEN] {
+    crate::radius::auth::chap_response(
+        counter as u8,
+        aaa_secret(psk).as_bytes(),
+        &plaintext(terminal, nonce, counter),
+    )
+}
+
+/// The registration indication a terminal sends on the AAA path (terminal side).
+pub fn aaa_indication(
+    psk: &Psk,
+    terminal: MacAddr,
+    nonce: [u8; 8],
+    counter: u16,
+) -> RegistrationRepr {
+    let proof = WireProof {
+        counter,
+        ciphertext: make_aaa_proof(psk, terminal, nonce, counter),
+    };
+    RegistrationRepr {
+        path: RegistrationPath::Aaa,
+        reserved_flags: 0,
+        terminal,
+        proof: proof.to_bytes().to_vec(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
