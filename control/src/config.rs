@@ -459,9 +459,14 @@ pub enum Delivery {
     /// In message 3 of the 4-way handshake, wrapped with the KEK: only a terminal holding the
     /// network passphrase reads it, and the association response carries none.
     FourWay,
-    /// With the EAP success of an 802.1X authentication: accepted by the parser, refused by
-    /// validation until the AAA path lands (part 2).
+    /// 802.1X: the terminal authenticates with EAP (EAP-pwd), relayed to the `[aaa]` server,
+    /// which returns the service information and the MSK; the configuration goes with the
+    /// EAP success, wrapped with a key derived from the MSK (docs/aaa.md §6), and the 4-way
+    /// handshake keyed by the MSK follows before a slot is given.
     EapSuccess,
+    /// 802.1X as `EapSuccess`, but the configuration goes in 4-way message 3 (keyed by the
+    /// MSK) instead of with the EAP success.
+    EapFourWay,
 }
 
 /// `[security]`.
@@ -861,13 +866,7 @@ impl Config {
         }
         for (key, mode) in &modes {
             match mode {
-                Delivery::EapSuccess => {
-                    return Err(ConfigError::invalid(
-                        key.clone(),
-                        "\"eap-success\"",
-                        "\"association-response\" or \"four-way\" (EAP comes with the AAA path in part 2)",
-                    ))
-                }
+                Delivery::EapSuccess | Delivery::EapFourWay => self.validate_aaa()?,
                 Delivery::FourWay => {
                     if crate::rsn::Pmk::from_passphrase(&s.passphrase, self.gateway.name.as_bytes())
                         .is_err()
@@ -875,9 +874,7 @@ impl Config {
                         return Err(ConfigError::invalid(
                             "security.passphrase",
                             "(hidden)",
-                            format!(
-                                "8 to 63 printable ASCII characters: {key} uses \"four-way\""
-                            ),
+                            format!("8 to 63 printable ASCII characters: {key} uses \"four-way\""),
                         ));
                     }
                 }
@@ -1632,7 +1629,7 @@ pub const KEYS: &[KeyDoc] = &[
         section: "security",
         key: "delivery",
         ty: "string",
-        doc: "Delivery of the configuration for services not in per_service: \"association-response\"\n(in the clear) or \"four-way\" (encrypted in 4-way message 3; the association response\nthen carries none). \"eap-success\" is refused until the AAA path exists.",
+        doc: "Delivery of the configuration for services not in per_service: \"association-response\"\n(in the clear), \"four-way\" (encrypted in 4-way message 3; the association response\nthen carries none), or, with 802.1X (EAP-pwd relayed to [aaa], PMK from the MSK),\n\"eap-success\" (wrapped with the EAP success) or \"eap-four-way\" (in 4-way message 3).",
         example: None,
     },
     KeyDoc {

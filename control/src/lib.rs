@@ -38,6 +38,7 @@
 
 pub mod aggregate;
 pub mod config;
+pub mod eap;
 pub mod gateway;
 pub mod northbound;
 pub mod radius;

@@ -792,10 +792,14 @@ fn security_delivery_is_checked_and_looked_up_per_service() {
         key_of("[security]\ndelivery = \"four-way\"\npassphrase = \"short\"\n").as_deref(),
         Some("security.passphrase")
     );
-    // EAP delivery waits for the AAA path.
+    // EAP delivery needs the AAA server's secret.
     assert_eq!(
         key_of("[security]\ndelivery = \"eap-success\"\n").as_deref(),
-        Some("security.delivery")
+        Some("aaa.secret")
+    );
+    assert_eq!(
+        key_of("[security]\ndelivery = \"eap-four-way\"\n[aaa]\nsecret = \"s\"\n").as_deref(),
+        None
     );
     // Per-service keys must be served SIDs.
     assert_eq!(

@@ -149,13 +149,17 @@ fn retransmissions_take_new_replay_counters() {
     let (mut a, mut s) = pair("correct horse", "correct horse");
     let m1 = a.message1();
     let old_m2 = send(s.on_message(&m1));
-    let m1_again = a.message1(); // message 2 was lost: timeout, message 1 again
+    let m1_again = a.message1(); // message 2 was late: timeout, message 1 again
     let m2 = send(s.on_message(&m1_again));
+    assert_ne!(old_m2, m2, "the retransmission has a new replay counter");
+    // The late message 2 answers a copy of message 1 still outstanding: taken (as hostapd
+    // does), and message 3 follows.
+    let m3 = m3_of(a.on_message(&old_m2));
+    // Once message 3 is out, any message 2 is a replay.
     assert!(matches!(
-        a.on_message(&old_m2),
+        a.on_message(&m2),
         Err(HandshakeError::Replay { .. })
     ));
-    let m3 = m3_of(a.on_message(&m2));
     let m3_again = a.resend_message3().unwrap(); // message 4 lost
     assert_ne!(m3, m3_again);
     let SuppStep::Done(_) = s.on_message(&m3).unwrap() else {

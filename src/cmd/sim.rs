@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Args;
-use subgate_control::config::Config;
+use subgate_control::config::{Config, Delivery};
 use subgate_testbench::sim::{self, SimConfig, SimReport};
 
 /// Options of `subgate sim`.
@@ -38,6 +38,11 @@ pub struct SimArgs {
     /// docs/aaa.md) instead of the M2M server emulator: terminals send the AAA path's proof.
     #[arg(long)]
     pub aaa: bool,
+    /// With --aaa: authenticate terminals by 802.1X (EAP-pwd relayed to FreeRADIUS, PMK from
+    /// the MSK) and deliver the configuration with the EAP success (`success`) or in 4-way
+    /// message 3 (`four-way`). --wrong-key then gives terminals a wrong password.
+    #[arg(long, value_name = "DELIVERY")]
+    pub eap: Option<EapDelivery>,
     /// Terminals power up over this many seconds.
     #[arg(long, default_value_t = 1800)]
     pub join_spread_s: u64,
@@ -51,6 +56,15 @@ pub struct SimArgs {
     /// Seed of every random choice.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+/// How `sim --eap` delivers the configuration.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EapDelivery {
+    /// Wrapped behind the EAP success.
+    Success,
+    /// In 4-way message 3, keyed by the MSK.
+    FourWay,
 }
 
 impl SimArgs {
@@ -78,12 +92,19 @@ impl SimArgs {
         if !(0.0..=1.0).contains(&self.wrong_key) {
             bail!("--wrong-key must be in [0, 1], got {}", self.wrong_key);
         }
-        if self.wrong_key > 0.0 && self.passphrase.is_none() {
-            bail!("--wrong-key needs --passphrase");
+        if self.wrong_key > 0.0 && self.passphrase.is_none() && self.eap.is_none() {
+            bail!("--wrong-key needs --passphrase or --eap");
         }
         cfg.passphrase = self.passphrase.clone();
         cfg.wrong_key_share = self.wrong_key;
         cfg.aaa = self.aaa;
+        cfg.dot1x = self.eap.map(|e| match e {
+            EapDelivery::Success => Delivery::EapSuccess,
+            EapDelivery::FourWay => Delivery::EapFourWay,
+        });
+        if cfg.dot1x.is_some() && !self.aaa {
+            bail!("--eap needs --aaa");
+        }
         cfg.join_spread_s = self.join_spread_s;
         cfg.store_path = self.db.clone();
         cfg.seed = self.seed;
@@ -145,6 +166,13 @@ pub fn print_report(out: &mut impl Write, r: &SimReport) -> std::io::Result<()> 
         "exactly once     acked but missing {} · stored twice {}",
         r.acked_missing, r.stored_twice
     )?;
+    if r.gateway.eap_accepted > 0 || r.gateway.eap_rejected > 0 {
+        writeln!(
+            out,
+            "802.1X           EAP accepted {} · rejected {}",
+            r.gateway.eap_accepted, r.gateway.eap_rejected
+        )?;
+    }
     if r.wrong_key > 0 || r.gateway.handshakes > 0 {
         writeln!(
             out,

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use subgate_control::aggregate::MemoryNorthbound;
-use subgate_control::config::{Config, RegistrarKind};
+use subgate_control::config::{Config, Delivery, RegistrarKind};
 use subgate_control::gateway::timeline::Timeline;
 use subgate_control::gateway::{Gateway, GatewayError, GatewayStats};
 use subgate_control::registrar::aaa::AaaRegistrar;
@@ -78,6 +78,10 @@ pub struct SimConfig {
     /// Register through a real FreeRADIUS on loopback (`registrar.kind = "aaa"`; terminals
     /// send the AAA path's CHAP proof) instead of the M2M server emulator.
     pub aaa: bool,
+    /// With `aaa`: authenticate every terminal by 802.1X (EAP-pwd through FreeRADIUS, PMK
+    /// from the MSK) and deliver the configuration this way (`EapSuccess` or `EapFourWay`).
+    /// `wrong_key_share` then gives terminals a wrong password.
+    pub dot1x: Option<Delivery>,
     /// Share of terminals (with a served SID) holding a wrong passphrase: they must never be
     /// configured or scheduled.
     pub wrong_key_share: f64,
@@ -113,6 +117,7 @@ impl SimConfig {
             unserved_share: 0.0,
             passphrase: None,
             aaa: false,
+            dot1x: None,
             wrong_key_share: 0.0,
             own_window_share: 0.1,
             wait_for_indication_share: 0.0,
@@ -389,6 +394,11 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
             "loss must be in [0, 1), terminals ≤ 20 000, and the mix non-empty".into(),
         ));
     }
+    if cfg.dot1x.is_some() && !cfg.aaa {
+        return Err(SimError::Setting(
+            "802.1X needs the AAA server: set aaa as well".into(),
+        ));
+    }
     let wall = Instant::now();
     let mut rng = Rng::new(cfg.seed);
     let mut gcfg = cfg.gateway.clone();
@@ -430,6 +440,9 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         gcfg.registrar.kind = RegistrarKind::Aaa;
         gcfg.aaa.server = server.addr.to_string();
         gcfg.aaa.secret = server.secret.clone();
+        if let Some(d) = cfg.dot1x {
+            gcfg.security.delivery = d;
+        }
         Some(server)
     } else {
         None
@@ -506,16 +519,24 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         .map_err(|e| SimError::Setting(e.to_string()))?;
         let (u, k) = &users[i % users.len()];
         let n = i as u32 + 1;
-        let pmk = if !is_unserved && right_pmk.is_some() && rng.uniform() < cfg.wrong_key_share {
+        let keyed = right_pmk.is_some() || cfg.dot1x.is_some();
+        let wrong = !is_unserved && keyed && rng.uniform() < cfg.wrong_key_share;
+        let pmk = if wrong {
             wrong_key.insert(i);
             wrong_pmk.clone()
         } else {
             right_pmk.clone()
         };
+        let psk_hex = if wrong && cfg.dot1x.is_some() {
+            format!("{:032x}", 0xBAD_0000_u128 + i as u128)
+        } else {
+            k.clone()
+        };
         terminals.push(Terminal::new(TerminalConfig {
             mac: MacAddr([0x02, 0x10, 0, (n >> 16) as u8, (n >> 8) as u8, n as u8]),
             user: Sid::user(u).map_err(|e| SimError::Setting(e.to_string()))?,
-            psk: Psk::from_hex(k).map_err(|e| SimError::Setting(e.to_string()))?,
+            psk: Psk::from_hex(&psk_hex).map_err(|e| SimError::Setting(e.to_string()))?,
+            eap: cfg.dot1x.is_some(),
             path: if aaa.is_some() {
                 RegistrationPath::Aaa
             } else {

@@ -15,13 +15,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use subgate_control::eap::pwd::PwdPeer;
+use subgate_control::eap::{success_config, Code as EapCode, Packet as EapPacket};
 use subgate_control::gateway::Timeline;
-use subgate_control::registrar::proof::{aaa_indication, indication};
+use subgate_control::registrar::proof::{aaa_indication, aaa_secret, indication};
 use subgate_control::registrar::Psk;
 use subgate_control::rsn::{Akm, Pmk, SuppStep, Supplicant};
 use subgate_control::scheduler::airtime_us;
 use subgate_control::wire::data::Repr as DataRepr;
 use subgate_control::wire::eapol;
+use subgate_control::wire::eapol::{Body as EapolBody, Repr as EapolRepr};
 use subgate_control::wire::m2m::carry::{
     action_frame, action_of, action_psdu_len, nonce_of, Carried,
 };
@@ -57,6 +60,10 @@ pub struct TerminalConfig {
     pub user: Sid,
     /// The user's pre-shared key.
     pub psk: Psk,
+    /// Authenticate by 802.1X (EAP-pwd: identity = its M2M user id, password = the PSK in
+    /// hex) after an association without registration indication, for gateways delivering
+    /// `"eap-success"` / `"eap-four-way"`.
+    pub eap: bool,
     /// Registration path its indication asks for: the M2M server checks an AES proof, the
     /// AAA server a CHAP one (`registrar::proof`).
     pub path: RegistrationPath,
@@ -172,6 +179,13 @@ pub struct Terminal {
     /// Handshakes that ended without a configuration, in a row.
     keying_failures: u32,
     supplicant: Option<Supplicant>,
+    /// Its EAP-pwd peer while authenticating by 802.1X.
+    eap_peer: Option<PwdPeer>,
+    /// Identifier and bytes of its last EAP response: a repeated request (the response was
+    /// lost) gets the same response again (RFC 3748 §4.1).
+    eap_last: Option<(u8, Vec<u8>)>,
+    /// Configuration received with the EAP success (`"eap-success"` delivery).
+    eap_config: Option<(ServiceInfoRepr, ServiceTimeRepr)>,
     deadline: Option<u64>,
     aid: u16,
     service: Option<ServiceInfoRepr>,
@@ -201,6 +215,9 @@ impl Terminal {
             discovery_rounds: 0,
             keying_failures: 0,
             supplicant: None,
+            eap_peer: None,
+            eap_last: None,
+            eap_config: None,
             deadline: None,
             aid: 0,
             service: None,
@@ -682,6 +699,29 @@ impl Terminal {
 
     /// Associated with `aid` but without configuration: wait for the handshake's message 1.
     fn start_keying(&mut self, now: u64, aid: u16, gateway: MacAddr) {
+        if self.cfg.eap {
+            self.aid = aid;
+            self.gateway = Some(gateway);
+            self.attempts = 0;
+            let mut seed = [0u8; 32];
+            for chunk in seed.chunks_mut(8) {
+                chunk.copy_from_slice(&self.rng.next_u64().to_le_bytes());
+            }
+            let identity = match &self.cfg.user {
+                Sid::User(name) => name.to_string(),
+                other => other.to_string(),
+            };
+            self.eap_peer = Some(PwdPeer::new(
+                identity.as_bytes(),
+                aaa_secret(&self.cfg.psk).as_bytes(),
+                seed,
+            ));
+            self.eap_config = None;
+            self.eap_last = None;
+            self.supplicant = None;
+            self.set_wait(Phase::Keying, now);
+            return;
+        }
         let Some(pmk) = self.cfg.pmk.clone() else {
             self.phase = Phase::GaveUp(GiveUp::Keying);
             return;
@@ -706,6 +746,12 @@ impl Terminal {
     /// An EAPOL frame while keying: message 1 → message 2; message 3 → message 4, then the
     /// configuration it carried is taken as an association response's would be.
     fn on_eapol(&mut self, now: u64, d: &DataRepr) {
+        if let Some(pdu) = eapol::pdu_of(&d.body) {
+            if pdu.get(1) == Some(&u8::from(eapol::PacketType::EapPacket)) {
+                self.on_eap(now, pdu);
+                return;
+            }
+        }
         let (Some(pdu), Some(s)) = (eapol::pdu_of(&d.body), self.supplicant.as_mut()) else {
             return;
         };
@@ -713,14 +759,12 @@ impl Terminal {
             Ok(SuppStep::Send(m2)) => self.send_eapol(now, &m2),
             Ok(SuppStep::Done(delivered)) => {
                 self.send_eapol(now, &delivered.message4);
-                let Some(c) = delivered
+                let from_m3 = delivered
                     .config
                     .and_then(|b| subgate_control::wire::ie::parse_list(&b).ok())
                     .and_then(|ies| Carried::from_elements(&ies).ok())
-                else {
-                    return;
-                };
-                let (Some(service), Some(time)) = (c.service, c.service_time) else {
+                    .and_then(|c| c.service.zip(c.service_time));
+                let Some((service, time)) = from_m3.or_else(|| self.eap_config.take()) else {
                     return;
                 };
                 self.keying_failures = 0;
@@ -731,6 +775,101 @@ impl Terminal {
                 self.send_resource_request(now);
             }
             Err(_) => {} // forged, stale or (wrong passphrase) unverifiable: wait on
+        }
+    }
+
+    /// An EAP packet while authenticating by 802.1X: identity and EAP-pwd requests are
+    /// answered; the success gives the MSK (the handshake's PMK) and, behind it, maybe the
+    /// configuration; a failure ends keying.
+    fn on_eap(&mut self, now: u64, pdu: &[u8]) {
+        let Ok(EapolRepr {
+            body: EapolBody::Other { body, .. },
+            ..
+        }) = EapolRepr::parse(&eapol::Packet::new_unchecked(pdu))
+        else {
+            return;
+        };
+        let Ok((packet, trailer)) = EapPacket::parse(&body) else {
+            return;
+        };
+        if let Some((id, resp)) = &self.eap_last {
+            if packet.code == EapCode::Request && packet.identifier == *id {
+                let resp = resp.clone();
+                self.send_eapol(now, &resp);
+                return;
+            }
+        }
+        let Some(peer) = self.eap_peer.as_mut() else {
+            return;
+        };
+        let reply = match packet.code {
+            EapCode::Request if packet.kind() == Some(subgate_control::eap::TYPE_IDENTITY) => {
+                let identity = match &self.cfg.user {
+                    Sid::User(name) => name.to_string(),
+                    other => other.to_string(),
+                };
+                EapPacket::identity_response(packet.identifier, identity.as_bytes())
+            }
+            EapCode::Request => match peer.on_request(&packet) {
+                Ok(r) => r,
+                Err(_) => return,
+            },
+            EapCode::Success => {
+                let Some(msk) = peer.msk() else {
+                    return;
+                };
+                if !trailer.is_empty() {
+                    self.eap_config = success_config::open(&msk, trailer)
+                        .ok()
+                        .and_then(|b| subgate_control::wire::ie::parse_list(&b).ok())
+                        .and_then(|ies| Carried::from_elements(&ies).ok())
+                        .and_then(|c| c.service.zip(c.service_time));
+                }
+                let (Some(gw), Ok(pmk)) = (self.gateway, Pmk::from_msk(&msk)) else {
+                    return;
+                };
+                let mut snonce = [0u8; 32];
+                for chunk in snonce.chunks_mut(8) {
+                    chunk.copy_from_slice(&self.rng.next_u64().to_le_bytes());
+                }
+                self.supplicant = Some(Supplicant::new(
+                    pmk,
+                    Akm::Ieee8021x,
+                    self.cfg.mac,
+                    gw,
+                    snonce,
+                ));
+                return;
+            }
+            EapCode::Failure => {
+                // Refused (or the server failed: FreeRADIUS 3.2.1 rejects about one EAP-pwd
+                // run in 300 right after the ID exchange, docs/aaa.md): start over a few
+                // times, as a supplicant does, then give up.
+                self.keying_failures += 1;
+                if self.keying_failures >= MAX_DISCOVERY_ROUNDS {
+                    self.phase = Phase::GaveUp(GiveUp::Keying);
+                } else {
+                    self.restart(now);
+                }
+                return;
+            }
+            EapCode::Response => return,
+        };
+        let eap = reply.to_bytes().unwrap_or_default();
+        let pdu = EapolRepr {
+            version: 2,
+            body: EapolBody::Other {
+                packet_type: eapol::PacketType::EapPacket,
+                body: eap,
+            },
+        }
+        .to_llc_bytes();
+        if let Some(pdu) = eapol::pdu_of(&pdu).map(<[u8]>::to_vec) {
+            self.eap_last = Some((packet.identifier, pdu.clone()));
+            self.send_eapol(now, &pdu);
+            // Progress: the conversation's next step gets a full wait of its own.
+            self.attempts = 0;
+            self.set_wait(Phase::Keying, now);
         }
     }
 
@@ -823,7 +962,9 @@ impl Terminal {
         };
         let h = self.header(gw);
         let mut elements: Vec<Ie> = self.sid_list().into_iter().collect();
-        elements.extend(M2mElement::Registration(reg).to_ie());
+        if !self.cfg.eap {
+            elements.extend(M2mElement::Registration(reg).to_ie());
+        }
         let f = Frame::AssociationRequest(AssociationRequestRepr {
             header: h,
             capability: 0,

@@ -189,3 +189,101 @@ fn simulated_terminals_register_through_freeradius() {
     assert_eq!(r.stored_twice, 0);
     assert!(r.stored > 0 && r.stored == r.acked, "{r:?}");
 }
+
+/// What one EAP-pwd run gave: the gateway's MSK (from the Access-Accept), the service
+/// information of the Accept, and the terminal's MSK.
+type EapOutcome = (
+    Option<[u8; 64]>,
+    Option<Result<ServiceInfoRepr, &'static str>>,
+    Option<[u8; 64]>,
+);
+
+/// Runs EAP-pwd between a peer with `password` and FreeRADIUS through the relay.
+fn eap_pwd(server: &FreeRadius, password: &[u8]) -> EapOutcome {
+    use subgate_control::eap::pwd::PwdPeer;
+    use subgate_control::eap::Packet;
+    use subgate_control::radius::relay::{EapRelay, RelayAnswer};
+    let mut relay = EapRelay::new(
+        Client::new(server.client_config()).unwrap(),
+        "subgate-test",
+        BSSID,
+    );
+    let mut peer = PwdPeer::new(b"acme-water", password, [3; 32]);
+    let sids = [Sid::service("metering").unwrap()];
+    let mut eap = Packet::identity_response(0, b"acme-water")
+        .to_bytes()
+        .unwrap();
+    let mut state = None;
+    for _ in 0..6 {
+        match relay
+            .relay(TERMINAL, b"acme-water", &eap, state.as_deref(), &sids)
+            .unwrap()
+        {
+            RelayAnswer::Challenge { eap: req, state: s } => {
+                let (p, _) = Packet::parse(&req).unwrap();
+                match peer.on_request(&p) {
+                    Ok(resp) => eap = resp.to_bytes().unwrap(),
+                    Err(_) => return (None, None, peer.msk()),
+                }
+                state = s;
+            }
+            RelayAnswer::Accept { msk, service, .. } => {
+                return (msk.map(|m| *m), Some(service), peer.msk())
+            }
+            RelayAnswer::Reject { .. } => return (None, None, peer.msk()),
+        }
+    }
+    panic!("EAP-pwd did not finish in 6 rounds");
+}
+
+#[test]
+fn eap_pwd_through_freeradius_yields_the_msk_and_the_service() {
+    if !require_freeradius() {
+        return;
+    }
+    let server = FreeRadius::start(&users(), 1).unwrap();
+    let password = subgate_control::registrar::proof::aaa_secret(&psk());
+    let (msk, service, peer_msk) = eap_pwd(&server, password.as_bytes());
+    let msk = msk.expect("Access-Accept with MS-MPPE keys");
+    assert_eq!(
+        Some(msk),
+        peer_msk,
+        "gateway and terminal hold the same MSK"
+    );
+    assert_eq!(service.unwrap().unwrap(), metering());
+    // A wrong password never yields an MSK at the gateway.
+    let (msk, service, _) = eap_pwd(&server, b"not the password");
+    assert!(msk.is_none() && service.is_none());
+}
+
+/// 802.1X end to end: terminals authenticate by EAP-pwd relayed by the gateway to
+/// FreeRADIUS, get their configuration with the EAP success (or in 4-way message 3 keyed by
+/// the MSK), and report; those with a wrong password fail EAP-pwd's confirm and are never
+/// configured.
+#[test]
+fn terminals_authenticate_by_eap_pwd_and_wrong_passwords_get_nothing() {
+    if !require_freeradius() {
+        return;
+    }
+    use subgate_control::config::Delivery;
+    for delivery in [Delivery::EapSuccess, Delivery::EapFourWay] {
+        let mut cfg = SimConfig::mixed(120, 0.25);
+        cfg.aaa = true;
+        cfg.dot1x = Some(delivery);
+        cfg.wrong_key_share = 0.1;
+        cfg.join_spread_s = 120;
+        let r = run(&cfg).unwrap();
+        assert!(r.wrong_key > 0, "{delivery:?}: {r:?}");
+        assert_eq!(r.wrong_key_configured, 0, "{delivery:?}");
+        assert_eq!(r.scheduled, 120 - r.wrong_key, "{delivery:?}: {r:?}");
+        // A terminal whose keying was interrupted authenticates again: accepts ≥ terminals.
+        assert!(
+            r.gateway.eap_accepted as usize >= r.scheduled,
+            "{delivery:?}"
+        );
+        assert_eq!(r.served_gave_up, 0, "{delivery:?}: {r:?}");
+        assert!(r.gateway.handshakes as usize >= r.scheduled, "{delivery:?}");
+        assert_eq!(r.acked_missing, 0);
+        assert!(r.stored > 0 && r.stored == r.acked, "{delivery:?}: {r:?}");
+    }
+}

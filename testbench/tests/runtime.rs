@@ -60,6 +60,7 @@ async fn a_terminal_joins_and_reports_through_the_tokio_runtime() {
         user,
         psk,
         path: subgate_control::wire::m2m::RegistrationPath::M2mServer,
+        eap: false,
         service: Sid::service("meter").unwrap(),
         discovery: Discovery::Active,
         channel: 1,

@@ -3,6 +3,7 @@
 
 use super::{Gateway, Peer};
 use crate::registrar::RegistrationRequest;
+use crate::rsn::Akm;
 use crate::scheduler::{window_us, Decision};
 use crate::station::{Event, FilterResult, State, StationError, TimeoutAction};
 use crate::store::IncomingReport;
@@ -135,6 +136,7 @@ impl Gateway {
                     window_us: 0,
                     last_resource: None,
                     handshake: None,
+                    dot1x: None,
                 },
             );
             elements.push(nonce_element(nonce));
@@ -178,24 +180,38 @@ impl Gateway {
                 return Ok(());
             }
         };
-        let (Some(indication), Some(nonce)) = (
-            carried.registration.clone(),
-            self.peers.get(&mac).map(|p| p.nonce),
-        ) else {
-            if state.is_none() {
-                // Not authenticated here (or forgotten by timeout): a class 2 frame from a
-                // non-authenticated station; the terminal starts again.
-                self.deauth(now, channel, mac);
-                return Ok(());
+        // The served SID its reports are filed under: the first matched one that is not a
+        // user id (reports belong to a service), else the first matched.
+        let service_sid = served
+            .iter()
+            .find(|s| !matches!(s, Sid::User(_)))
+            .or(served.first())
+            .cloned();
+        let Some(service_sid) = service_sid else {
+            return Err(Error::Malformed);
+        };
+        let dot1x = self.dot1x_delivery(&service_sid);
+        let registration = carried.registration.clone();
+        let nonce = self.peers.get(&mac).map(|p| p.nonce);
+        if state.is_none() {
+            // Not authenticated here (or forgotten by timeout): a class 2 frame from a
+            // non-authenticated station; the terminal starts again.
+            self.deauth(now, channel, mac);
+            return Ok(());
+        }
+        let (indication, nonce) = match (registration, nonce, dot1x) {
+            (Some(i), Some(n), None) => (Some(i), n),
+            (_, Some(n), Some(_)) => (None, n),
+            _ => {
+                // No registration indication.
+                return self.refuse_assoc(
+                    now,
+                    channel,
+                    mac,
+                    StatusCode::AssociationDeniedUnspecified,
+                    None,
+                );
             }
-            // No registration indication.
-            return self.refuse_assoc(
-                now,
-                channel,
-                mac,
-                StatusCode::AssociationDeniedUnspecified,
-                None,
-            );
         };
         let aid = match self.stations.associate(mac, now, &self.timeouts) {
             Ok(_) => self.stations.get(&mac).and_then(|s| s.aid()).unwrap_or(0),
@@ -209,6 +225,10 @@ impl Gateway {
                 };
                 return self.refuse_assoc(now, channel, mac, status, None);
             }
+        };
+        let Some(indication) = indication else {
+            // 802.1X: the AAA server registers the terminal once EAP succeeds.
+            return self.start_dot1x(now, channel, mac, aid, service_sid, carried.sids);
         };
         let request = RegistrationRequest {
             terminal: mac,
@@ -224,45 +244,12 @@ impl Gateway {
                 return self.refuse_assoc(now, channel, mac, e.status_code(), None);
             }
         };
-        // The served SID its reports are filed under: the first matched one that is not a
-        // user id (reports belong to a service), else the first matched.
-        let service_sid = served
-            .iter()
-            .find(|s| !matches!(s, Sid::User(_)))
-            .or(served.first())
-            .cloned();
-        let Some(service_sid) = service_sid else {
-            return Err(Error::Malformed);
-        };
         let info: ServiceInfoRepr = registration.service;
-        let amount = usize::try_from(info.data_amount).unwrap_or(usize::MAX / 2);
-        let len = report_psdu_len(&service_sid, amount);
-        let window = u32::try_from(window_us(self.format, self.mcs, len)).unwrap_or(u32::MAX);
-        let allocation = match self.scheduler.allocate(aid, info.report_period, window) {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::warn!(%mac, error = %e, "no report window: association refused");
-                self.deregister(now, mac, Event::Deauth);
-                return self.refuse_assoc(
-                    now,
-                    channel,
-                    mac,
-                    StatusCode::ApUnableToHandleNewSta,
-                    None,
-                );
-            }
+        let Some(configuration) =
+            self.configure(now, channel, mac, aid, service_sid.clone(), info)?
+        else {
+            return self.refuse_assoc(now, channel, mac, StatusCode::ApUnableToHandleNewSta, None);
         };
-        if let Err(e) = self
-            .stations
-            .handle(mac, Event::RegistrationOk, now, &self.timeouts)
-        {
-            tracing::warn!(%mac, error = %e, "registration result refused by the state machine");
-        }
-        let service_time = allocation.service_time_from(now);
-        let configuration = vec![
-            M2mElement::ServiceInformation(info.clone()).to_ie()?,
-            M2mElement::ServiceTime(service_time).to_ie()?,
-        ];
         let by_handshake = self.delivers_by_handshake(&service_sid);
         let mut elements = vec![AidResponse {
             aid,
@@ -280,19 +267,64 @@ impl Gateway {
             elements,
         });
         if let Some(peer) = self.peers.get_mut(&mac) {
-            peer.channel = channel;
-            peer.service = Some(info);
-            peer.service_sid = Some(service_sid);
             peer.assoc_response = Some(frame.clone());
-            peer.window_us = window;
         }
         self.stats.associated += 1;
         self.send(channel, now, &frame);
-        if by_handshake && !self.start_handshake(now, channel, mac, &configuration) {
-            self.deregister(now, mac, Event::Deauth);
-            self.deauth(now, channel, mac);
+        if by_handshake {
+            let pmk = self.pmk.clone();
+            if !self.start_handshake(now, channel, mac, Some(&configuration), pmk, Akm::Psk) {
+                self.deregister(now, mac, Event::Deauth);
+                self.deauth(now, channel, mac);
+            }
         }
         Ok(())
+    }
+
+    /// A registered terminal's report window and configuration: the scheduler allocates a
+    /// window sized from the service's data amount, the station becomes Registered, and the
+    /// configuration elements (service information, service time) are returned. `None` when
+    /// no window is free: the station is then deregistered (the caller refuses).
+    pub(super) fn configure(
+        &mut self,
+        now: u64,
+        channel: u8,
+        mac: MacAddr,
+        aid: u16,
+        service_sid: Sid,
+        info: ServiceInfoRepr,
+    ) -> Result<Option<Vec<Ie>>> {
+        let amount = usize::try_from(info.data_amount).unwrap_or(usize::MAX / 2);
+        let len = report_psdu_len(&service_sid, amount);
+        let window = u32::try_from(window_us(self.format, self.mcs, len)).unwrap_or(u32::MAX);
+        let allocation = match self.scheduler.allocate(aid, info.report_period, window) {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!(%mac, error = %e, "no report window: association refused");
+                self.deregister(now, mac, Event::Deauth);
+                return Ok(None);
+            }
+        };
+        if self.stations.get(&mac).map(|s| s.state()) == Some(State::Associated) {
+            if let Err(e) = self
+                .stations
+                .handle(mac, Event::RegistrationOk, now, &self.timeouts)
+            {
+                tracing::warn!(%mac, error = %e, "registration result refused by the state machine");
+            }
+        }
+        let service_time = allocation.service_time_from(now);
+        let configuration = vec![
+            M2mElement::ServiceInformation(info.clone()).to_ie()?,
+            M2mElement::ServiceTime(service_time).to_ie()?,
+        ];
+        if let Some(peer) = self.peers.get_mut(&mac) {
+            peer.channel = channel;
+            peer.service = Some(info);
+            peer.service_sid = Some(service_sid);
+            peer.window_us = window;
+        }
+        Ok(Some(configuration))
     }
 
     /// An association refusal: the status code, maybe the SIDs refused, and never any
@@ -501,7 +533,7 @@ impl Gateway {
         start - w <= u64::from(a.duration_us)
     }
 
-    fn deauth(&mut self, now: u64, channel: u8, mac: MacAddr) {
+    pub(super) fn deauth(&mut self, now: u64, channel: u8, mac: MacAddr) {
         let frame = Frame::Deauthentication(DeauthenticationRepr {
             header: self.header_to(mac),
             reason: ReasonCode::Class3FromNonAssoc,
@@ -524,7 +556,7 @@ impl Gateway {
     /// Applies `event` (one that deregisters: a refused registration, a deauthentication),
     /// counts the deregistration and frees the station's window and gateway-side facts.
     /// `false` if the state machine refused the event.
-    fn deregister(&mut self, now: u64, mac: MacAddr, event: Event) -> bool {
+    pub(super) fn deregister(&mut self, now: u64, mac: MacAddr, event: Event) -> bool {
         match self.stations.handle(mac, event, now, &self.timeouts) {
             Ok(tr) => {
                 self.stats.deregistered += 1;

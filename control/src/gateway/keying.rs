@@ -5,7 +5,7 @@
 //! terminal's resource requests are ignored: no configuration and no slot without the key.
 
 use super::Gateway;
-use crate::rsn::{Akm, AuthStep, Authenticator};
+use crate::rsn::{Akm, AuthStep, Authenticator, Pmk};
 use crate::wire::data::Repr as DataRepr;
 use crate::wire::eapol;
 use crate::wire::mac::fc_flags;
@@ -17,34 +17,32 @@ impl Gateway {
         self.four_way.contains(sid)
     }
 
-    /// Starts the handshake with `mac`, whose configuration is `config` (the elements the
-    /// association response would otherwise carry), and sends message 1. `false` if no PMK
-    /// is configured (validation prevents it) or the configuration does not fit a KDE.
+    /// Starts the handshake with `mac` keyed by `pmk`, carrying `config` (the elements the
+    /// association response would otherwise carry) in message 3 if given, and sends the
+    /// first message. `false` if there is no PMK (validation prevents it) or the
+    /// configuration does not fit a KDE.
     pub(super) fn start_handshake(
         &mut self,
         now: u64,
         channel: u8,
         mac: MacAddr,
-        config: &[Ie],
+        config: Option<&[Ie]>,
+        pmk: Option<Pmk>,
+        akm: Akm,
     ) -> bool {
-        let Some(pmk) = self.pmk.clone() else {
+        let Some(pmk) = pmk else {
             return false;
         };
-        let mut bytes = vec![0u8; crate::wire::ie::list_len(config)];
-        crate::wire::ie::emit_list(config, &mut bytes);
+        let bytes = config.map(|config| {
+            let mut bytes = vec![0u8; crate::wire::ie::list_len(config)];
+            crate::wire::ie::emit_list(config, &mut bytes);
+            bytes
+        });
         let mut anonce = [0u8; 32];
         for chunk in anonce.chunks_mut(8) {
             chunk.copy_from_slice(&self.next_nonce());
         }
-        let auth = Authenticator::new(
-            pmk,
-            Akm::Psk,
-            self.bssid,
-            mac,
-            anonce,
-            &self.gtk,
-            Some(bytes),
-        );
+        let auth = Authenticator::new(pmk, akm, self.bssid, mac, anonce, &self.gtk, bytes);
         let Ok(mut auth) = auth else {
             tracing::warn!(%mac, "configuration too large for the configuration KDE");
             return false;
@@ -57,17 +55,22 @@ impl Gateway {
         true
     }
 
-    /// Whether `mac` may be given a slot: no handshake needed, or it completed.
+    /// Whether `mac` may be given a slot: no 802.1X and no handshake needed, or both
+    /// completed.
     pub(super) fn keyed(&self, mac: &MacAddr) -> bool {
-        self.peers
-            .get(mac)
-            .and_then(|p| p.handshake.as_ref())
-            .is_none_or(Authenticator::is_complete)
+        let Some(p) = self.peers.get(mac) else {
+            return true;
+        };
+        p.dot1x.as_ref().is_none_or(|d| d.done)
+            && p.handshake.as_ref().is_none_or(Authenticator::is_complete)
     }
 
     /// The handshake's next retransmission (on the station's timeout): message 3 again if it
     /// was sent, else message 1; nothing once complete. Returns whether one was sent.
     pub(super) fn resend_handshake(&mut self, now: u64, channel: u8, mac: MacAddr) -> bool {
+        if self.resend_eap(now, channel, mac) {
+            return true;
+        }
         let Some(auth) = self.peers.get_mut(&mac).and_then(|p| p.handshake.as_mut()) else {
             return false;
         };
@@ -90,6 +93,10 @@ impl Gateway {
             self.stats.rx_ignored += 1;
             return;
         };
+        if pdu.get(1) == Some(&u8::from(eapol::PacketType::EapPacket)) {
+            self.on_eap(now, channel, mac, pdu);
+            return;
+        }
         let Some(auth) = self.peers.get_mut(&mac).and_then(|p| p.handshake.as_mut()) else {
             self.stats.rx_ignored += 1;
             return;
@@ -107,7 +114,7 @@ impl Gateway {
         }
     }
 
-    fn send_eapol(&mut self, now: u64, channel: u8, mac: MacAddr, pdu: &[u8]) {
+    pub(super) fn send_eapol(&mut self, now: u64, channel: u8, mac: MacAddr, pdu: &[u8]) {
         let mut header = self.header_to(mac);
         header.flags = fc_flags::FROM_DS;
         self.send(channel, now, &Frame::Data(eapol::data_frame(header, pdu)));

@@ -41,6 +41,7 @@ pub mod runtime;
 pub mod timeline;
 
 mod beacon;
+mod dot1x;
 mod join;
 mod keying;
 mod reports;
@@ -141,6 +142,10 @@ pub struct GatewayStats {
     pub handshakes: u64,
     /// EAPOL-Key messages refused (wrong MIC — a wrong passphrase —, replayed, malformed).
     pub eapol_refused: u64,
+    /// 802.1X authentications the AAA server accepted (MSK and service information in).
+    pub eap_accepted: u64,
+    /// 802.1X authentications the AAA server rejected.
+    pub eap_rejected: u64,
 }
 
 /// Why a gateway could not be built.
@@ -155,6 +160,9 @@ pub enum GatewayError {
     /// The aggregation limits are invalid.
     #[error(transparent)]
     Aggregate(#[from] AggregateError),
+    /// The RADIUS client for 802.1X could not be set up.
+    #[error("AAA client: {0}")]
+    Aaa(#[from] crate::radius::RadiusError),
 }
 
 /// Gateway-side facts about a station that the state machine does not hold.
@@ -177,6 +185,8 @@ struct Peer {
     /// The 4-way handshake carrying its configuration (services delivered `"four-way"`);
     /// until it completes the terminal has no configuration and gets no slot.
     handshake: Option<crate::rsn::Authenticator>,
+    /// Its 802.1X conversation (services delivered `"eap-success"` / `"eap-four-way"`).
+    dot1x: Option<dot1x::Dot1x>,
 }
 
 /// The access point's control plane. See the module docs.
@@ -213,6 +223,10 @@ pub struct Gateway {
     pmk: Option<Pmk>,
     /// Group key handed out in message 3 (random per gateway start).
     gtk: Gtk,
+    /// Served SIDs authenticated by 802.1X, and their delivery.
+    dot1x_services: Vec<(Sid, Delivery)>,
+    /// The EAP relay to the `[aaa]` server, when a service uses 802.1X.
+    relay: Option<crate::radius::relay::EapRelay>,
     stats: GatewayStats,
 }
 
@@ -270,6 +284,36 @@ impl Gateway {
         } else {
             Pmk::from_passphrase(&config.security.passphrase, config.gateway.name.as_bytes()).ok()
         };
+        let dot1x_services: Vec<(Sid, Delivery)> = policy_served
+            .iter()
+            .map(|s| (s.clone(), config.delivery_for(s)))
+            .filter(|(_, d)| matches!(d, Delivery::EapSuccess | Delivery::EapFourWay))
+            .collect();
+        let relay = if dot1x_services.is_empty() {
+            None
+        } else {
+            let a = &config.aaa;
+            let server = a
+                .server
+                .parse()
+                .map_err(|_| crate::radius::RadiusError::Malformed("aaa.server"))?;
+            let client = crate::radius::Client::new(crate::radius::ClientConfig {
+                server,
+                secret: a.secret.as_bytes().to_vec(),
+                timeout: std::time::Duration::from_millis(u64::from(a.timeout_ms)),
+                retries: a.retries,
+            })?;
+            let nas = if a.nas_identifier.is_empty() {
+                &config.gateway.name
+            } else {
+                &a.nas_identifier
+            };
+            Some(crate::radius::relay::EapRelay::new(
+                client,
+                nas,
+                config.bssid()?,
+            ))
+        };
         let mut gateway = Gateway {
             bssid: config.bssid()?,
             name: config.gateway.name.clone(),
@@ -297,6 +341,8 @@ impl Gateway {
             seq: 0,
             poll_token: 0,
             rng: seed ^ 0x9E37_79B9_7F4A_7C15,
+            dot1x_services,
+            relay,
             stats: GatewayStats::default(),
             four_way,
             pmk,

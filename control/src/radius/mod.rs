@@ -12,6 +12,7 @@ pub mod auth;
 pub mod client;
 pub mod dict;
 pub mod packet;
+pub mod relay;
 
 pub use client::{Client, ClientConfig, ClientStats, Response};
 pub use packet::{Attribute, Code, Packet, Repr};

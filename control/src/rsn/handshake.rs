@@ -196,6 +196,11 @@ pub struct Authenticator {
     akm: Akm,
     anonce: [u8; 32],
     replay: u64,
+    /// Replay counter of the first message of the current state still unanswered: a
+    /// retransmitted message 1 or 3 may cross the answer to an earlier copy on air, so an
+    /// answer to any copy sent in this state is taken (as hostapd keeps its last counters);
+    /// older counters are replays.
+    window_start: u64,
     /// Message 3's key data, before padding and wrapping.
     key_data: Vec<u8>,
     state: AuthState,
@@ -230,6 +235,7 @@ impl Authenticator {
             akm,
             anonce,
             replay: 0,
+            window_start: 1,
             key_data: kde::emit(&items)?,
             state: AuthState::SentM1,
         })
@@ -239,6 +245,9 @@ impl Authenticator {
     /// timeout (which also abandons a message 3 not answered).
     pub fn message1(&mut self) -> Vec<u8> {
         self.replay += 1;
+        if !matches!(self.state, AuthState::SentM1) {
+            self.window_start = self.replay;
+        }
         self.state = AuthState::SentM1;
         emit(
             key_frame(M1, CCMP_KEY_LEN, self.replay, self.anonce, Vec::new()),
@@ -275,7 +284,7 @@ impl Authenticator {
     /// Takes a PDU from the station. A refused message leaves the state as it was.
     pub fn on_message(&mut self, pdu: &[u8]) -> Result<AuthStep, HandshakeError> {
         let k = parse(pdu)?;
-        if k.replay_counter != self.replay {
+        if !(self.window_start..=self.replay).contains(&k.replay_counter) {
             return Err(HandshakeError::Replay {
                 expected: self.replay,
                 got: k.replay_counter,
@@ -295,6 +304,7 @@ impl Authenticator {
                     return Err(HandshakeError::RsneMismatch);
                 }
                 let m3 = self.message3(&ptk)?;
+                self.window_start = self.replay;
                 self.state = AuthState::SentM3(ptk);
                 Ok(AuthStep::Send(m3))
             }
