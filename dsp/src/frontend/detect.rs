@@ -47,8 +47,15 @@
 //!   valid, and valid inputs must come at least [`MIN_SPACING`] clocks apart (the decimation
 //!   chain's outputs are [`super::decim::DECIMATION`] = 16 clocks apart), because the block
 //!   shares one multiplier and one block RAM port pair over a sequential schedule.
+//!
+//! [`software_detections`], [`detections`] and [`agreement`] compare the model's decisions
+//! with the floating-point detector's on a stream of known frames (the tests here and the
+//! gateware's); measured agreement is in docs/gateware.md.
 
-use crate::rx::detect::{HITS as SW_HITS, WINDOW as SW_WINDOW};
+use crate::preamble::STF_LEN;
+use crate::rx::detect::{StfDetector, HITS as SW_HITS, WINDOW as SW_WINDOW};
+use crate::scene::Truth;
+use num_complex::Complex32;
 
 /// Correlation window, samples: the software detector's.
 pub const WINDOW: usize = SW_WINDOW;
@@ -222,16 +229,140 @@ impl Detector {
     }
 }
 
+/// Window starts (the software detector's `Detection::index`) where the floating-point
+/// detector [`StfDetector`] fires on the whole stream `x`, scanning on after each detection
+/// (it restarts its hit count, as the model does).
+pub fn software_detections(x: &[Complex32], lag: usize, threshold: f32) -> Vec<u64> {
+    let mut det = StfDetector::new(lag, threshold);
+    let mut found = Vec::new();
+    let mut from = 0;
+    loop {
+        let (d, next) = det.scan(x, 0, from);
+        from = next;
+        match d {
+            Some(d) => found.push(d.index),
+            None => return found,
+        }
+    }
+}
+
+/// Window starts where the model fires on the whole stream `x` (a detection at sample `m`
+/// is the window starting at `m + 1 − span`).
+///
+/// # Panics
+/// As [`Detector::new`].
+pub fn detections(x: &[(i16, i16)], lag: usize, threshold: u16) -> Vec<u64> {
+    let mut d = Detector::new(lag, threshold);
+    let span = d.span() as u64;
+    let mut found = Vec::new();
+    for (m, &v) in x.iter().enumerate() {
+        if d.step(v).detect {
+            found.push(m as u64 + 1 - span);
+        }
+    }
+    found
+}
+
+/// How two detectors' decisions (window starts) compare on a stream of known frames: the
+/// software detector's ("float") and the model's or the gateware's ("model").
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Agreement {
+    /// Frames in the stream.
+    pub frames: usize,
+    /// Frames whose STF the floating-point detector found.
+    pub float_found: usize,
+    /// Frames whose STF the model found.
+    pub model_found: usize,
+    /// Frames found by exactly one of the two.
+    pub differ: usize,
+    /// Largest |Δ| between the two first detections of a frame both found, samples.
+    pub max_dt: u64,
+    /// Floating-point detections away from every frame (false alarms).
+    pub float_false: usize,
+    /// Model detections away from every frame.
+    pub model_false: usize,
+    /// Further floating-point detections inside a frame after its first (the detector
+    /// restarts its count and fires again every 48 windows of a clean STF).
+    pub float_extra: usize,
+    /// Further model detections inside a frame after its first.
+    pub model_extra: usize,
+}
+
+impl Agreement {
+    /// Adds another stream's counts (the largest |Δ| of both).
+    pub fn add(&mut self, o: Agreement) {
+        self.frames += o.frames;
+        self.float_found += o.float_found;
+        self.model_found += o.model_found;
+        self.differ += o.differ;
+        self.max_dt = self.max_dt.max(o.max_dt);
+        self.float_false += o.float_false;
+        self.model_false += o.model_false;
+        self.float_extra += o.float_extra;
+        self.model_extra += o.model_extra;
+    }
+}
+
+/// Compares two lists of window starts on a stream whose frames landed at `truth`, for a
+/// detector of span `span` (`WINDOW + lag`). A frame's STF is found when a detection's window
+/// starts within `[start − span, start + STF_LEN + 16)` (16: the multipath filter's delay and
+/// fractional timing); detections elsewhere inside `[start − span, start + len + span)` are
+/// extra, and outside every frame false alarms.
+pub fn agreement(truth: &[Truth], span: usize, float: &[u64], model: &[u64]) -> Agreement {
+    let mut a = Agreement {
+        frames: truth.len(),
+        ..Default::default()
+    };
+    let first = |dets: &[u64], t: &Truth| {
+        let lo = t.start.saturating_sub(span) as u64;
+        let hi = (t.start + STF_LEN + 16) as u64;
+        dets.iter().copied().find(|&d| (lo..hi).contains(&d))
+    };
+    for t in truth {
+        match (first(float, t), first(model, t)) {
+            (Some(f), Some(m)) => {
+                a.float_found += 1;
+                a.model_found += 1;
+                a.max_dt = a.max_dt.max(f.abs_diff(m));
+            }
+            (Some(_), None) => {
+                a.float_found += 1;
+                a.differ += 1;
+            }
+            (None, Some(_)) => {
+                a.model_found += 1;
+                a.differ += 1;
+            }
+            (None, None) => {}
+        }
+    }
+    let classify = |dets: &[u64]| {
+        let (mut extra, mut false_alarms) = (0, 0);
+        for &d in dets {
+            let inside = truth.iter().find(|t| {
+                (t.start.saturating_sub(span) as u64..(t.start + t.len + span) as u64).contains(&d)
+            });
+            match inside {
+                Some(t) if first(dets, t) == Some(d) => {}
+                Some(_) => extra += 1,
+                None => false_alarms += 1,
+            }
+        }
+        (extra, false_alarms)
+    };
+    (a.float_extra, a.float_false) = classify(float);
+    (a.model_extra, a.model_false) = classify(model);
+    a
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::channel::Multipath;
     use crate::frontend::to_fixed;
-    use crate::preamble::STF_LEN;
     use crate::rng::Rng;
-    use crate::rx::detect::StfDetector;
-    use crate::scene::{render, SceneFrame, Truth};
-    use crate::{Complex32, Format, Mcs, TxRequest};
+    use crate::scene::{render, SceneFrame};
+    use crate::{Format, Mcs, TxRequest};
 
     /// The receiver's default threshold.
     const THRESHOLD: f32 = 0.3;
@@ -364,119 +495,6 @@ mod tests {
         assert_eq!(threshold_word(0.5), 1 << (THRESHOLD_SHIFT - 2));
     }
 
-    /// Window starts where the floating-point detector fires on `x`, scanning on after each
-    /// detection (it restarts its hit count, as the model does).
-    fn float_detections(x: &[Complex32], lag: usize, threshold: f32) -> Vec<u64> {
-        let mut det = StfDetector::new(lag, threshold);
-        let mut found = Vec::new();
-        let mut from = 0;
-        loop {
-            let (d, next) = det.scan(x, 0, from);
-            from = next;
-            match d {
-                Some(d) => found.push(d.index),
-                None => return found,
-            }
-        }
-    }
-
-    /// Window starts where the model fires on `x`.
-    fn model_detections(x: &[(i16, i16)], lag: usize, threshold: u16) -> Vec<u64> {
-        let mut d = Detector::new(lag, threshold);
-        let span = d.span() as u64;
-        let mut found = Vec::new();
-        for (m, &v) in x.iter().enumerate() {
-            if d.step(v).detect {
-                found.push(m as u64 + 1 - span);
-            }
-        }
-        found
-    }
-
-    /// How the two detectors' decisions compare on one scene.
-    #[derive(Debug, Default, Clone, Copy)]
-    struct Agreement {
-        frames: usize,
-        float_found: usize,
-        model_found: usize,
-        /// Frames found by exactly one of the two.
-        differ: usize,
-        /// Largest |Δ| between the two first detections of a frame both found.
-        max_dt: u64,
-        /// Detections away from every frame.
-        float_false: usize,
-        model_false: usize,
-        /// Further detections inside a frame after its first.
-        float_extra: usize,
-        model_extra: usize,
-    }
-
-    impl Agreement {
-        fn add(&mut self, o: Agreement) {
-            self.frames += o.frames;
-            self.float_found += o.float_found;
-            self.model_found += o.model_found;
-            self.differ += o.differ;
-            self.max_dt = self.max_dt.max(o.max_dt);
-            self.float_false += o.float_false;
-            self.model_false += o.model_false;
-            self.float_extra += o.float_extra;
-            self.model_extra += o.model_extra;
-        }
-    }
-
-    /// A frame's STF is found when a detection's window starts within
-    /// `[start − span, start + STF_LEN + 16)` (16: the multipath filter's delay and
-    /// fractional timing); detections elsewhere inside `[start − span, start + len + span)`
-    /// are extra, and outside every frame false alarms.
-    fn agreement(truth: &[Truth], span: usize, float: &[u64], model: &[u64]) -> Agreement {
-        let mut a = Agreement {
-            frames: truth.len(),
-            ..Default::default()
-        };
-        let first = |dets: &[u64], t: &Truth| {
-            let lo = t.start.saturating_sub(span) as u64;
-            let hi = (t.start + STF_LEN + 16) as u64;
-            dets.iter().copied().find(|&d| (lo..hi).contains(&d))
-        };
-        for t in truth {
-            match (first(float, t), first(model, t)) {
-                (Some(f), Some(m)) => {
-                    a.float_found += 1;
-                    a.model_found += 1;
-                    a.max_dt = a.max_dt.max(f.abs_diff(m));
-                }
-                (Some(_), None) => {
-                    a.float_found += 1;
-                    a.differ += 1;
-                }
-                (None, Some(_)) => {
-                    a.model_found += 1;
-                    a.differ += 1;
-                }
-                (None, None) => {}
-            }
-        }
-        let classify = |dets: &[u64]| {
-            let (mut extra, mut false_alarms) = (0, 0);
-            for &d in dets {
-                let inside = truth.iter().find(|t| {
-                    (t.start.saturating_sub(span) as u64..(t.start + t.len + span) as u64)
-                        .contains(&d)
-                });
-                match inside {
-                    Some(t) if first(dets, t) == Some(d) => {}
-                    Some(_) => extra += 1,
-                    None => false_alarms += 1,
-                }
-            }
-            (extra, false_alarms)
-        };
-        (a.float_extra, a.float_false) = classify(float);
-        (a.model_extra, a.model_false) = classify(model);
-        a
-    }
-
     /// `n` frames at `snr_db` in one stream at the format's native rate: random PSDUs and
     /// MCSs, carrier offsets up to ±30 kHz, ±20 ppm clock offsets, no multipath / TGn-B / TGn-D
     /// in turn, 1500–3000 samples of noise between frames; noise of unit power.
@@ -548,17 +566,17 @@ mod tests {
                     .iter()
                     .map(|&(i, q)| Complex32::new(f32::from(i), f32::from(q)))
                     .collect();
-                let model = model_detections(&q, lag, threshold);
+                let model = detections(&q, lag, threshold);
                 let a = agreement(
                     &truth,
                     WINDOW + lag,
-                    &float_detections(&x, lag, THRESHOLD),
+                    &software_detections(&x, lag, THRESHOLD),
                     &model,
                 );
                 let b = agreement(
                     &truth,
                     WINDOW + lag,
-                    &float_detections(&xq, lag, THRESHOLD),
+                    &software_detections(&xq, lag, THRESHOLD),
                     &model,
                 );
                 println!(
@@ -613,8 +631,8 @@ mod tests {
         let mut q = Vec::with_capacity(n);
         assert_eq!(to_fixed(&x, 64.0, &mut q), 0);
         for thr in [THRESHOLD, 0.2, 0.18] {
-            let float = float_detections(&x, lag, thr).len();
-            let model = model_detections(&q, lag, threshold_word(thr)).len();
+            let float = software_detections(&x, lag, thr).len();
+            let model = detections(&q, lag, threshold_word(thr)).len();
             println!(
                 "noise only, {n} samples, threshold {thr}: false alarms float {float}, \
                  model {model}"
