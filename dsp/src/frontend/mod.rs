@@ -7,7 +7,10 @@
 //!   channel's rate.
 //! - [`detect`]: STF packet detector (delay-and-correlate, normalised threshold) on the
 //!   decimation chain's output.
+//! - [`burst`]: burst gate with a pre-trigger FIFO: forwards only the samples around
+//!   detections.
 
+pub mod burst;
 pub mod ddc;
 pub mod decim;
 pub mod detect;
