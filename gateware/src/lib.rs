@@ -7,6 +7,8 @@
 //! - [`ddc`]: NCO + complex mixer (digital down-converter).
 //! - [`decim`]: decimation chain (CIC ×8 + half-band ×2 + droop compensator) to one
 //!   channel's rate.
+//! - [`detect`]: STF packet detector (delay-and-correlate, normalised threshold, the software
+//!   receiver's decision rule) on the decimation chain's output.
 //! - [`vectors`]: test vectors shared by the rust-hdl and Verilator runs, checked against the model.
 //! - [`tools`]: Verilator (lint, simulation) and yosys (`synth_ecp5`) on generated Verilog.
 #![forbid(unsafe_code)]
@@ -14,5 +16,6 @@
 
 pub mod ddc;
 pub mod decim;
+pub mod detect;
 pub mod tools;
 pub mod vectors;

@@ -1,9 +1,14 @@
 //! Test vectors shared by the rust-hdl simulation and the Verilator run of the generated
 //! Verilog: stimulus per clock from a seed, expected outputs from the `subgate-dsp` model.
 
+use subgate_dsp::channel::Multipath;
 use subgate_dsp::frontend::ddc::{frequency_word, Ddc};
 use subgate_dsp::frontend::decim::Decimator;
+use subgate_dsp::frontend::detect::{self, MIN_SPACING};
+use subgate_dsp::frontend::to_fixed;
 use subgate_dsp::rng::Rng;
+use subgate_dsp::scene::{render, SceneFrame, Truth};
+use subgate_dsp::{Complex32, Format, Mcs, TxRequest};
 
 /// One clock of DDC stimulus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -290,4 +295,222 @@ pub fn decim_check(
         }
     }
     Ok((compared, saturated))
+}
+
+/// One detector input sample and the clocks up to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DetectInput {
+    /// Clocks from the previous valid input (or from the start) to this one, ≥
+    /// [`MIN_SPACING`]: `gap − 1` idle clocks (junk on the data inputs), then the valid clock.
+    pub gap: usize,
+    /// `in_i`.
+    pub i: i16,
+    /// `in_q`.
+    pub q: i16,
+}
+
+/// One detector evaluation as read from the block's outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DetectOutput {
+    /// `out_hit`.
+    pub hit: bool,
+    /// `out_detect`.
+    pub detect: bool,
+    /// `out_num`.
+    pub num: u32,
+    /// `out_den`.
+    pub den: u32,
+    /// `out_corr_i`.
+    pub corr_i: i16,
+    /// `out_corr_q`.
+    pub corr_q: i16,
+}
+
+/// Scale from the scene's floating-point samples (noise of unit power) to the 16-bit input:
+/// noise at 64 LSB rms, a 30 dB frame's peaks well inside full scale.
+pub const DETECT_SCALE: f32 = 64.0;
+
+/// SNRs (dB) the scene's frames cycle through, the first one strong.
+pub const DETECT_SNRS: [f64; 7] = [20.0, -3.0, 0.0, 3.0, 6.0, 10.0, 30.0];
+
+/// `samples` samples at `format`'s native rate of frames from the transmitter through the
+/// channel model (scene rendering): random PSDUs (20–60 bytes) and MCSs, SNRs cycling through
+/// [`DETECT_SNRS`], carrier offsets up to ±30 kHz, ±20 ppm clock offsets, no multipath /
+/// TGn-B / TGn-D in turn, 300–1500 samples of noise between frames (unit power), the first
+/// frame at sample 200. Returns the samples and where the frames landed.
+pub fn detect_scene(format: Format, samples: usize, seed: u64) -> (Vec<Complex32>, Vec<Truth>) {
+    let mut rng = Rng::new(seed);
+    let mut frames = Vec::new();
+    let mut start = 200;
+    let mut k = 0;
+    while start < samples {
+        let mut psdu = vec![0u8; 20 + rng.below(40) as usize];
+        rng.fill_bytes(&mut psdu);
+        let mcs = match (format, k % 3) {
+            (Format::S1g1M, 0) => Mcs(10),
+            _ => Mcs(rng.below(4) as u8),
+        };
+        let req = TxRequest::new(psdu, format, mcs);
+        let len = subgate_dsp::tx::Transmitter::ppdu_len(&req).unwrap_or(0);
+        frames.push(SceneFrame {
+            req,
+            start,
+            snr_db: DETECT_SNRS[k % DETECT_SNRS.len()],
+            cfo_hz: (rng.uniform() - 0.5) * 60e3,
+            sco_ppm: (rng.uniform() - 0.5) * 40.0,
+            multipath: [Multipath::None, Multipath::TgnB, Multipath::TgnD][k % 3],
+            delay_frac: rng.uniform(),
+            seed: rng.next_u64(),
+        });
+        start += len + 300 + rng.below(1200) as usize;
+        k += 1;
+    }
+    match render(&frames, samples, format.sample_rate(), seed) {
+        Ok((x, mut truth)) => {
+            // frames cut off by the end still count if their STF is in
+            truth.retain(|t| t.start + 400 <= samples);
+            (x, truth)
+        }
+        Err(e) => panic!("scene rendering: {e}"),
+    }
+}
+
+/// Detector stimulus: a [`detect_scene`] quantised at [`DETECT_SCALE`] (its first samples),
+/// then five segments that reach the arithmetic's corners, each `samples / 64` long (32 to
+/// 1024): full-range random I/Q (large, uncorrelated sums), the constant (−32768, −32768)
+/// (the largest sums: 2³⁷, shift 23), zeros (`den = 0`), ±2 LSB random (shift 0, tiny sums)
+/// and a tone periodic with `lag` (long runs of hits and detections). Gaps between valid
+/// inputs: mostly 16 clocks (the decimation chain's rate), every seventh exactly
+/// [`MIN_SPACING`], one in sixteen 17–48, one in 512 a pause of 300. Returns the stimulus, the
+/// scene's floating-point samples and its frames (indices are the same as the stimulus's).
+pub fn detect_stimulus(
+    format: Format,
+    lag: usize,
+    samples: usize,
+    seed: u64,
+) -> (Vec<DetectInput>, Vec<Complex32>, Vec<Truth>) {
+    let seg = (samples / 64).clamp(32, 1024);
+    let (scene, truth) = detect_scene(format, samples.saturating_sub(5 * seg), seed);
+    let mut x = Vec::with_capacity(samples);
+    let saturated = to_fixed(&scene, DETECT_SCALE, &mut x);
+    assert_eq!(saturated, 0, "the scene must fit 16 bits");
+    let mut rng = Rng::new(seed ^ 0x5EED);
+    for k in 0..5 * seg {
+        x.push(match k / seg {
+            0 => {
+                let r = rng.next_u64();
+                (r as i16, (r >> 16) as i16)
+            }
+            1 => (i16::MIN, i16::MIN),
+            2 => (0, 0),
+            3 => ((rng.below(5) as i16) - 2, (rng.below(5) as i16) - 2),
+            _ => {
+                let ph = 2.0 * std::f64::consts::PI * 3.0 * (k % lag) as f64 / lag as f64;
+                let e = rng.below(400) as f64 - 200.0;
+                (
+                    (12000.0 * ph.cos() + e) as i16,
+                    (12000.0 * ph.sin() - e) as i16,
+                )
+            }
+        });
+    }
+    let stimulus = x
+        .iter()
+        .enumerate()
+        .map(|(k, &(i, q))| {
+            let gap = if k % 512 == 511 {
+                300
+            } else if k % 7 == 3 {
+                MIN_SPACING
+            } else if rng.below(16) == 0 {
+                17 + rng.below(32) as usize
+            } else {
+                16
+            };
+            DetectInput { gap, i, q }
+        })
+        .collect();
+    (stimulus, scene, truth)
+}
+
+/// What a detector run's outputs came to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DetectSummary {
+    /// Evaluations compared (one per input sample).
+    pub compared: usize,
+    /// Hits among them.
+    pub hits: usize,
+    /// Input sample indices of the detections.
+    pub detections: Vec<usize>,
+    /// Evaluations with `den = 0`.
+    pub den_zero: usize,
+}
+
+/// The clock each input sample is presented in (clocks counted from 0).
+pub fn detect_clocks(stimulus: &[DetectInput]) -> Vec<u64> {
+    let mut clock = 0u64;
+    stimulus
+        .iter()
+        .map(|s| {
+            clock += s.gap as u64;
+            clock - 1
+        })
+        .collect()
+}
+
+/// Checks a run's valid outputs, each with the clock after whose edge it was read, against
+/// the model ([`detect::Detector`] with `lag` and `threshold`): the evaluation of the input
+/// presented in clock `c` must be read after clock `c + latency − 1`, every input must have
+/// exactly one, bit for bit equal to the model's, and nothing else may be valid. Returns the
+/// summary, or the first mismatch.
+pub fn detect_check(
+    stimulus: &[DetectInput],
+    outputs: &[(u64, DetectOutput)],
+    lag: usize,
+    threshold: u16,
+    latency: usize,
+) -> Result<DetectSummary, String> {
+    if outputs.len() != stimulus.len() {
+        return Err(format!(
+            "{} valid outputs for {} input samples",
+            outputs.len(),
+            stimulus.len()
+        ));
+    }
+    let mut model = detect::Detector::new(lag, threshold);
+    let mut summary = DetectSummary::default();
+    for (k, ((s, clock), &(at, got))) in stimulus
+        .iter()
+        .zip(detect_clocks(stimulus))
+        .zip(outputs)
+        .enumerate()
+    {
+        let want = model.step((s.i, s.q));
+        let due = clock + latency as u64 - 1;
+        if at != due {
+            return Err(format!(
+                "sample {k} (clock {clock}): output at clock {at}, due at {due}"
+            ));
+        }
+        let want = DetectOutput {
+            hit: want.hit,
+            detect: want.detect,
+            num: want.num,
+            den: want.den,
+            corr_i: want.corr.0,
+            corr_q: want.corr.1,
+        };
+        if got != want {
+            return Err(format!(
+                "sample {k} (clock {clock}): got {got:?}, model {want:?}"
+            ));
+        }
+        summary.compared += 1;
+        summary.hits += usize::from(got.hit);
+        summary.den_zero += usize::from(got.den == 0);
+        if got.detect {
+            summary.detections.push(k);
+        }
+    }
+    Ok(summary)
 }

@@ -5,6 +5,30 @@
 //! - [`ddc`]: NCO + complex mixer (digital down-converter).
 //! - [`decim`]: decimation chain (CIC ×8 + half-band ×2 + droop compensator) to one
 //!   channel's rate.
+//! - [`detect`]: STF packet detector (delay-and-correlate, normalised threshold) on the
+//!   decimation chain's output.
+//! - [`burst`]: burst gate with a pre-trigger FIFO: forwards only the samples around
+//!   detections.
 
+pub mod burst;
 pub mod ddc;
 pub mod decim;
+pub mod detect;
+
+use num_complex::Complex32;
+
+/// Floating-point samples in the front end's sample format: `round(x · scale)` per component,
+/// saturated to signed 16 bits, appended to `out`. Returns how many components saturated.
+pub fn to_fixed(x: &[Complex32], scale: f32, out: &mut Vec<(i16, i16)>) -> usize {
+    let mut saturated = 0;
+    let mut q = |v: f32| {
+        let r = (v * scale).round();
+        if r > f32::from(i16::MAX) || r < f32::from(i16::MIN) {
+            saturated += 1;
+        }
+        // `as` saturates (and maps NaN to 0)
+        r as i16
+    };
+    out.extend(x.iter().map(|c| (q(c.re), q(c.im))));
+    saturated
+}

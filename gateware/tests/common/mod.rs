@@ -28,6 +28,7 @@ fn write_verilog<U: Block>(mut uut: U, dir: &Path) {
 }
 
 /// What one Verilator run of a block gave.
+#[allow(dead_code)] // blocks with other outputs (the detector) use `verilator_run_raw`
 pub struct VerilatorRun {
     /// `(valid, i, q)` read after each clock edge, one per stimulus line.
     pub outputs: Vec<(bool, i16, i16)>,
@@ -37,14 +38,57 @@ pub struct VerilatorRun {
     pub run_s: f64,
 }
 
+/// What one Verilator run of a block with its own output format gave.
+pub struct VerilatorRawRun {
+    /// The lines the testbench wrote.
+    pub lines: Vec<String>,
+    /// Seconds to build the model.
+    pub build_s: f64,
+    /// Seconds to run it (text I/O included).
+    pub run_s: f64,
+}
+
 /// Lints `uut`'s Verilog with Verilator, builds it with the C++ testbench `tb_cpp` (which
 /// reads one input line per clock from `argv[1]` and writes `valid i q` per clock to
 /// `argv[2]`), feeds it `lines` and reads its outputs back.
+#[allow(dead_code)] // blocks with other outputs (the detector) use `verilator_run_raw`
 pub fn verilator_run<U: Block>(
     uut: U,
     tb_cpp: &str,
     lines: impl IntoIterator<Item = String>,
 ) -> VerilatorRun {
+    let raw = verilator_run_raw(uut, tb_cpp, lines);
+    let outputs = raw
+        .lines
+        .iter()
+        .map(|line| {
+            let v: Vec<i32> = line
+                .split_whitespace()
+                .map(|t| t.parse().unwrap())
+                .collect();
+            assert_eq!(v.len(), 3, "bad output line {line:?}");
+            (
+                v[0] != 0,
+                i16::try_from(v[1]).unwrap(),
+                i16::try_from(v[2]).unwrap(),
+            )
+        })
+        .collect();
+    VerilatorRun {
+        outputs,
+        build_s: raw.build_s,
+        run_s: raw.run_s,
+    }
+}
+
+/// Lints `uut`'s Verilog with Verilator, builds it with the C++ testbench `tb_cpp` (which
+/// reads its input lines from `argv[1]` and writes its output lines to `argv[2]`, in any
+/// format), feeds it `lines` and returns the lines it wrote.
+pub fn verilator_run_raw<U: Block>(
+    uut: U,
+    tb_cpp: &str,
+    lines: impl IntoIterator<Item = String>,
+) -> VerilatorRawRun {
     let dir = tempfile::tempdir().unwrap();
     write_verilog(uut, dir.path());
     tools::verilator_lint(dir.path()).unwrap();
@@ -69,24 +113,9 @@ pub fn verilator_run<U: Block>(
     let run_s = start.elapsed().as_secs_f64();
     assert!(status.success(), "Vtop: {status}");
     let f = std::io::BufReader::new(std::fs::File::open(&output).unwrap());
-    let outputs = f
-        .lines()
-        .map(|line| {
-            let line = line.unwrap();
-            let v: Vec<i32> = line
-                .split_whitespace()
-                .map(|t| t.parse().unwrap())
-                .collect();
-            assert_eq!(v.len(), 3, "bad output line {line:?}");
-            (
-                v[0] != 0,
-                i16::try_from(v[1]).unwrap(),
-                i16::try_from(v[2]).unwrap(),
-            )
-        })
-        .collect();
-    VerilatorRun {
-        outputs,
+    let lines = f.lines().map(|line| line.unwrap()).collect();
+    VerilatorRawRun {
+        lines,
         build_s,
         run_s,
     }
