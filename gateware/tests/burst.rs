@@ -198,27 +198,33 @@ int main(int argc, char** argv) {
 }
 "#;
 
+/// Field `k` of the testbench's output line `line`, or a panic naming the line.
+fn field<T: std::str::FromStr>(t: &[&str], k: usize, line: &str) -> T
+where
+    T::Err: std::fmt::Display,
+{
+    match t.get(k).map(|f| f.parse::<T>()) {
+        Some(Ok(v)) => v,
+        Some(Err(e)) => panic!("bad field {k} in {line:?}: {e}"),
+        None => panic!("no field {k} in {line:?}"),
+    }
+}
+
 /// Parses the testbench's output lines into records.
 fn parse_records(lines: &[String]) -> Vec<BurstRecord> {
     lines
         .iter()
         .map(|line| {
-            let t: Vec<i64> = line
-                .split_whitespace()
-                .map(|f| {
-                    f.parse()
-                        .unwrap_or_else(|e| panic!("bad field in {line:?}: {e}"))
-                })
-                .collect();
+            let t: Vec<&str> = line.split_whitespace().collect();
             assert_eq!(t.len(), 7, "bad output line {line:?}");
             record(
-                u64::try_from(t[0]).unwrap(),
-                t[1] != 0,
-                t[2] != 0,
-                t[3] != 0,
-                u32::try_from(t[4]).unwrap(),
-                i16::try_from(t[5]).unwrap(),
-                i16::try_from(t[6]).unwrap(),
+                field(&t, 0, line),
+                field::<u8>(&t, 1, line) != 0,
+                field::<u8>(&t, 2, line) != 0,
+                field::<u8>(&t, 3, line) != 0,
+                field(&t, 4, line),
+                field(&t, 5, line),
+                field(&t, 6, line),
             )
             .unwrap_or_else(|| panic!("line {line:?} without a record"))
         })
