@@ -9,11 +9,14 @@
 //!   channel's rate.
 //! - [`detect`]: STF packet detector (delay-and-correlate, normalised threshold, the software
 //!   receiver's decision rule) on the decimation chain's output.
+//! - [`burst`]: burst gate with a pre-trigger FIFO: forwards only the samples around
+//!   detections.
 //! - [`vectors`]: test vectors shared by the rust-hdl and Verilator runs, checked against the model.
 //! - [`tools`]: Verilator (lint, simulation) and yosys (`synth_ecp5`) on generated Verilog.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod burst;
 pub mod ddc;
 pub mod decim;
 pub mod detect;

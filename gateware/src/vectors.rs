@@ -2,6 +2,7 @@
 //! Verilog: stimulus per clock from a seed, expected outputs from the `subgate-dsp` model.
 
 use subgate_dsp::channel::Multipath;
+use subgate_dsp::frontend::burst::{BurstGate, BurstOutput};
 use subgate_dsp::frontend::ddc::{frequency_word, Ddc};
 use subgate_dsp::frontend::decim::Decimator;
 use subgate_dsp::frontend::detect::{self, MIN_SPACING};
@@ -513,4 +514,137 @@ pub fn detect_check(
         }
     }
     Ok(summary)
+}
+
+/// One burst-gate input sample and the clocks up to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BurstInput {
+    /// Clocks from the previous valid input (or from the start) to this one, ≥ 1: `gap − 1`
+    /// idle clocks (junk on the inputs), then the valid clock.
+    pub gap: usize,
+    /// `in_i`.
+    pub i: i16,
+    /// `in_q`.
+    pub q: i16,
+    /// `in_trigger`.
+    pub trigger: bool,
+    /// `hold`.
+    pub hold: u16,
+}
+
+/// One burst-gate output record as read from the block: a forwarded sample (`out_valid`) or
+/// an end strobe (`out_end`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BurstRecord {
+    /// The clock after whose edge it was read.
+    pub clock: u64,
+    /// The record.
+    pub out: BurstOutput,
+}
+
+/// Burst-gate stimulus: a [`detect_scene`] at `format`'s native rate quantised at
+/// [`DETECT_SCALE`], each sample's trigger from the STF detector model at the receiver's
+/// threshold (0.3), plus, over the last eighth, random triggers (clusters, single ones, some
+/// within a few samples). `hold` is mostly `hold` with stretches of 0, 1 and 37; gaps
+/// between valid inputs mostly 1 (back to back), also 2–4 and 16, a pause of 100 every 1024.
+pub fn burst_stimulus(format: Format, samples: usize, hold: u16, seed: u64) -> Vec<BurstInput> {
+    let (scene, _) = detect_scene(format, samples, seed);
+    let mut x = Vec::with_capacity(samples);
+    let saturated = to_fixed(&scene, DETECT_SCALE, &mut x);
+    assert_eq!(saturated, 0, "the scene must fit 16 bits");
+    let mut det = detect::Detector::new(format.fft_len() / 4, detect::threshold_word(0.3));
+    let mut rng = Rng::new(seed ^ 0xB0B);
+    let random_from = samples - samples / 8;
+    x.iter()
+        .enumerate()
+        .map(|(k, &(i, q))| {
+            let detected = det.step((i, q)).detect;
+            let trigger = if k >= random_from {
+                match (k / 997) % 3 {
+                    0 => rng.below(50) == 0,
+                    1 => rng.below(2000) == 0,
+                    _ => false,
+                }
+            } else {
+                detected
+            };
+            let hold = match (k / 4999) % 7 {
+                1 => 0,
+                3 => 1,
+                5 => 37,
+                _ => hold,
+            };
+            let gap = if k % 1024 == 1023 {
+                100
+            } else {
+                match rng.below(8) {
+                    0..=3 => 1,
+                    4 | 5 => 2 + rng.below(3) as usize,
+                    _ => 16,
+                }
+            };
+            BurstInput {
+                gap,
+                i,
+                q,
+                trigger,
+                hold,
+            }
+        })
+        .collect()
+}
+
+/// What a burst-gate run's outputs came to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BurstSummary {
+    /// Records compared.
+    pub records: usize,
+    /// Forwarded samples among them.
+    pub forwarded: usize,
+    /// Bursts started.
+    pub bursts: usize,
+    /// Triggers in the stimulus.
+    pub triggers: usize,
+}
+
+/// Checks a run's output records against the model ([`BurstGate`] with `pre`): the record for
+/// the input presented in clock `c` must be read after clock `c + latency − 1`, bit for bit
+/// the model's, in the same order, and nothing else may come out. Returns the summary, or
+/// the first mismatch.
+pub fn burst_check(
+    stimulus: &[BurstInput],
+    records: &[BurstRecord],
+    pre: usize,
+    latency: usize,
+) -> Result<BurstSummary, String> {
+    let mut gate = BurstGate::new(pre, stimulus.first().map_or(0, |s| s.hold));
+    let mut summary = BurstSummary::default();
+    let mut got = records.iter();
+    let mut clock = 0u64;
+    for (k, s) in stimulus.iter().enumerate() {
+        clock += s.gap as u64;
+        gate.set_hold(s.hold);
+        summary.triggers += usize::from(s.trigger);
+        let Some(want) = gate.step((s.i, s.q), s.trigger) else {
+            continue;
+        };
+        let due = clock - 1 + latency as u64 - 1;
+        let Some(r) = got.next() else {
+            return Err(format!("sample {k}: no record, model {want:?}"));
+        };
+        if r.clock != due || r.out != want {
+            return Err(format!(
+                "sample {k}: got {r:?}, model {want:?} at clock {due}"
+            ));
+        }
+        summary.records += 1;
+        if let BurstOutput::Sample { start, .. } = want {
+            summary.forwarded += 1;
+            summary.bursts += usize::from(start);
+        }
+    }
+    match got.next() {
+        Some(r) => Err(format!("record {r:?} the model does not have")),
+        None => Ok(summary),
+    }
 }

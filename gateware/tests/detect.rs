@@ -219,6 +219,18 @@ int main(int argc, char** argv) {
 }
 "#;
 
+/// Field `k` of the testbench's output line `line`, or a panic naming the line.
+fn field<T: std::str::FromStr>(t: &[&str], k: usize, line: &str) -> T
+where
+    T::Err: std::fmt::Display,
+{
+    match t.get(k).map(|f| f.parse::<T>()) {
+        Some(Ok(v)) => v,
+        Some(Err(e)) => panic!("bad field {k} in {line:?}: {e}"),
+        None => panic!("no field {k} in {line:?}"),
+    }
+}
+
 /// Parses the testbench's output: the valid outputs with their clocks, and the final
 /// `overrun`.
 fn parse_outputs(lines: &[String]) -> (Vec<(u64, DetectOutput)>, bool) {
@@ -228,25 +240,23 @@ fn parse_outputs(lines: &[String]) -> (Vec<(u64, DetectOutput)>, bool) {
         let t: Vec<&str> = line.split_whitespace().collect();
         if t.first() == Some(&"end") {
             assert_eq!(t.len(), 3, "bad end line {line:?}");
-            overrun = Some(t[2] != "0");
+            overrun = Some(field::<u8>(&t, 2, line) != 0);
             continue;
         }
         assert_eq!(t.len(), 7, "bad output line {line:?}");
-        let int = |k: usize| -> i64 {
-            t[k].parse()
-                .unwrap_or_else(|e| panic!("bad field {k} in {line:?}: {e}"))
-        };
         let out = DetectOutput {
-            hit: int(1) != 0,
-            detect: int(2) != 0,
-            num: u32::try_from(int(3)).unwrap(),
-            den: u32::try_from(int(4)).unwrap(),
-            corr_i: i16::try_from(int(5)).unwrap(),
-            corr_q: i16::try_from(int(6)).unwrap(),
+            hit: field::<u8>(&t, 1, line) != 0,
+            detect: field::<u8>(&t, 2, line) != 0,
+            num: field(&t, 3, line),
+            den: field(&t, 4, line),
+            corr_i: field(&t, 5, line),
+            corr_q: field(&t, 6, line),
         };
-        outputs.push((u64::try_from(int(0)).unwrap(), out));
+        outputs.push((field(&t, 0, line), out));
     }
-    (outputs, overrun.expect("no end line"))
+    let overrun = overrun
+        .unwrap_or_else(|| panic!("the testbench wrote no end line ({} lines)", lines.len()));
+    (outputs, overrun)
 }
 
 /// One Verilator run for `format` over `samples` samples: bit-exact outputs and timing, the

@@ -20,9 +20,9 @@
 //!   before the first trigger or for `j < 0`.
 //! - Bursts: a forwarded sample whose predecessor was not forwarded starts a burst
 //!   ([`BurstOutput::Sample::start`]); the first sample not forwarded after a burst produces
-//!   [`BurstOutput::End`] with the index of the burst's last sample (the host can process the
-//!   burst without waiting for the next one). Overlapping trigger windows merge into one
-//!   burst. The index of every forwarded sample is given (32 bits, wrapping), so the host keeps
+//!   [`BurstOutput::End`] with its own index, one past the burst's last sample (the host can
+//!   process the burst without waiting for the next one). Overlapping trigger windows merge
+//!   into one burst. The index of every forwarded sample is given (32 bits, wrapping), so the host keeps
 //!   absolute time.
 //! - Sizing: the receiver's synchroniser reads back to 72 samples before the detector's window
 //!   start, which is `span − 1` (71 at 1 MHz, 79 at 2 MHz) before the trigger sample; with
@@ -59,10 +59,10 @@ pub enum BurstOutput {
         /// First sample of a burst.
         start: bool,
     },
-    /// The burst ended; `last` is the index of its last sample.
+    /// The burst ended before sample `next`.
     End {
-        /// Index of the burst's last sample.
-        last: u32,
+        /// Index one past the burst's last sample (wrapping at 2³²).
+        next: u32,
     },
 }
 
@@ -148,9 +148,7 @@ impl BurstGate {
                 x: y,
                 start: !was_open,
             }),
-            (false, true) => Some(BurstOutput::End {
-                last: j.wrapping_sub(1),
-            }),
+            (false, true) => Some(BurstOutput::End { next: j }),
             (false, false) => None,
         }
     }
@@ -191,7 +189,7 @@ mod tests {
                     start: !open,
                 });
             } else if open {
-                out.push(BurstOutput::End { last: j as u32 - 1 });
+                out.push(BurstOutput::End { next: j as u32 });
             }
             open = forward;
         }
