@@ -345,6 +345,28 @@ impl Default for AaaConfig {
 }
 
 impl AaaConfig {
+    /// The RADIUS client this section describes (validated: the server parses).
+    pub fn client_config(&self) -> Result<crate::radius::ClientConfig, crate::radius::RadiusError> {
+        Ok(crate::radius::ClientConfig {
+            server: self
+                .server
+                .parse()
+                .map_err(|_| crate::radius::RadiusError::Malformed("aaa.server is not IP:port"))?,
+            secret: self.secret.as_bytes().to_vec(),
+            timeout: std::time::Duration::from_millis(u64::from(self.timeout_ms)),
+            retries: self.retries,
+        })
+    }
+
+    /// The NAS-Identifier to send: `nas_identifier`, or the gateway's name when empty.
+    pub fn nas_identifier_or<'a>(&'a self, gateway_name: &'a str) -> &'a str {
+        if self.nas_identifier.is_empty() {
+            gateway_name
+        } else {
+            &self.nas_identifier
+        }
+    }
+
     /// The longest one exchange can take: every try's wait, doubling, ms.
     pub fn worst_case_ms(&self) -> u64 {
         (0..=self.retries.min(5))

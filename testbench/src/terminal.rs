@@ -707,12 +707,8 @@ impl Terminal {
             for chunk in seed.chunks_mut(8) {
                 chunk.copy_from_slice(&self.rng.next_u64().to_le_bytes());
             }
-            let identity = match &self.cfg.user {
-                Sid::User(name) => name.to_string(),
-                other => other.to_string(),
-            };
             self.eap_peer = Some(PwdPeer::new(
-                identity.as_bytes(),
+                self.eap_identity().as_bytes(),
                 aaa_secret(&self.cfg.psk).as_bytes(),
                 seed,
             ));
@@ -778,6 +774,14 @@ impl Terminal {
         }
     }
 
+    /// Its EAP identity: the name of its M2M user id (the AAA server's User-Name).
+    fn eap_identity(&self) -> String {
+        match &self.cfg.user {
+            Sid::User(name) => name.to_string(),
+            other => other.to_string(),
+        }
+    }
+
     /// An EAP packet while authenticating by 802.1X: identity and EAP-pwd requests are
     /// answered; the success gives the MSK (the handshake's PMK) and, behind it, maybe the
     /// configuration; a failure ends keying.
@@ -804,11 +808,7 @@ impl Terminal {
         };
         let reply = match packet.code {
             EapCode::Request if packet.kind() == Some(subgate_control::eap::TYPE_IDENTITY) => {
-                let identity = match &self.cfg.user {
-                    Sid::User(name) => name.to_string(),
-                    other => other.to_string(),
-                };
-                EapPacket::identity_response(packet.identifier, identity.as_bytes())
+                EapPacket::identity_response(packet.identifier, self.eap_identity().as_bytes())
             }
             EapCode::Request => match peer.on_request(&packet) {
                 Ok(r) => r,

@@ -25,6 +25,7 @@ use p256::{AffinePoint, EncodedPoint, FieldBytes, ProjectivePoint, Scalar};
 use sha2::Sha256;
 
 use super::{Code, Packet, TYPE_PWD};
+use crate::registrar::proof::ct_eq;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -359,10 +360,6 @@ impl PwdPeer {
             _ => Err(PwdError::Unexpected("message out of order")),
         }
     }
-}
-
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

@@ -292,22 +292,8 @@ impl Gateway {
         let relay = if dot1x_services.is_empty() {
             None
         } else {
-            let a = &config.aaa;
-            let server = a
-                .server
-                .parse()
-                .map_err(|_| crate::radius::RadiusError::Malformed("aaa.server"))?;
-            let client = crate::radius::Client::new(crate::radius::ClientConfig {
-                server,
-                secret: a.secret.as_bytes().to_vec(),
-                timeout: std::time::Duration::from_millis(u64::from(a.timeout_ms)),
-                retries: a.retries,
-            })?;
-            let nas = if a.nas_identifier.is_empty() {
-                &config.gateway.name
-            } else {
-                &a.nas_identifier
-            };
+            let client = crate::radius::Client::new(config.aaa.client_config()?)?;
+            let nas = config.aaa.nas_identifier_or(&config.gateway.name);
             Some(crate::radius::relay::EapRelay::new(
                 client,
                 nas,

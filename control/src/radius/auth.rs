@@ -14,6 +14,7 @@ use md5::{Digest, Md5};
 use super::dict::attr;
 use super::packet::{Packet, HEADER_LEN};
 use super::RadiusError;
+use crate::registrar::proof::ct_eq;
 
 type HmacMd5 = Hmac<Md5>;
 
@@ -87,7 +88,7 @@ pub fn verify_message(
                 return Err(RadiusError::BadAuthenticator);
             }
             let want = message_mac(bytes, &offsets, request_authenticator, secret)?;
-            if constant_eq(&want, &bytes[at..at + 16]) {
+            if ct_eq(&want, &bytes[at..at + 16]) {
                 Ok(true)
             } else {
                 Err(RadiusError::BadAuthenticator)
@@ -122,7 +123,7 @@ pub fn verify_response(
     require_message: bool,
 ) -> Result<(), RadiusError> {
     let want = response_authenticator(packet.as_bytes(), request_authenticator, secret);
-    if !constant_eq(&want, &packet.authenticator()) {
+    if !ct_eq(&want, &packet.authenticator()) {
         return Err(RadiusError::BadAuthenticator);
     }
     let had = verify_message(packet, Some(request_authenticator), secret)?;
@@ -205,11 +206,6 @@ pub fn chap_response(identifier: u8, secret: &[u8], challenge: &[u8]) -> [u8; 16
     h.update(secret);
     h.update(challenge);
     h.finalize().into()
-}
-
-/// Equality without an early exit, for authenticators.
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

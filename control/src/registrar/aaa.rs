@@ -31,7 +31,7 @@
 //!   failure → `Unreachable` (status 30).
 
 use crate::radius::dict::{attr, subgate};
-use crate::radius::{Attribute, Client, ClientConfig, ClientStats, Code, RadiusError, Repr};
+use crate::radius::{Attribute, Client, ClientStats, Code, RadiusError, Repr};
 use crate::wire::m2m::{DataFormat, RegistrationPath, ServiceInfoRepr, Sid};
 use crate::wire::MacAddr;
 
@@ -61,28 +61,17 @@ impl AaaRegistrar {
 
     /// The registrar `config.aaa` describes (the configuration must have been validated).
     pub fn from_config(config: &crate::config::Config) -> Result<AaaRegistrar, RadiusError> {
-        let a = &config.aaa;
-        let server = a
-            .server
-            .parse()
-            .map_err(|_| RadiusError::Malformed("aaa.server is not IP:port"))?;
-        let client = Client::new(ClientConfig {
-            server,
-            secret: a.secret.as_bytes().to_vec(),
-            timeout: std::time::Duration::from_millis(u64::from(a.timeout_ms)),
-            retries: a.retries,
-        })?;
-        let nas = if a.nas_identifier.is_empty() {
-            &config.gateway.name
-        } else {
-            &a.nas_identifier
-        };
+        let client = Client::new(config.aaa.client_config()?)?;
         let bssid = config
             .gateway
             .bssid
             .parse()
             .map_err(|_| RadiusError::Malformed("gateway.bssid is not a MAC address"))?;
-        Ok(AaaRegistrar::new(client, nas, bssid))
+        Ok(AaaRegistrar::new(
+            client,
+            config.aaa.nas_identifier_or(&config.gateway.name),
+            bssid,
+        ))
     }
 
     /// The RADIUS client's counters (retransmissions, forged answers dropped, timeouts).

@@ -212,7 +212,7 @@ pub fn verify_proof(
 /// Constant-time equality: ORs the XOR of every byte pair into one accumulator and looks at
 /// it once at the end. `black_box` on the accumulator keeps the optimiser from turning the
 /// loop into an early exit (best effort, the same approach as the `subtle` crate).
-fn ct_eq(a: &[u8; BLOCK_LEN], b: &[u8]) -> bool {
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     if b.len() != a.len() {
         return false;
     }
