@@ -24,7 +24,6 @@ use subgate_control::rsn::{Akm, Pmk, SuppStep, Supplicant};
 use subgate_control::scheduler::airtime_us;
 use subgate_control::wire::data::Repr as DataRepr;
 use subgate_control::wire::eapol;
-use subgate_control::wire::eapol::{Body as EapolBody, Repr as EapolRepr};
 use subgate_control::wire::m2m::carry::{
     action_frame, action_of, action_psdu_len, nonce_of, Carried,
 };
@@ -703,10 +702,7 @@ impl Terminal {
             self.aid = aid;
             self.gateway = Some(gateway);
             self.attempts = 0;
-            let mut seed = [0u8; 32];
-            for chunk in seed.chunks_mut(8) {
-                chunk.copy_from_slice(&self.rng.next_u64().to_le_bytes());
-            }
+            let seed = self.random32();
             self.eap_peer = Some(PwdPeer::new(
                 self.eap_identity().as_bytes(),
                 aaa_secret(&self.cfg.psk).as_bytes(),
@@ -725,17 +721,7 @@ impl Terminal {
         self.aid = aid;
         self.gateway = Some(gateway);
         self.attempts = 0;
-        let mut snonce = [0u8; 32];
-        for chunk in snonce.chunks_mut(8) {
-            chunk.copy_from_slice(&self.rng.next_u64().to_le_bytes());
-        }
-        self.supplicant = Some(Supplicant::new(
-            pmk,
-            Akm::Psk,
-            self.cfg.mac,
-            gateway,
-            snonce,
-        ));
+        self.start_supplicant(pmk, Akm::Psk, gateway);
         self.set_wait(Phase::Keying, now);
     }
 
@@ -774,6 +760,21 @@ impl Terminal {
         }
     }
 
+    /// 32 bytes from its random stream (SNonce, EAP-pwd seed).
+    fn random32(&mut self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for chunk in out.chunks_mut(8) {
+            chunk.copy_from_slice(&self.rng.next_u64().to_le_bytes());
+        }
+        out
+    }
+
+    /// A fresh supplicant for a 4-way handshake with `gateway` keyed by `pmk`.
+    fn start_supplicant(&mut self, pmk: Pmk, akm: Akm, gateway: MacAddr) {
+        let snonce = self.random32();
+        self.supplicant = Some(Supplicant::new(pmk, akm, self.cfg.mac, gateway, snonce));
+    }
+
     /// Its EAP identity: the name of its M2M user id (the AAA server's User-Name).
     fn eap_identity(&self) -> String {
         match &self.cfg.user {
@@ -786,11 +787,7 @@ impl Terminal {
     /// answered; the success gives the MSK (the handshake's PMK) and, behind it, maybe the
     /// configuration; a failure ends keying.
     fn on_eap(&mut self, now: u64, pdu: &[u8]) {
-        let Ok(EapolRepr {
-            body: EapolBody::Other { body, .. },
-            ..
-        }) = EapolRepr::parse(&eapol::Packet::new_unchecked(pdu))
-        else {
+        let Some(body) = eapol::eap_of(pdu) else {
             return;
         };
         let Ok((packet, trailer)) = EapPacket::parse(&body) else {
@@ -828,17 +825,7 @@ impl Terminal {
                 let (Some(gw), Ok(pmk)) = (self.gateway, Pmk::from_msk(&msk)) else {
                     return;
                 };
-                let mut snonce = [0u8; 32];
-                for chunk in snonce.chunks_mut(8) {
-                    chunk.copy_from_slice(&self.rng.next_u64().to_le_bytes());
-                }
-                self.supplicant = Some(Supplicant::new(
-                    pmk,
-                    Akm::Ieee8021x,
-                    self.cfg.mac,
-                    gw,
-                    snonce,
-                ));
+                self.start_supplicant(pmk, Akm::Ieee8021x, gw);
                 return;
             }
             EapCode::Failure => {
@@ -856,21 +843,12 @@ impl Terminal {
             EapCode::Response => return,
         };
         let eap = reply.to_bytes().unwrap_or_default();
-        let pdu = EapolRepr {
-            version: 2,
-            body: EapolBody::Other {
-                packet_type: eapol::PacketType::EapPacket,
-                body: eap,
-            },
-        }
-        .to_llc_bytes();
-        if let Some(pdu) = eapol::pdu_of(&pdu).map(<[u8]>::to_vec) {
-            self.eap_last = Some((packet.identifier, pdu.clone()));
-            self.send_eapol(now, &pdu);
-            // Progress: the conversation's next step gets a full wait of its own.
-            self.attempts = 0;
-            self.set_wait(Phase::Keying, now);
-        }
+        let pdu = eapol::eap_pdu(&eap);
+        self.eap_last = Some((packet.identifier, pdu.clone()));
+        self.send_eapol(now, &pdu);
+        // Progress: the conversation's next step gets a full wait of its own.
+        self.attempts = 0;
+        self.set_wait(Phase::Keying, now);
     }
 
     fn send_eapol(&mut self, now: u64, pdu: &[u8]) {

@@ -18,7 +18,7 @@ use crate::eap::{success_config, Code as EapCode, Packet as EapPacket};
 use crate::radius::relay::RelayAnswer;
 use crate::rsn::{Akm, Pmk};
 use crate::station::Event;
-use crate::wire::eapol::{Body, PacketType, Repr as EapolRepr};
+use crate::wire::eapol::{eap_of, eap_pdu};
 use crate::wire::m2m::Sid;
 use crate::wire::mgmt::{capability, AidResponse, AssociationResponseRepr, StatusCode};
 use crate::wire::{Frame, MacAddr, Result};
@@ -46,25 +46,11 @@ pub(super) struct Dot1x {
     pub(super) done: bool,
 }
 
-fn eapol_eap(eap: &[u8]) -> Vec<u8> {
-    EapolRepr {
-        version: 2,
-        body: Body::Other {
-            packet_type: PacketType::EapPacket,
-            body: eap.to_vec(),
-        },
-    }
-    .to_llc_bytes()
-    .split_off(crate::wire::eapol::LLC_SNAP_EAPOL.len())
-}
-
 impl Gateway {
     /// The 802.1X delivery of `sid`, if it has one.
     pub(super) fn dot1x_delivery(&self, sid: &Sid) -> Option<Delivery> {
-        self.dot1x_services
-            .iter()
-            .find(|(s, _)| s == sid)
-            .map(|(_, d)| *d)
+        self.delivery_of(sid)
+            .filter(|d| matches!(d, Delivery::EapSuccess | Delivery::EapFourWay))
     }
 
     /// Accepts the association with the AID only and asks for the EAP identity.
@@ -118,7 +104,7 @@ impl Gateway {
         }
         self.stats.associated += 1;
         self.send(channel, now, &frame);
-        self.send_eapol(now, channel, mac, &eapol_eap(&request));
+        self.send_eapol(now, channel, mac, &eap_pdu(&request));
         Ok(())
     }
 
@@ -130,22 +116,16 @@ impl Gateway {
         if d.done {
             return false;
         }
-        let pdu = eapol_eap(&d.last_request);
+        let pdu = eap_pdu(&d.last_request);
         self.send_eapol(now, channel, mac, &pdu);
         true
     }
 
     /// An EAPOL EAP packet from `mac` (the whole EAPOL PDU).
     pub(super) fn on_eap(&mut self, now: u64, channel: u8, mac: MacAddr, pdu: &[u8]) {
-        let eap = match EapolRepr::parse(&crate::wire::eapol::Packet::new_unchecked(pdu)) {
-            Ok(EapolRepr {
-                body: Body::Other { body, .. },
-                ..
-            }) => body,
-            _ => {
-                self.stats.eapol_refused += 1;
-                return;
-            }
+        let Some(eap) = eap_of(pdu) else {
+            self.stats.eapol_refused += 1;
+            return;
         };
         let packet = match EapPacket::parse(&eap) {
             Ok((p, _)) if p.code == EapCode::Response => p,
@@ -193,7 +173,7 @@ impl Gateway {
                     d.last_request = next.clone();
                     d.last_id = id;
                 }
-                self.send_eapol(now, channel, mac, &eapol_eap(&next));
+                self.send_eapol(now, channel, mac, &eap_pdu(&next));
             }
             Ok(RelayAnswer::Accept {
                 eap: ok,
@@ -264,7 +244,7 @@ impl Gateway {
             },
             _ => true,
         };
-        self.send_eapol(now, channel, mac, &eapol_eap(&success));
+        self.send_eapol(now, channel, mac, &eap_pdu(&success));
         let pmk = Pmk::from_msk(msk).ok();
         let config = in_m3.then_some(configuration.as_slice());
         if !self.start_handshake(now, channel, mac, config, pmk, Akm::Ieee8021x) {
@@ -288,7 +268,7 @@ impl Gateway {
         }
         .to_bytes()
         .unwrap_or_default();
-        self.send_eapol(now, channel, mac, &eapol_eap(&failure));
+        self.send_eapol(now, channel, mac, &eap_pdu(&failure));
         self.deregister(now, mac, Event::Deauth);
         self.deauth(now, channel, mac);
     }

@@ -5,6 +5,7 @@
 //! terminal's resource requests are ignored: no configuration and no slot without the key.
 
 use super::Gateway;
+use crate::config::Delivery;
 use crate::rsn::{Akm, AuthStep, Authenticator, Pmk};
 use crate::wire::data::Repr as DataRepr;
 use crate::wire::eapol;
@@ -14,7 +15,15 @@ use crate::wire::{Frame, Ie, MacAddr};
 impl Gateway {
     /// Whether `sid`'s configuration goes in the 4-way handshake.
     pub(super) fn delivers_by_handshake(&self, sid: &crate::wire::m2m::Sid) -> bool {
-        self.four_way.contains(sid)
+        self.delivery_of(sid) == Some(Delivery::FourWay)
+    }
+
+    /// The delivery of a served SID's configuration.
+    pub(super) fn delivery_of(&self, sid: &crate::wire::m2m::Sid) -> Option<Delivery> {
+        self.deliveries
+            .iter()
+            .find(|(s, _)| s == sid)
+            .map(|(_, d)| *d)
     }
 
     /// Starts the handshake with `mac` keyed by `pmk`, carrying `config` (the elements the

@@ -217,14 +217,12 @@ pub struct Gateway {
     seq: u16,
     poll_token: u16,
     rng: u64,
-    /// Served SIDs whose configuration goes in 4-way message 3 (`security`).
-    four_way: Vec<Sid>,
+    /// Every served SID with the delivery of its configuration (`security`).
+    deliveries: Vec<(Sid, Delivery)>,
     /// PMK from `security.passphrase`, when a service uses the 4-way handshake.
     pmk: Option<Pmk>,
     /// Group key handed out in message 3 (random per gateway start).
     gtk: Gtk,
-    /// Served SIDs authenticated by 802.1X, and their delivery.
-    dot1x_services: Vec<(Sid, Delivery)>,
     /// The EAP relay to the `[aaa]` server, when a service uses 802.1X.
     relay: Option<crate::radius::relay::EapRelay>,
     stats: GatewayStats,
@@ -273,23 +271,18 @@ impl Gateway {
             downlink_us: u64::from(config.scheduler.downlink_ms) * 1_000,
             access_us: u64::from(config.scheduler.access_ms) * 1_000,
         };
-        let four_way: Vec<Sid> = policy_served
-            .iter()
-            .filter(|s| config.delivery_for(s) == Delivery::FourWay)
-            .cloned()
-            .collect();
-        // Validation checked the passphrase whenever a service uses the handshake.
-        let pmk = if four_way.is_empty() {
-            None
-        } else {
-            Pmk::from_passphrase(&config.security.passphrase, config.gateway.name.as_bytes()).ok()
-        };
-        let dot1x_services: Vec<(Sid, Delivery)> = policy_served
+        let deliveries: Vec<(Sid, Delivery)> = policy_served
             .iter()
             .map(|s| (s.clone(), config.delivery_for(s)))
-            .filter(|(_, d)| matches!(d, Delivery::EapSuccess | Delivery::EapFourWay))
             .collect();
-        let relay = if dot1x_services.is_empty() {
+        let uses = |f: fn(&Delivery) -> bool| deliveries.iter().any(|(_, d)| f(d));
+        // Validation checked the passphrase whenever a service uses the handshake.
+        let pmk = if uses(|d| *d == Delivery::FourWay) {
+            Pmk::from_passphrase(&config.security.passphrase, config.gateway.name.as_bytes()).ok()
+        } else {
+            None
+        };
+        let relay = if !uses(|d| matches!(d, Delivery::EapSuccess | Delivery::EapFourWay)) {
             None
         } else {
             let client = crate::radius::Client::new(config.aaa.client_config()?)?;
@@ -327,10 +320,9 @@ impl Gateway {
             seq: 0,
             poll_token: 0,
             rng: seed ^ 0x9E37_79B9_7F4A_7C15,
-            dot1x_services,
             relay,
             stats: GatewayStats::default(),
-            four_way,
+            deliveries,
             pmk,
             gtk: Gtk {
                 key_id: 1,

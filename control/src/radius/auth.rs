@@ -150,16 +150,8 @@ pub fn decrypt_mppe_key(
     }
     let mut plain = Vec::with_capacity(cipher.len());
     let mut prev: &[u8] = &[];
-    for (i, block) in cipher.chunks_exact(16).enumerate() {
-        let mut h = Md5::new();
-        h.update(secret);
-        if i == 0 {
-            h.update(request_authenticator);
-            h.update(salt);
-        } else {
-            h.update(prev);
-        }
-        let b: [u8; 16] = h.finalize().into();
+    for block in cipher.chunks_exact(16) {
+        let b = mppe_stream(secret, request_authenticator, salt, prev);
         plain.extend(block.iter().zip(b).map(|(c, k)| c ^ k));
         prev = block;
     }
@@ -182,21 +174,37 @@ pub fn encrypt_mppe_key(
     plain.extend_from_slice(key);
     plain.resize(plain.len().div_ceil(16) * 16, 0);
     let mut out = salt.to_vec();
-    for (i, block) in plain.chunks_exact(16).enumerate() {
-        let mut h = Md5::new();
-        h.update(secret);
-        if i == 0 {
-            h.update(request_authenticator);
-            h.update(salt);
+    for block in plain.chunks_exact(16) {
+        let prev: &[u8] = if out.len() > 2 {
+            &out[out.len() - 16..]
         } else {
-            let start = out.len() - 16;
-            h.update(&out[start..]);
-        }
-        let b: [u8; 16] = h.finalize().into();
+            &[]
+        };
+        let b = mppe_stream(secret, request_authenticator, &salt, prev);
         let c: Vec<u8> = block.iter().zip(b).map(|(p, k)| p ^ k).collect();
         out.extend_from_slice(&c);
     }
     out
+}
+
+/// One 16-byte block of the MPPE key stream (RFC 2548 §2.4.2): `MD5(secret | request
+/// authenticator | salt)` for the first block (`prev` empty), `MD5(secret | prev)` after,
+/// where `prev` is the previous cipher block.
+fn mppe_stream(
+    secret: &[u8],
+    request_authenticator: &[u8; 16],
+    salt: &[u8],
+    prev: &[u8],
+) -> [u8; 16] {
+    let mut h = Md5::new();
+    h.update(secret);
+    if prev.is_empty() {
+        h.update(request_authenticator);
+        h.update(salt);
+    } else {
+        h.update(prev);
+    }
+    h.finalize().into()
 }
 
 /// A CHAP response (RFC 1994 §4.1): `MD5(identifier | secret | challenge)`.

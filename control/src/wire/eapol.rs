@@ -479,6 +479,37 @@ impl Repr {
     }
 }
 
+/// The EAPOL PDU (version 2, type EAP-Packet, no LLC/SNAP) carrying the EAP packet `eap`:
+/// what 802.1X sends in both directions.
+pub fn eap_pdu(eap: &[u8]) -> Vec<u8> {
+    let repr = Repr {
+        version: 2,
+        body: Body::Other {
+            packet_type: PacketType::EapPacket,
+            body: eap.to_vec(),
+        },
+    };
+    let mut v = vec![0u8; repr.buffer_len()];
+    repr.emit(&mut Packet::new_unchecked(&mut v));
+    v
+}
+
+/// The EAP bytes of an EAPOL PDU of type EAP-Packet (the whole body, so bytes past the EAP
+/// length stay with it); `None` for another type or a malformed PDU.
+pub fn eap_of(pdu: &[u8]) -> Option<Vec<u8>> {
+    match Repr::parse(&Packet::new_checked(pdu).ok()?) {
+        Ok(Repr {
+            body:
+                Body::Other {
+                    packet_type: PacketType::EapPacket,
+                    body,
+                },
+            ..
+        }) => Some(body),
+        _ => None,
+    }
+}
+
 /// The EAPOL PDU a data frame body carries behind LLC/SNAP; `None` if the body is not EAPOL.
 /// For a PDU taken as bytes (the 4-way handshake checks its MIC over them).
 pub fn pdu_of(data_body: &[u8]) -> Option<&[u8]> {
