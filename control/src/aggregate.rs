@@ -11,7 +11,8 @@
 //! nothing and keeps order. Across a crash between `forward` and the mark the batch is sent
 //! again (at-least-once); its [`BatchId`] lets the receiver drop the copy.
 
-use crate::store::{BatchId, CloseReason, Store, StoreError, StoredReport};
+use crate::northbound::{CommandInput, StatusPayload};
+use crate::store::{BatchId, CloseReason, EventId, Store, StoreError, StoredEvent, StoredReport};
 use crate::wire::m2m::Sid;
 
 /// When a batch closes.
@@ -48,6 +49,8 @@ pub struct Batch {
     pub closed_at: u64,
     /// Why it closed.
     pub reason: CloseReason,
+    /// Failed forwarding attempts before this one (> 0: a replay).
+    pub attempts: u32,
     /// The reports, in arrival order (each keeps its original receive time).
     pub reports: Vec<StoredReport>,
 }
@@ -64,18 +67,35 @@ pub enum NorthboundError {
     Refused(String),
 }
 
-/// Where batches go (MQTT in part 2).
+/// Where batches, events and status go, and where downlink commands come from
+/// (docs/northbound.md).
 pub trait Northbound {
     /// Delivers a batch; `Ok` means the receiver has it (the store then marks it forwarded).
     fn forward(&mut self, batch: &Batch) -> Result<(), NorthboundError>;
+
+    /// Delivers a stored event; `Ok` means the receiver has it (then marked forwarded).
+    fn publish_event(&mut self, event: &StoredEvent) -> Result<(), NorthboundError>;
+
+    /// Publishes the gateway's status. Not retried: the next status replaces it.
+    fn publish_status(&mut self, status: &StatusPayload) -> Result<(), NorthboundError>;
+
+    /// The downlink commands (and refusals of malformed ones) received since the last call.
+    fn take_commands(&mut self) -> Vec<CommandInput>;
 }
 
-/// A northbound that keeps batches in memory and can be told to fail, for tests.
+/// A northbound that keeps everything in memory and can be told to fail, for tests and the
+/// simulator.
 #[derive(Debug, Default)]
 pub struct MemoryNorthbound {
     /// Batches accepted, in order.
     pub batches: Vec<Batch>,
-    /// Calls to `forward` so far, failed ones included.
+    /// Events accepted, in order.
+    pub events: Vec<StoredEvent>,
+    /// Status publications, in order.
+    pub statuses: Vec<StatusPayload>,
+    /// Commands waiting for [`Northbound::take_commands`].
+    pub commands: Vec<CommandInput>,
+    /// Calls to `forward` and `publish_event` so far, failed ones included.
     pub calls: usize,
     fail_next: usize,
 }
@@ -107,6 +127,55 @@ impl Northbound for MemoryNorthbound {
         self.batches.push(batch.clone());
         Ok(())
     }
+
+    fn publish_event(&mut self, event: &StoredEvent) -> Result<(), NorthboundError> {
+        self.calls += 1;
+        if self.fail_next > 0 {
+            self.fail_next -= 1;
+            return Err(NorthboundError::Unavailable("test outage".into()));
+        }
+        self.events.push(event.clone());
+        Ok(())
+    }
+
+    fn publish_status(&mut self, status: &StatusPayload) -> Result<(), NorthboundError> {
+        self.statuses.push(status.clone());
+        Ok(())
+    }
+
+    fn take_commands(&mut self) -> Vec<CommandInput> {
+        std::mem::take(&mut self.commands)
+    }
+}
+
+/// Most events forwarded per call of [`forward_events`] (the rest wait for the next one).
+pub const EVENTS_PER_POLL: usize = 256;
+
+/// Forwards pending events, oldest first, up to [`EVENTS_PER_POLL`], marking each forwarded
+/// once the northbound accepted it; stops at the first failure (counted in the event's
+/// `attempts`), leaving it and the later ones pending. Returns how many went.
+pub fn forward_events(
+    store: &mut Store,
+    northbound: &mut dyn Northbound,
+    now_us: u64,
+) -> Result<usize, AggregateError> {
+    let mut forwarded = 0;
+    for e in store.pending_events(EVENTS_PER_POLL)? {
+        match northbound.publish_event(&e) {
+            Ok(()) => {
+                store.mark_event_forwarded(e.id, now_us)?;
+                forwarded += 1;
+            }
+            Err(source) => {
+                store.record_event_failure(e.id)?;
+                return Err(AggregateError::Event {
+                    event: e.id,
+                    source,
+                });
+            }
+        }
+    }
+    Ok(forwarded)
 }
 
 /// What aggregation can fail with.
@@ -120,6 +189,15 @@ pub enum AggregateError {
     Northbound {
         /// The batch.
         batch: BatchId,
+        /// Why.
+        #[source]
+        source: NorthboundError,
+    },
+    /// The northbound did not take an event; it stays pending and goes first next time.
+    #[error("forwarding event {event}: {source}")]
+    Event {
+        /// The event.
+        event: EventId,
         /// Why.
         #[source]
         source: NorthboundError,
@@ -181,8 +259,12 @@ impl Aggregator {
                     closed.push(store.close_batch(&sid, &open[..n], now_us, reason)?);
                     continue;
                 }
+                // A report received "after now" was stored under an earlier run's clock
+                // (the gateway's clock counts from its start): its age is unknown, so the
+                // batch closes now instead of waiting for the new clock to catch up.
+                let newest = open.iter().map(|r| r.received_at).max().unwrap_or(now_us);
                 let oldest = open.iter().map(|r| r.received_at).min().unwrap_or(now_us);
-                if now_us.saturating_sub(oldest) >= self.limits.max_age_us {
+                if newest > now_us || now_us - oldest >= self.limits.max_age_us {
                     closed.push(store.close_batch(&sid, &open, now_us, CloseReason::Age)?);
                 }
                 break;
@@ -228,6 +310,7 @@ impl Aggregator {
                 sid: rec.sid,
                 closed_at: rec.closed_at,
                 reason: rec.reason,
+                attempts: rec.attempts,
             };
             match northbound.forward(&batch) {
                 Ok(()) => {
@@ -291,6 +374,17 @@ mod tests {
             max_age_us,
         })
         .unwrap()
+    }
+
+    #[test]
+    fn reports_from_before_a_restart_close_at_once() {
+        // Stored at t = 500 s by the previous run; the restarted gateway's clock is at 3 s.
+        let mut s = Store::open_in_memory().unwrap();
+        s.store_batch(&[report("m", 1, 4, 500_000_000)]).unwrap();
+        let mut nb = MemoryNorthbound::new();
+        let a = agg(10, 1 << 20, 60_000_000);
+        assert_eq!(a.poll(&mut s, &mut nb, 3_000_000).unwrap().forwarded, 1);
+        assert_eq!(nb.batches[0].reason, CloseReason::Age);
     }
 
     #[test]

@@ -528,6 +528,19 @@ pub struct NorthboundConfig {
     pub timeout_ms: u32,
     /// MQTT keep-alive, s (5..=3600). Default 30.
     pub keep_alive_s: u16,
+    /// Connect with TLS (rustls), checking the broker against `ca_file`. Default `false`.
+    pub tls: bool,
+    /// PEM file of the CA certificate(s) the broker's certificate must chain to (with `tls`).
+    /// Default `"/etc/ssl/certs/ca-certificates.crt"` (Debian's system bundle).
+    pub ca_file: String,
+    /// PEM client certificate for mutual TLS (with `client_key_file`); empty: none. Default:
+    /// empty.
+    pub client_cert_file: String,
+    /// PEM private key of `client_cert_file`. Default: empty.
+    pub client_key_file: String,
+    /// Seconds between gateway status publications (`<topic_prefix>/<gateway.name>/status`,
+    /// retained), 1..=86 400. Default 60.
+    pub status_interval_s: u32,
 }
 
 impl Default for NorthboundConfig {
@@ -541,6 +554,11 @@ impl Default for NorthboundConfig {
             password: String::new(),
             timeout_ms: 2_000,
             keep_alive_s: 30,
+            tls: false,
+            ca_file: "/etc/ssl/certs/ca-certificates.crt".into(),
+            client_cert_file: String::new(),
+            client_key_file: String::new(),
+            status_interval_s: 60,
         }
     }
 }
@@ -614,7 +632,7 @@ impl ConfigError {
         }
     }
 
-    fn invalid(
+    pub(crate) fn invalid(
         key: impl Into<String>,
         value: impl fmt::Display,
         expected: impl Into<String>,
@@ -865,6 +883,27 @@ impl Config {
                 "northbound.password",
                 "(hidden)",
                 "a password only together with northbound.username",
+            ));
+        }
+        if n.tls && n.ca_file.is_empty() {
+            return Err(ConfigError::invalid(
+                "northbound.ca_file",
+                quoted(&n.ca_file),
+                "a PEM file of CA certificates when northbound.tls = true",
+            ));
+        }
+        if n.client_cert_file.is_empty() != n.client_key_file.is_empty() {
+            return Err(ConfigError::invalid(
+                "northbound.client_key_file",
+                quoted(&n.client_key_file),
+                "client_cert_file and client_key_file together, or neither",
+            ));
+        }
+        if !(1..=86_400).contains(&n.status_interval_s) {
+            return Err(ConfigError::invalid(
+                "northbound.status_interval_s",
+                n.status_interval_s,
+                "1..=86400 seconds",
             ));
         }
         Ok(())
@@ -1763,7 +1802,7 @@ pub const KEYS: &[KeyDoc] = &[
         section: "northbound",
         key: "topic_prefix",
         ty: "string",
-        doc: "First topic level (no '+', '#' or '/'): batches go to <topic_prefix>/<gateway.name>/batches.",
+        doc: "First topic level (no '+', '#' or '/'): batches go to <topic_prefix>/<gateway.name>/batches,\nevents to .../events, status to .../status; commands are read from .../commands.",
         example: None,
     },
     KeyDoc {
@@ -1792,6 +1831,41 @@ pub const KEYS: &[KeyDoc] = &[
         key: "keep_alive_s",
         ty: "integer",
         doc: "MQTT keep-alive, seconds, 5..=3600.",
+        example: None,
+    },
+    KeyDoc {
+        section: "northbound",
+        key: "tls",
+        ty: "boolean",
+        doc: "Connect with TLS (rustls); the broker's certificate must chain to ca_file.",
+        example: Some("tls = true"),
+    },
+    KeyDoc {
+        section: "northbound",
+        key: "ca_file",
+        ty: "string (path)",
+        doc: "PEM file of the CA certificate(s) trusted for the broker (with tls).",
+        example: None,
+    },
+    KeyDoc {
+        section: "northbound",
+        key: "client_cert_file",
+        ty: "string (path)",
+        doc: "PEM client certificate for mutual TLS, with client_key_file; empty: none.",
+        example: None,
+    },
+    KeyDoc {
+        section: "northbound",
+        key: "client_key_file",
+        ty: "string (path)",
+        doc: "PEM private key of client_cert_file. Keep the file private.",
+        example: None,
+    },
+    KeyDoc {
+        section: "northbound",
+        key: "status_interval_s",
+        ty: "integer",
+        doc: "Seconds between gateway status publications (retained, on\n<topic_prefix>/<gateway.name>/status), 1..=86400.",
         example: None,
     },
 ];

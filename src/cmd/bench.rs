@@ -24,6 +24,9 @@ pub enum BenchCommand {
     /// Control plane: association + registration of N terminals, then a simulated day of
     /// their reports through the gateway into the durable store.
     Control(ControlArgs),
+    /// Northbound: reports at a real-time rate through the gateway to a real mosquitto that
+    /// goes down mid-run; every acked report must arrive (counts redeliveries).
+    Northbound(super::bench_northbound::NorthboundArgs),
 }
 
 /// Options of `bench control`.
@@ -101,6 +104,7 @@ pub fn run(b: BenchCommand) -> Result<()> {
         BenchCommand::Phy(a) => phy(a),
         BenchCommand::Per(a) => per_sweep(a),
         BenchCommand::Control(a) => control(a),
+        BenchCommand::Northbound(a) => super::bench_northbound::run(a),
     }
 }
 

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod bench_northbound;
 pub mod configfile;
 pub mod demo;
 pub mod gen;

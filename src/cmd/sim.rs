@@ -56,6 +56,21 @@ pub struct SimArgs {
     /// Seed of every random choice.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Publish batches, events and status to this MQTT broker (`northbound.kind = "mqtt"`,
+    /// docs/northbound.md) instead of keeping them in memory.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub mqtt: Option<String>,
+    /// Gateway name (topics are `subgate/<name>/…`). Default: the configuration's.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Once all terminals joined, run the report phase at this many times real time
+    /// (1 = real time) instead of as fast as possible.
+    #[arg(long, value_name = "FACTOR")]
+    pub pace: Option<f64>,
+    /// Append `<terminal> <sequence>` to FILE for every report acked to a terminal, as the
+    /// acks come (what a crash test compares with the northbound).
+    #[arg(long, value_name = "FILE")]
+    pub acked_log: Option<PathBuf>,
 }
 
 /// How `sim --eap` delivers the configuration.
@@ -108,6 +123,20 @@ impl SimArgs {
         cfg.join_spread_s = self.join_spread_s;
         cfg.store_path = self.db.clone();
         cfg.seed = self.seed;
+        if let Some(broker) = &self.mqtt {
+            cfg.gateway.northbound.kind = subgate_control::config::NorthboundKind::Mqtt;
+            cfg.gateway.northbound.broker = broker.clone();
+        }
+        if let Some(name) = &self.name {
+            cfg.gateway.gateway.name = name.clone();
+        }
+        if let Some(p) = self.pace {
+            if !(p > 0.0 && p.is_finite()) {
+                bail!("--pace must be a positive factor, got {p}");
+            }
+            cfg.pace = Some(p);
+        }
+        cfg.acked_log = self.acked_log.clone();
         Ok(cfg)
     }
 }
@@ -192,6 +221,18 @@ pub fn print_report(out: &mut impl Write, r: &SimReport) -> std::io::Result<()> 
     let g = &r.gateway;
     writeln!(out, "gateway          beacons {} · associated {} · refused {} · not-supported answers {} · silent drops {} · polls {} · acks {} · commits {} · deregistered {} · downlink dropped {} · batches north {}",
         g.beacons, g.associated, g.assoc_refused, g.answered_not_supported, g.ignored_unmatched, g.polls_sent, g.acks_sent, g.commits, g.deregistered, g.downlink_dropped, g.batches_forwarded)?;
+    writeln!(
+        out,
+        "northbound       batches {} · events forwarded {} of {} · status {} · commands applied {} · refused {} · terminals reconfigured {} · failed tries {}",
+        g.batches_forwarded,
+        g.events_forwarded,
+        g.events_recorded,
+        g.status_published,
+        g.commands_applied,
+        g.commands_refused,
+        g.reconfigured,
+        g.northbound_errors
+    )?;
     for (c, a) in &r.airtime {
         let occ = r.occupancy.iter().find(|o| o.channel == *c);
         writeln!(

@@ -10,7 +10,9 @@
 
 pub mod aaa;
 pub mod bench;
+pub mod broker;
 pub mod m2m_server;
+pub mod outage;
 pub mod sim;
 pub mod terminal;
 

@@ -11,13 +11,17 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::io::Write;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use subgate_control::aggregate::MemoryNorthbound;
-use subgate_control::config::{Config, Delivery, RegistrarKind};
+use subgate_control::aggregate::{MemoryNorthbound, Northbound};
+use subgate_control::config::{Config, Delivery, NorthboundKind, RegistrarKind};
 use subgate_control::gateway::timeline::Timeline;
 use subgate_control::gateway::{Gateway, GatewayError, GatewayStats};
+use subgate_control::northbound::MqttNorthbound;
 use subgate_control::registrar::aaa::AaaRegistrar;
 use subgate_control::registrar::{Psk, Registrar};
 use subgate_control::rsn::Pmk;
@@ -97,6 +101,27 @@ pub struct SimConfig {
     pub store_path: Option<PathBuf>,
     /// Seed of every random choice.
     pub seed: u64,
+    /// Once every terminal has joined and until the report phase ends, run the virtual clock
+    /// at this many times wall time (1.0: real time) instead of as fast as possible — for a
+    /// real broker outage against a real report rate. `None`: as fast as possible throughout.
+    pub pace: Option<f64>,
+    /// Append `<terminal> <sequence>` for every report a terminal saw acked, as the acks
+    /// come (written before the next event), so a process killed mid-run leaves the list of
+    /// what it had acked.
+    pub acked_log: Option<PathBuf>,
+    /// Live counters for a caller watching from another thread.
+    pub progress: Option<Arc<SimProgress>>,
+}
+
+/// Live counters of a running simulation.
+#[derive(Debug, Default)]
+pub struct SimProgress {
+    /// Every terminal has joined; the report phase (paced, if asked) runs.
+    pub reporting: AtomicBool,
+    /// Reports acked to terminals so far.
+    pub acked: AtomicU64,
+    /// Virtual time reached, µs.
+    pub virtual_us: AtomicU64,
 }
 
 impl SimConfig {
@@ -150,6 +175,9 @@ impl SimConfig {
             gateway,
             store_path: None,
             seed: 1,
+            pace: None,
+            acked_log: None,
+            progress: None,
         }
     }
 }
@@ -394,6 +422,9 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
             "loss must be in [0, 1), terminals ≤ 20 000, and the mix non-empty".into(),
         ));
     }
+    if cfg.pace.is_some_and(|p| !(p > 0.0 && p.is_finite())) {
+        return Err(SimError::Setting("pace must be a positive factor".into()));
+    }
     if cfg.dot1x.is_some() && !cfg.aaa {
         return Err(SimError::Setting(
             "802.1X needs the AAA server: set aaa as well".into(),
@@ -472,13 +503,30 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         }
     };
     let store = Store::open(&path)?;
-    let mut gw = Gateway::new(
-        &gcfg,
-        registrar,
-        store,
-        Box::new(MemoryNorthbound::new()),
-        cfg.seed,
-    )?;
+    // The northbound the configuration names: a real broker for `"mqtt"`.
+    let northbound: Box<dyn Northbound + Send> = match gcfg.northbound.kind {
+        NorthboundKind::Memory => Box::new(MemoryNorthbound::new()),
+        NorthboundKind::Mqtt => {
+            let n = MqttNorthbound::start(&gcfg.gateway.name, &gcfg.northbound).map_err(setting)?;
+            if !n.wait_connected(Duration::from_secs(10)) {
+                tracing::warn!(broker = %gcfg.northbound.broker, "broker not reachable yet; batches wait in the store");
+            }
+            Box::new(n)
+        }
+    };
+    let mut gw = Gateway::new(&gcfg, registrar, store, northbound, cfg.seed)?;
+    let mut acked_log = match &cfg.acked_log {
+        Some(p) => Some(std::io::BufWriter::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)?,
+        )),
+        None => None,
+    };
+    let mut acked_so_far = 0u64;
+    // (virtual µs, wall instant) the paced clock started at.
+    let mut pace_origin: Option<(u64, Instant)> = None;
     let timeline = gw.timeline();
     let format = gcfg.phy_format();
     let mcs = Mcs(gcfg.radio.mcs);
@@ -596,6 +644,14 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         if now > end {
             break;
         }
+        // Paced over the report phase only; the drain runs as fast as it can.
+        if let (Some(speed), Some((v0, w0)), true) = (cfg.pace, pace_origin, now < reports_end) {
+            let due = w0 + Duration::from_secs_f64(now.saturating_sub(v0) as f64 / 1e6 / speed);
+            let wait = due.saturating_duration_since(Instant::now());
+            if !wait.is_zero() {
+                std::thread::sleep(wait);
+            }
+        }
         if stored_at_reports_end.is_none() && now >= reports_end {
             stored_at_reports_end = Some((gw.stats().reports_stored, wall.elapsed().as_secs_f64()));
             report.deregistered_reporting = gw.stats().deregistered;
@@ -688,6 +744,27 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                 &timeline,
             );
         }
+        let mut wrote = false;
+        for &i in &touched {
+            let newly = terminals[i].take_newly_acked();
+            acked_so_far += newly.len() as u64;
+            if let Some(log) = acked_log.as_mut() {
+                let mac = terminals[i].mac();
+                for seq in newly {
+                    writeln!(log, "{mac} {seq}")?;
+                    wrote = true;
+                }
+            }
+        }
+        if wrote {
+            if let Some(log) = acked_log.as_mut() {
+                log.flush()?;
+            }
+        }
+        if let Some(p) = &cfg.progress {
+            p.acked.store(acked_so_far, Ordering::Relaxed);
+            p.virtual_us.store(now, Ordering::Relaxed);
+        }
         for i in touched {
             for (at, ch, psdu, air) in terminals[i].drain() {
                 world.submit(
@@ -722,6 +799,10 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                 .filter(|t| !matches!(t.phase(), Phase::Reporting | Phase::GaveUp(_)))
                 .count();
             if joining == 0 {
+                pace_origin = Some((now, Instant::now()));
+                if let Some(p) = &cfg.progress {
+                    p.reporting.store(true, Ordering::SeqCst);
+                }
                 joined_at = Some((wall.elapsed().as_secs_f64(), now as f64 / 1e6));
                 report_phase_start =
                     Some((gw.stats().reports_stored, wall.elapsed().as_secs_f64()));

@@ -195,6 +195,8 @@ pub struct Terminal {
     seq: u32,
     outbox: BTreeMap<u32, Outgoing>,
     acked: BTreeSet<u32>,
+    /// Sequences acked since the last [`take_newly_acked`](Terminal::take_newly_acked).
+    newly_acked: Vec<u32>,
     out: Vec<(u64, u8, Vec<u8>, u64)>,
     mac_seq: u16,
     stats: TerminalStats,
@@ -227,6 +229,7 @@ impl Terminal {
             seq: 0,
             outbox: BTreeMap::new(),
             acked: BTreeSet::new(),
+            newly_acked: Vec::new(),
             out: Vec::new(),
             mac_seq: 0,
             stats: TerminalStats::default(),
@@ -261,6 +264,11 @@ impl Terminal {
     /// Sequence numbers the gateway acked (stored or duplicate).
     pub fn acked(&self) -> &BTreeSet<u32> {
         &self.acked
+    }
+
+    /// The sequences acked since the last call, in the order the acks came.
+    pub fn take_newly_acked(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.newly_acked)
     }
 
     /// Reports made but not acked yet.
@@ -506,8 +514,10 @@ impl Terminal {
             M2mAction::ReportAck(ack) => {
                 if matches!(ack.status, AckStatus::Stored | AckStatus::Duplicate) {
                     for s in ack.sequences {
-                        if self.outbox.remove(&s).is_some() || ack.status == AckStatus::Stored {
-                            self.acked.insert(s);
+                        if (self.outbox.remove(&s).is_some() || ack.status == AckStatus::Stored)
+                            && self.acked.insert(s)
+                        {
+                            self.newly_acked.push(s);
                         }
                     }
                 }

@@ -294,9 +294,8 @@ impl Gateway {
         service_sid: Sid,
         info: ServiceInfoRepr,
     ) -> Result<Option<Vec<Ie>>> {
-        let amount = usize::try_from(info.data_amount).unwrap_or(usize::MAX / 2);
-        let len = report_psdu_len(&service_sid, amount);
-        let window = u32::try_from(window_us(self.format, self.mcs, len)).unwrap_or(u32::MAX);
+        let info = self.service_info_for(&service_sid, info);
+        let window = self.window_for(&service_sid, &info);
         let allocation = match self.scheduler.allocate(aid, info.report_period, window) {
             Ok(a) => a,
             Err(e) => {
@@ -318,6 +317,7 @@ impl Gateway {
             M2mElement::ServiceInformation(info.clone()).to_ie()?,
             M2mElement::ServiceTime(service_time).to_ie()?,
         ];
+        self.record_registered(now, mac, aid, &service_sid, &info, allocation.channel);
         if let Some(peer) = self.peers.get_mut(&mac) {
             peer.channel = channel;
             peer.service = Some(info);
@@ -325,6 +325,13 @@ impl Gateway {
             peer.window_us = window;
         }
         Ok(Some(configuration))
+    }
+
+    /// The report window, µs, of a terminal of `sid` sending `info.data_amount` bytes.
+    pub(super) fn window_for(&self, sid: &Sid, info: &ServiceInfoRepr) -> u32 {
+        let amount = usize::try_from(info.data_amount).unwrap_or(usize::MAX / 2);
+        let len = report_psdu_len(sid, amount);
+        u32::try_from(window_us(self.format, self.mcs, len)).unwrap_or(u32::MAX)
     }
 
     /// An association refusal: the status code, maybe the SIDs refused, and never any
@@ -557,13 +564,40 @@ impl Gateway {
     /// counts the deregistration and frees the station's window and gateway-side facts.
     /// `false` if the state machine refused the event.
     pub(super) fn deregister(&mut self, now: u64, mac: MacAddr, event: Event) -> bool {
+        let why = match event {
+            Event::RegistrationFailed => "registration failed",
+            _ => "deauthenticated",
+        };
+        self.deregister_because(now, mac, event, why)
+    }
+
+    /// [`deregister`](Self::deregister) with the reason the `deregistered` event gives
+    /// (recorded only for a terminal that had been registered: given a window).
+    pub(super) fn deregister_because(
+        &mut self,
+        now: u64,
+        mac: MacAddr,
+        event: Event,
+        why: &str,
+    ) -> bool {
         match self.stations.handle(mac, event, now, &self.timeouts) {
             Ok(tr) => {
                 self.stats.deregistered += 1;
+                self.record_deregistered(now, mac, why);
                 self.settle_peer(mac, tr.freed_aid);
                 true
             }
             Err(_) => false,
+        }
+    }
+
+    /// The `deregistered` event of `mac`, if it had been registered.
+    fn record_deregistered(&mut self, now: u64, mac: MacAddr, why: &str) {
+        let sid = self.peers.get_mut(&mac).and_then(|p| p.service_sid.take());
+        if let Some(sid) = sid {
+            self.reconfigure.remove(&mac);
+            let detail = serde_json::json!({ "reason": why });
+            self.record_event(now, "deregistered", Some(mac), Some(sid), detail);
         }
     }
 
@@ -593,6 +627,7 @@ impl Gateway {
                 TimeoutAction::FallBack(tr) => {
                     if tr.to == State::Deregistered {
                         self.stats.deregistered += 1;
+                        self.record_deregistered(now, mac, "timeout");
                         tracing::debug!(%mac, from = ?tr.from, "station deregistered by timeout");
                     }
                     self.settle_peer(mac, tr.freed_aid);

@@ -45,6 +45,7 @@ mod dot1x;
 mod join;
 mod keying;
 mod reports;
+mod uplink;
 
 use std::collections::HashMap;
 
@@ -83,7 +84,7 @@ pub struct Transmission {
 }
 
 /// What went on, counted since start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct GatewayStats {
     /// PSDUs received.
     pub rx_frames: u64,
@@ -146,6 +147,19 @@ pub struct GatewayStats {
     pub eap_accepted: u64,
     /// 802.1X authentications the AAA server rejected.
     pub eap_rejected: u64,
+    /// Events queued for the northbound (registrations, deregistrations, command results).
+    pub events_recorded: u64,
+    /// Events the northbound accepted.
+    pub events_forwarded: u64,
+    /// Status publications the northbound accepted.
+    pub status_published: u64,
+    /// Downlink commands applied.
+    pub commands_applied: u64,
+    /// Downlink commands refused (malformed, unknown, not applicable).
+    pub commands_refused: u64,
+    /// Terminals moved to a commanded service configuration (deauthenticated after a report
+    /// so they join again).
+    pub reconfigured: u64,
 }
 
 /// Why a gateway could not be built.
@@ -163,6 +177,9 @@ pub enum GatewayError {
     /// The RADIUS client for 802.1X could not be set up.
     #[error("AAA client: {0}")]
     Aaa(#[from] crate::radius::RadiusError),
+    /// The store could not be read (the service configurations set by commands).
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// Gateway-side facts about a station that the state machine does not hold.
@@ -225,6 +242,15 @@ pub struct Gateway {
     gtk: Gtk,
     /// The EAP relay to the `[aaa]` server, when a service uses 802.1X.
     relay: Option<crate::radius::relay::EapRelay>,
+    /// Events waiting for the next commit.
+    events: Vec<crate::store::NewEvent>,
+    /// Next status publication, µs, and the interval.
+    next_status_us: u64,
+    status_interval_us: u64,
+    /// Service configurations set by downlink commands (loaded from the store at start).
+    service_overrides: HashMap<Sid, ServiceInfoRepr>,
+    /// Terminals to move to a new service configuration at their next report.
+    reconfigure: std::collections::HashSet<MacAddr>,
     stats: GatewayStats,
 }
 
@@ -293,6 +319,11 @@ impl Gateway {
                 config.bssid()?,
             ))
         };
+        let service_overrides = store
+            .service_configs()?
+            .into_iter()
+            .map(|c| (c.sid, c.info))
+            .collect();
         let mut gateway = Gateway {
             bssid: config.bssid()?,
             name: config.gateway.name.clone(),
@@ -321,6 +352,11 @@ impl Gateway {
             poll_token: 0,
             rng: seed ^ 0x9E37_79B9_7F4A_7C15,
             relay,
+            events: Vec::new(),
+            next_status_us: 0,
+            status_interval_us: u64::from(config.northbound.status_interval_s) * 1_000_000,
+            service_overrides,
+            reconfigure: std::collections::HashSet::new(),
             stats: GatewayStats::default(),
             deliveries,
             pmk,
@@ -392,12 +428,17 @@ impl Gateway {
                 self.next_commit_us = s.saturating_add(self.commit_interval_us);
             }
             self.send_beacons(s);
+            self.run_commands(s);
             self.run_deadlines(s);
             // Batches change only when reports were committed; age limits are checked at
             // least every AGGREGATE_EVERY superframes.
             self.superframes = self.superframes.wrapping_add(1);
             if committed || self.superframes.is_multiple_of(AGGREGATE_EVERY) {
                 self.aggregate(s);
+            }
+            if s >= self.next_status_us {
+                self.publish_status(s);
+                self.next_status_us = s.saturating_add(self.status_interval_us);
             }
             self.next_superframe_us = s.saturating_add(self.timeline.superframe_us);
         }
@@ -523,5 +564,6 @@ impl Gateway {
                 tracing::warn!(gateway = %self.name, error = %e, "aggregation");
             }
         }
+        self.forward_events(now);
     }
 }

@@ -11,16 +11,16 @@ use crate::wire::MacAddr;
 const MAX_ACKED: usize = u8::MAX as usize;
 
 impl Gateway {
-    /// Stores every pending report in one transaction; once committed, acks them (one ack
+    /// Stores every pending report (and queued event) in one transaction; once committed, acks them (one ack
     /// per terminal and status, in the downlink part at or after `now`). On a store error
     /// nothing is acked and the reports stay pending for the next commit. Returns whether
     /// anything was committed.
     pub(super) fn commit(&mut self, now: u64) -> bool {
-        if self.pending.is_empty() {
+        if self.pending.is_empty() && self.events.is_empty() {
             return false;
         }
         let started = std::time::Instant::now();
-        let result = self.store.store_batch(&self.pending);
+        let result = self.store.store_with_events(&self.pending, &self.events);
         self.stats.commit_wall_us += u64::try_from(started.elapsed().as_micros()).unwrap_or(0);
         let outcomes = match result {
             Ok(o) => o,
@@ -31,6 +31,7 @@ impl Gateway {
             }
         };
         self.stats.commits += 1;
+        self.events.clear();
         let pending = std::mem::take(&mut self.pending);
         // (terminal, channel, status) → sequences, in a stable order.
         let mut acks: BTreeMap<(MacAddr, u8, u8), Vec<u32>> = BTreeMap::new();
@@ -45,6 +46,7 @@ impl Gateway {
                 .or_default()
                 .push(r.report.sequence);
         }
+        let acked: Vec<(MacAddr, u8)> = acks.keys().map(|&(m, c, _)| (m, c)).collect();
         for ((mac, channel, status), sequences) in acks {
             for chunk in sequences.chunks(MAX_ACKED) {
                 let ack = M2mAction::ReportAck(ReportAckRepr {
@@ -59,6 +61,7 @@ impl Gateway {
                 }
             }
         }
+        self.reconfigure_acked(now, &acked);
         true
     }
 }

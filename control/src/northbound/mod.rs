@@ -1,9 +1,13 @@
-//! Northbound transports for aggregated batches (the [`Northbound`](crate::aggregate::Northbound)
-//! trait lives with the aggregator): MQTT to a broker ([`mqtt`]), and the JSON payload the
-//! batches are published as ([`payload`], schema in docs/northbound.md).
+//! Northbound transports (the [`Northbound`](crate::aggregate::Northbound) trait lives with the
+//! aggregator): MQTT to a broker ([`mqtt`]); the JSON of batches ([`payload`]), of events and
+//! status ([`event`]); downlink commands ([`command`]). Schema in docs/northbound.md.
 
+pub mod command;
+pub mod event;
 pub mod mqtt;
 pub mod payload;
 
+pub use command::{Command, CommandAction, CommandInput, RefusedCommand};
+pub use event::{EventPayload, OutboxCounts, StationCounts, StatusPayload};
 pub use mqtt::{MqttCounters, MqttNorthbound};
 pub use payload::{BatchPayload, ReportPayload, SCHEMA};

@@ -2,7 +2,10 @@
 //! `<topic_prefix>/<gateway>/batches` and counts as forwarded only once the broker's PUBACK
 //! for it arrived. Until then it stays pending in the store — the durable outbox — and is
 //! published again, with the same `batch_id`, by the next aggregation: a broker outage or a
-//! gateway crash loses nothing, and consumers drop copies by id.
+//! gateway crash loses nothing, and consumers drop copies by id. Events go the same way to
+//! `.../events`; the status goes retained to `.../status`, with an `online: false` last
+//! will; downlink commands are read from `.../commands` (subscribed QoS 1 on every
+//! connection). TLS (rustls, ring) and user name / password are options.
 //!
 //! The connection runs on its own thread (rumqttc's blocking `Connection`), reconnecting
 //! with a backoff from 100 ms to 5 s, so a broker that comes back is picked up without a
@@ -17,11 +20,16 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rumqttc::{Client, Event, MqttOptions, Outgoing, Packet, QoS};
+use rumqttc::{
+    Client, Event, LastWill, MqttOptions, Outgoing, Packet, QoS, TlsConfiguration, Transport,
+};
 
+use super::command::{Command, CommandInput, RefusedCommand, MAX_COMMAND_LEN};
+use super::event::{EventPayload, StatusPayload};
 use super::payload::BatchPayload;
 use crate::aggregate::{Batch, Northbound, NorthboundError};
 use crate::config::{ConfigError, NorthboundConfig};
+use crate::store::StoredEvent;
 
 /// Largest MQTT packet we send or take (a batch of 100 reports of 4 KiB fits).
 const MAX_PACKET: usize = 1 << 20;
@@ -49,18 +57,23 @@ pub struct MqttCounters {
     pub unavailable: AtomicU64,
     /// Connections made (the first one and every reconnection).
     pub connections: AtomicU64,
+    /// Downlink command messages received (valid or not).
+    pub commands: AtomicU64,
 }
 
 /// The MQTT northbound. See the module docs.
 pub struct MqttNorthbound {
     client: Client,
     signals: mpsc::Receiver<Signal>,
+    commands: mpsc::Receiver<CommandInput>,
     connected: Arc<AtomicBool>,
     counters: Arc<MqttCounters>,
     /// Packet ids sent and not acknowledged yet (to tell our next PUBLISH from a resend).
     unacked: HashSet<u16>,
     gateway: String,
     topic: String,
+    event_topic: String,
+    status_topic: String,
     timeout: Duration,
 }
 
@@ -84,19 +97,33 @@ impl MqttNorthbound {
         } else {
             config.client_id.clone()
         };
+        let base = format!("{}/{}", config.topic_prefix, gateway);
+        let status_topic = format!("{base}/status");
+        let command_topic = format!("{base}/commands");
         let mut opts = MqttOptions::new(id, host, port);
         opts.set_keep_alive(Duration::from_secs(u64::from(config.keep_alive_s)))
             .set_clean_session(true)
-            .set_max_packet_size(MAX_PACKET, MAX_PACKET);
+            .set_max_packet_size(MAX_PACKET, MAX_PACKET)
+            .set_last_will(LastWill::new(
+                status_topic.clone(),
+                StatusPayload::offline(gateway).to_json(),
+                QoS::AtLeastOnce,
+                true,
+            ));
         if !config.username.is_empty() {
             opts.set_credentials(config.username.clone(), config.password.clone());
         }
+        if config.tls {
+            opts.set_transport(Transport::tls_with_config(tls_config(config)?));
+        }
         let (client, mut connection) = Client::new(opts, 16);
         let (tx, signals) = mpsc::channel();
+        let (command_tx, commands) = mpsc::channel();
         let connected = Arc::new(AtomicBool::new(false));
         let counters = Arc::new(MqttCounters::default());
         let (up, count) = (connected.clone(), counters.clone());
         let broker = config.broker.clone();
+        let subscriber = client.clone();
         thread::Builder::new()
             .name("mqtt-northbound".into())
             .spawn(move || {
@@ -107,11 +134,35 @@ impl MqttNorthbound {
                             up.store(true, Ordering::SeqCst);
                             count.connections.fetch_add(1, Ordering::Relaxed);
                             backoff = BACKOFF_MIN;
+                            // A clean session forgets subscriptions: subscribe on every one.
+                            if let Err(e) =
+                                subscriber.try_subscribe(command_topic.clone(), QoS::AtLeastOnce)
+                            {
+                                tracing::warn!(%broker, error = %e, "command subscription not sent");
+                            }
                             tracing::info!(%broker, "northbound connected");
                             None
                         }
                         Ok(Event::Outgoing(Outgoing::Publish(pkid))) => Some(Signal::Sent(pkid)),
                         Ok(Event::Incoming(Packet::PubAck(a))) => Some(Signal::Acked(a.pkid)),
+                        Ok(Event::Incoming(Packet::Publish(p))) if p.topic == command_topic => {
+                            count.commands.fetch_add(1, Ordering::Relaxed);
+                            let input = if p.payload.len() > MAX_COMMAND_LEN {
+                                Err(RefusedCommand {
+                                    id: None,
+                                    reason: format!(
+                                        "{} bytes, over the {MAX_COMMAND_LEN}-byte limit",
+                                        p.payload.len()
+                                    ),
+                                })
+                            } else {
+                                Command::from_json(&p.payload)
+                            };
+                            if command_tx.send(input).is_err() {
+                                break;
+                            }
+                            None
+                        }
                         Ok(_) => None,
                         Err(e) => {
                             if up.swap(false, Ordering::SeqCst) {
@@ -140,11 +191,14 @@ impl MqttNorthbound {
         Ok(MqttNorthbound {
             client,
             signals,
+            commands,
             connected,
             counters,
             unacked: HashSet::new(),
             gateway: gateway.to_string(),
-            topic: format!("{}/{}/batches", config.topic_prefix, gateway),
+            topic: format!("{base}/batches"),
+            event_topic: format!("{base}/events"),
+            status_topic,
             timeout: Duration::from_millis(u64::from(config.timeout_ms)),
         })
     }
@@ -189,8 +243,16 @@ impl MqttNorthbound {
     }
 }
 
-impl Northbound for MqttNorthbound {
-    fn forward(&mut self, batch: &Batch) -> Result<(), NorthboundError> {
+impl MqttNorthbound {
+    /// Publishes `payload` with QoS 1 and waits up to `timeout_ms` for its PUBACK. `what`
+    /// names it in errors.
+    fn publish_acked(
+        &mut self,
+        topic: &str,
+        payload: Vec<u8>,
+        retain: bool,
+        what: &str,
+    ) -> Result<(), NorthboundError> {
         if !self.is_connected() {
             self.counters.unavailable.fetch_add(1, Ordering::Relaxed);
             return Err(NorthboundError::Unavailable(
@@ -201,9 +263,8 @@ impl Northbound for MqttNorthbound {
         while let Ok(s) = self.signals.try_recv() {
             self.take_signal(s);
         }
-        let payload = BatchPayload::new(&self.gateway, batch).to_json();
         self.client
-            .try_publish(self.topic.clone(), QoS::AtLeastOnce, false, payload)
+            .try_publish(topic, QoS::AtLeastOnce, retain, payload)
             .map_err(|e| NorthboundError::Unavailable(format!("MQTT publish: {e}")))?;
         let deadline = Instant::now() + self.timeout;
         let mut mine: Option<u16> = None;
@@ -212,8 +273,7 @@ impl Northbound for MqttNorthbound {
             let Ok(s) = self.signals.recv_timeout(left) else {
                 self.counters.timeouts.fetch_add(1, Ordering::Relaxed);
                 return Err(NorthboundError::Unavailable(format!(
-                    "no PUBACK for batch {} within {} ms",
-                    batch.id,
+                    "no PUBACK for {what} within {} ms",
                     self.timeout.as_millis()
                 )));
             };
@@ -230,10 +290,66 @@ impl Northbound for MqttNorthbound {
     }
 }
 
+impl Northbound for MqttNorthbound {
+    fn forward(&mut self, batch: &Batch) -> Result<(), NorthboundError> {
+        let payload = BatchPayload::new(&self.gateway, batch).to_json();
+        let topic = self.topic.clone();
+        self.publish_acked(&topic, payload, false, &format!("batch {}", batch.id))
+    }
+
+    fn publish_event(&mut self, event: &StoredEvent) -> Result<(), NorthboundError> {
+        let payload = EventPayload::new(&self.gateway, event).to_json();
+        let topic = self.event_topic.clone();
+        self.publish_acked(&topic, payload, false, &format!("event {}", event.id))
+    }
+
+    fn publish_status(&mut self, status: &StatusPayload) -> Result<(), NorthboundError> {
+        let topic = self.status_topic.clone();
+        self.publish_acked(&topic, status.to_json(), true, "status")
+    }
+
+    fn take_commands(&mut self) -> Vec<CommandInput> {
+        self.commands.try_iter().collect()
+    }
+}
+
+/// The TLS settings of `config` (`tls = true`): the CA bundle, and the client certificate
+/// and key when given. `Invalid` naming the key whose file cannot be read.
+fn tls_config(config: &NorthboundConfig) -> Result<TlsConfiguration, ConfigError> {
+    let read = |key: &str, path: &str| {
+        std::fs::read(path).map_err(|e| {
+            ConfigError::invalid(
+                format!("northbound.{key}"),
+                format!("{path:?}"),
+                format!("a readable PEM file ({e})"),
+            )
+        })
+    };
+    let ca = read("ca_file", &config.ca_file)?;
+    let client_auth = if config.client_cert_file.is_empty() {
+        None
+    } else {
+        Some((
+            read("client_cert_file", &config.client_cert_file)?,
+            read("client_key_file", &config.client_key_file)?,
+        ))
+    };
+    Ok(TlsConfiguration::Simple {
+        ca,
+        alpn: None,
+        client_auth,
+    })
+}
+
 impl Drop for MqttNorthbound {
     fn drop(&mut self) {
-        // Ends the connection thread's iterator; it is not joined (it may be asleep in a
-        // reconnect backoff).
+        // A clean stop replaces the retained status (the last will is only for a dying
+        // connection), then ends the connection thread's iterator; the thread is not joined
+        // (it may be asleep in a reconnect backoff).
+        let offline = StatusPayload::offline(&self.gateway).to_json();
+        let _ = self
+            .client
+            .try_publish(self.status_topic.clone(), QoS::AtLeastOnce, true, offline);
         let _ = self.client.try_disconnect();
     }
 }

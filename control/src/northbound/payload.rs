@@ -24,6 +24,10 @@ pub struct BatchPayload {
     pub closed_at_us: u64,
     /// Why it closed: `count`, `bytes` or `age`.
     pub reason: String,
+    /// Publications of it that failed before this one: > 0 marks a replay (after a broker
+    /// outage or a lost PUBACK). A copy after a gateway crash may still show 0.
+    #[serde(default)]
+    pub attempts: u32,
     /// The reports, in arrival order.
     pub reports: Vec<ReportPayload>,
 }
@@ -66,6 +70,7 @@ impl BatchPayload {
                 CloseReason::Age => "age",
             }
             .to_string(),
+            attempts: batch.attempts,
             reports: batch
                 .reports
                 .iter()
@@ -91,7 +96,8 @@ impl BatchPayload {
     }
 }
 
-fn hex(b: &[u8]) -> String {
+/// Lowercase hex of `b`.
+pub(crate) fn hex(b: &[u8]) -> String {
     use std::fmt::Write;
     let mut s = String::with_capacity(b.len() * 2);
     for x in b {
@@ -114,6 +120,7 @@ mod tests {
             sid: Sid::service("metering").unwrap(),
             closed_at: 7,
             reason: CloseReason::Age,
+            attempts: 2,
             reports: vec![StoredReport {
                 id: ReportId(1),
                 terminal: MacAddr([2, 0x10, 0, 0, 0, 1]),
@@ -137,6 +144,7 @@ mod tests {
             "\"batch_id\":42",
             "\"sid\":\"service:metering\"",
             "\"reason\":\"age\"",
+            "\"attempts\":2",
             "\"terminal\":\"02:10:00:00:00:01\"",
             "\"payload_hex\":\"dead\"",
             "\"measured_at_us\":18446744073709551615",

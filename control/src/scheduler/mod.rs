@@ -426,6 +426,12 @@ impl Scheduler {
         })
     }
 
+    /// Whether a window of `duration_us` every `period_s` could ever be allocated (period
+    /// and length valid for this configuration; free room is not checked).
+    pub fn check_request(&self, period_s: u32, duration_us: u32) -> Result<(), ScheduleError> {
+        self.validate(1, period_s, duration_us).map(|_| ())
+    }
+
     /// A terminal's resource request: its proposed window, repeating every `period_s`.
     /// Accepted if free on some channel (its current one first); otherwise the nearest free
     /// window in time (forwards or backwards, over all channels) is counter-proposed. Either

@@ -32,10 +32,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("migrations/0003_dedup_by_measurement.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("migrations/0004_events.sql"),
+    },
 ];
 
 /// Newest schema version this build knows.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The `user_version` of the database.
 pub(crate) fn version(conn: &Connection) -> Result<i64> {

@@ -24,12 +24,17 @@
 //!   `UNIQUE (measured_at, terminal, sid, sequence)`.
 //! - `batches(id, sid, closed_at, reason, report_count, byte_count, attempts, forwarded_at)`:
 //!   `forwarded_at` is set only after the northbound accepted the batch.
+//! - `events(id, at, kind, terminal, sid, detail JSON, attempts, forwarded_at)`: the
+//!   northbound's event outbox, same rule as batches; `service_config(sid, report_period,
+//!   data_format, data_amount, command_id, set_at)`: service configurations set by downlink
+//!   commands (schema version 4).
 //!
 //! A `Store` is a value owning one connection (no globals): tests each open their own
 //! [`Store::open_in_memory`] and run in parallel.
 
 mod batch;
 mod error;
+mod event;
 mod migrations;
 mod report;
 
@@ -40,6 +45,7 @@ use rusqlite::Connection;
 
 pub use batch::{BatchId, BatchRecord, CloseReason};
 pub use error::{Result, StoreError};
+pub use event::{EventId, NewEvent, ServiceConfigRecord, StoredEvent};
 pub use migrations::SCHEMA_VERSION;
 pub use report::{IncomingReport, Outcome, ReportCounts, ReportId, ReportTx, StoredReport};
 

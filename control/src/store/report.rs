@@ -159,7 +159,7 @@ pub(super) fn decode_sid(s: &str) -> std::result::Result<Sid, crate::wire::m2m::
 /// everything back: nothing of it is stored, and nothing of it may be acked.
 #[derive(Debug)]
 pub struct ReportTx<'a> {
-    tx: Transaction<'a>,
+    pub(super) tx: Transaction<'a>,
 }
 
 impl ReportTx<'_> {
@@ -212,7 +212,17 @@ impl Store {
     /// are then durably stored. On `Err` nothing of the batch is stored; ack none of it (or
     /// answer [`AckStatus::RetryLater`]) and the terminals resend.
     pub fn store_batch(&mut self, reports: &[IncomingReport]) -> Result<Vec<Outcome>> {
-        if reports.is_empty() {
+        self.store_with_events(reports, &[])
+    }
+
+    /// [`store_batch`](Self::store_batch) with events in the same transaction: the gateway's
+    /// group commit. Nothing is written when both are empty.
+    pub fn store_with_events(
+        &mut self,
+        reports: &[IncomingReport],
+        events: &[super::NewEvent],
+    ) -> Result<Vec<Outcome>> {
+        if reports.is_empty() && events.is_empty() {
             return Ok(Vec::new());
         }
         let mut tx = self.begin_reports()?;
@@ -220,6 +230,9 @@ impl Store {
             .iter()
             .map(|r| tx.insert(r))
             .collect::<Result<Vec<_>>>()?;
+        for e in events {
+            tx.insert_event(e)?;
+        }
         tx.commit()?;
         Ok(outcomes)
     }

@@ -1,0 +1,186 @@
+//! The northbound under a broker outage (what `subgate bench northbound` prints): the whole
+//! gateway with its virtual terminals, paced to real time at a chosen report rate, publishing
+//! to a real mosquitto that is stopped for a while mid-run and started again. A platform-side
+//! [`Consumer`] collects every batch; the terminals' own record of which reports were acked
+//! ([`SimConfig::acked_log`]) is compared with what arrived.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use subgate_control::config::NorthboundKind;
+
+use crate::broker::{Consumer, Mosquitto};
+use crate::sim::{self, setting, ServiceMix, SimConfig, SimError, SimProgress, SimReport};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct OutageOptions {
+    /// Reports per minute over the whole population.
+    pub reports_per_min: u32,
+    /// Each terminal's report period, s (a scheduler period: 30 is added to the defaults).
+    pub period_s: u32,
+    /// Seconds of paced reporting before the broker stops.
+    pub before_s: u64,
+    /// Seconds the broker is down.
+    pub outage_s: u64,
+    /// Seconds of paced reporting after it is back.
+    pub after_s: u64,
+    /// Stop the broker with SIGKILL instead of SIGTERM.
+    pub kill: bool,
+}
+
+impl Default for OutageOptions {
+    /// The case: 10 000 reports/min (5 000 terminals every 30 s), 60 s outage.
+    fn default() -> Self {
+        OutageOptions {
+            reports_per_min: 10_000,
+            period_s: 30,
+            before_s: 20,
+            outage_s: 60,
+            after_s: 40,
+            kill: false,
+        }
+    }
+}
+
+/// What it measured.
+#[derive(Debug, Clone)]
+pub struct OutageReport {
+    /// Terminals simulated.
+    pub terminals: usize,
+    /// Reports the terminals saw acked (each once).
+    pub acked: usize,
+    /// Acked reports that never reached the consumer: must be 0.
+    pub lost: usize,
+    /// Reports that reached the consumer (distinct terminal, sequence).
+    pub received: usize,
+    /// Batch messages received.
+    pub messages: usize,
+    /// Distinct batch ids received.
+    pub batches: usize,
+    /// Messages that repeated a batch id already received.
+    pub redeliveries: usize,
+    /// Messages marked as replays (`attempts` > 0).
+    pub replays: usize,
+    /// Reports acked to terminals while the broker was down.
+    pub acked_during_outage: u64,
+    /// The simulation's own counts.
+    pub sim: SimReport,
+    /// Wall time, s.
+    pub wall_s: f64,
+}
+
+/// Runs it. Needs mosquitto (`crate::broker::installed`).
+pub fn run(o: &OutageOptions) -> Result<OutageReport, SimError> {
+    let wall = Instant::now();
+    if o.period_s == 0 || o.reports_per_min == 0 {
+        return Err(SimError::Setting("rate and period must be > 0".into()));
+    }
+    let terminals = usize::try_from(u64::from(o.reports_per_min) * u64::from(o.period_s) / 60)
+        .map_err(setting)?;
+    let mut broker = Mosquitto::start()?;
+    let consumer = Consumer::start(broker.port, "bench-platform", "subgate");
+    let dir = tempfile::Builder::new()
+        .prefix("subgate-outage-")
+        .tempdir()?;
+    let log = dir.path().join("acked.log");
+
+    let mut cfg = SimConfig::mixed(
+        terminals,
+        (o.before_s + o.outage_s + o.after_s) as f64 / 3600.0,
+    );
+    cfg.mix = vec![ServiceMix {
+        name: "meter".into(),
+        period_s: o.period_s,
+        data_amount: 32,
+        weight: 1,
+    }];
+    if !cfg.gateway.scheduler.periods_s.contains(&o.period_s) {
+        cfg.gateway.scheduler.periods_s.insert(0, o.period_s);
+    }
+    cfg.gateway.gateway.name = "bench-gw".into();
+    cfg.gateway.northbound.kind = NorthboundKind::Mqtt;
+    cfg.gateway.northbound.broker = broker.addr();
+    cfg.join_spread_s = 120;
+    cfg.drain_s = 120;
+    cfg.pace = Some(1.0);
+    cfg.own_window_share = 0.0;
+    cfg.store_path = Some(dir.path().join("gw.db"));
+    cfg.acked_log = Some(log.clone());
+    let progress = Arc::new(SimProgress::default());
+    cfg.progress = Some(progress.clone());
+
+    let sim_thread = std::thread::spawn(move || sim::run(&cfg));
+    let join_limit = Instant::now() + Duration::from_secs(900);
+    while !progress.reporting.load(Ordering::SeqCst) {
+        if sim_thread.is_finished() || Instant::now() > join_limit {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    eprintln!(
+        "{terminals} terminals joined in {:.1} s; reporting in real time",
+        wall.elapsed().as_secs_f64()
+    );
+    std::thread::sleep(Duration::from_secs(o.before_s));
+    let acked_before = progress.acked.load(Ordering::Relaxed);
+    if o.kill {
+        broker.kill()?;
+    } else {
+        broker.stop()?;
+    }
+    eprintln!("broker down for {} s …", o.outage_s);
+    std::thread::sleep(Duration::from_secs(o.outage_s));
+    let acked_during_outage = progress.acked.load(Ordering::Relaxed) - acked_before;
+    broker.restart()?;
+    eprintln!("broker back; {acked_during_outage} reports acked meanwhile");
+    let report = sim_thread
+        .join()
+        .map_err(|_| SimError::Setting("the simulation thread panicked".into()))??;
+
+    let text = std::fs::read_to_string(&log)?;
+    let acked: BTreeSet<(String, u32)> = text
+        .lines()
+        .filter_map(|l| {
+            let (mac, seq) = l.split_once(' ')?;
+            Some((mac.to_string(), seq.parse().ok()?))
+        })
+        .collect();
+    let received_keys = |c: &Consumer| -> BTreeSet<(String, u32)> {
+        c.received()
+            .batches
+            .iter()
+            .flat_map(|b| b.reports.iter().map(|r| (r.terminal.clone(), r.sequence)))
+            .collect()
+    };
+    // The drain forwarded everything; give the broker time to hand it over.
+    consumer.wait_for(Duration::from_secs(60), |r| {
+        let got: BTreeSet<_> = r
+            .batches
+            .iter()
+            .flat_map(|b| b.reports.iter().map(|x| (x.terminal.clone(), x.sequence)))
+            .collect();
+        acked.is_subset(&got)
+    });
+    let got = received_keys(&consumer);
+    let batches = consumer.received().batches;
+    let mut by_id: BTreeMap<i64, usize> = BTreeMap::new();
+    for b in &batches {
+        *by_id.entry(b.batch_id).or_default() += 1;
+    }
+    Ok(OutageReport {
+        terminals,
+        acked: acked.len(),
+        lost: acked.difference(&got).count(),
+        received: got.len(),
+        messages: batches.len(),
+        batches: by_id.len(),
+        redeliveries: batches.len() - by_id.len(),
+        replays: batches.iter().filter(|b| b.attempts > 0).count(),
+        acked_during_outage,
+        sim: report,
+        wall_s: wall.elapsed().as_secs_f64(),
+    })
+}
