@@ -15,6 +15,7 @@
 use super::Gateway;
 use crate::config::Delivery;
 use crate::eap::{success_config, Code as EapCode, Packet as EapPacket};
+use crate::radius::packet::MAX_VALUE_LEN;
 use crate::radius::relay::RelayAnswer;
 use crate::rsn::{Akm, Pmk};
 use crate::station::Event;
@@ -121,22 +122,41 @@ impl Gateway {
         true
     }
 
-    /// An EAPOL EAP packet from `mac` (the whole EAPOL PDU).
+    /// An EAPOL EAP packet from `mac` (the whole EAPOL PDU). What is malformed, oversized
+    /// (over [`MAX_EAP_LEN`](crate::eap::MAX_EAP_LEN)), not a response, sent with no 802.1X
+    /// conversation while a 4-way handshake runs, or not relayable (a response before the
+    /// identity, an identity RADIUS cannot carry) is refused: counted in `eapol_refused`,
+    /// logged, and never relayed.
     pub(super) fn on_eap(&mut self, now: u64, channel: u8, mac: MacAddr, pdu: &[u8]) {
         let Some(eap) = eap_of(pdu) else {
             self.stats.eapol_refused += 1;
+            tracing::debug!(%mac, "malformed EAPOL EAP-Packet refused");
             return;
         };
         let packet = match EapPacket::parse(&eap) {
             Ok((p, _)) if p.code == EapCode::Response => p,
-            Ok(_) | Err(_) => {
+            Ok((p, _)) => {
                 self.stats.eapol_refused += 1;
-                tracing::debug!(%mac, "EAP packet refused");
+                tracing::debug!(%mac, code = ?p.code, "EAP packet that is not a response refused");
+                return;
+            }
+            Err(e) => {
+                self.stats.eapol_refused += 1;
+                tracing::debug!(%mac, error = %e, "EAP packet refused");
                 return;
             }
         };
-        let Some(d) = self.peers.get_mut(&mac).and_then(|p| p.dot1x.as_mut()) else {
+        let Some(peer) = self.peers.get_mut(&mac) else {
             self.stats.rx_ignored += 1;
+            return;
+        };
+        let Some(d) = peer.dot1x.as_mut() else {
+            if peer.handshake.is_some() {
+                self.stats.eapol_refused += 1;
+                tracing::debug!(%mac, "EAP packet refused: no 802.1X, a 4-way handshake runs");
+            } else {
+                self.stats.rx_ignored += 1;
+            }
             return;
         };
         if d.done || packet.identifier != d.last_id {
@@ -145,10 +165,19 @@ impl Gateway {
             return;
         }
         if packet.kind() == Some(crate::eap::TYPE_IDENTITY) && d.identity.is_none() {
-            d.identity = Some(packet.data[1..].to_vec());
+            let identity = packet.data.get(1..).unwrap_or_default();
+            if !(1..=MAX_VALUE_LEN).contains(&identity.len()) {
+                // It goes in User-Name, of 1 to 253 bytes (RFC 2865 §5.1).
+                self.stats.eapol_refused += 1;
+                let len = identity.len();
+                tracing::debug!(%mac, len, "EAP identity refused: not 1 to 253 bytes");
+                return;
+            }
+            d.identity = Some(identity.to_vec());
         }
         let Some(identity) = d.identity.clone() else {
             self.stats.eapol_refused += 1;
+            tracing::debug!(%mac, "EAP response before the identity refused");
             return;
         };
         let (state, sids) = (d.state.clone(), d.sids.clone());

@@ -96,6 +96,10 @@ impl Gateway {
 
     /// A data frame to the gateway: EAPOL-Key messages of a handshake in progress; anything
     /// else is ignored (user data is not carried yet).
+    ///
+    /// Any other EAPOL PDU from a station in an EAPOL conversation (a handshake, or 802.1X
+    /// before its handshake) is refused — counted in `eapol_refused` and logged — like a
+    /// forged or malformed key message; from a station in none it is ignored.
     pub(super) fn on_data(&mut self, now: u64, channel: u8, d: &DataRepr) {
         let mac = d.header.addr2;
         let Some(pdu) = eapol::pdu_of(&d.body) else {
@@ -106,8 +110,17 @@ impl Gateway {
             self.on_eap(now, channel, mac, pdu);
             return;
         }
-        let Some(auth) = self.peers.get_mut(&mac).and_then(|p| p.handshake.as_mut()) else {
+        let Some(peer) = self.peers.get_mut(&mac) else {
             self.stats.rx_ignored += 1;
+            return;
+        };
+        let Some(auth) = peer.handshake.as_mut() else {
+            if peer.dot1x.is_some() {
+                self.stats.eapol_refused += 1;
+                tracing::debug!(%mac, "EAPOL frame refused: 802.1X runs, no 4-way handshake yet");
+            } else {
+                self.stats.rx_ignored += 1;
+            }
             return;
         };
         match auth.on_message(pdu) {

@@ -141,7 +141,9 @@ pub struct GatewayStats {
     pub northbound_errors: u64,
     /// 4-way handshakes completed (configuration delivered encrypted).
     pub handshakes: u64,
-    /// EAPOL-Key messages refused (wrong MIC — a wrong passphrase —, replayed, malformed).
+    /// EAPOL frames refused: EAPOL-Key messages with a wrong MIC (a wrong passphrase),
+    /// replayed or malformed, and EAP packets malformed, oversized or not relayable — and any
+    /// other EAPOL frame from a station whose handshake or 802.1X cannot take it.
     pub eapol_refused: u64,
     /// 802.1X authentications the AAA server accepted (MSK and service information in).
     pub eap_accepted: u64,
