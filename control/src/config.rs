@@ -301,6 +301,9 @@ pub struct RegistrarConfig {
     pub address: String,
     /// One request to the registrar, ms (> 0). Default 2 000.
     pub timeout_ms: u32,
+    /// With `"m2m-server"`: have the `[aaa]` server check each terminal's proof before the
+    /// M2M server is asked (docs/aaa.md §7). Default `false`.
+    pub check_proof_with_aaa: bool,
     /// M2M user id → pre-shared key, hex (16 or 32 bytes). Default: empty.
     pub psk: BTreeMap<String, String>,
 }
@@ -311,6 +314,7 @@ impl Default for RegistrarConfig {
             kind: RegistrarKind::M2mServer,
             address: "127.0.0.1:8701".into(),
             timeout_ms: 2_000,
+            check_proof_with_aaa: false,
             psk: BTreeMap::new(),
         }
     }
@@ -987,7 +991,7 @@ impl Config {
 
     fn validate_registrar(&self) -> Result<(), ConfigError> {
         let r = &self.registrar;
-        if r.kind == RegistrarKind::Aaa {
+        if r.kind == RegistrarKind::Aaa || r.check_proof_with_aaa {
             self.validate_aaa()?;
         }
         socket_addr("registrar.address", &r.address)?;
@@ -1636,6 +1640,13 @@ pub const KEYS: &[KeyDoc] = &[
         ty: "integer",
         doc: "Timeout of one request to the registrar, ms (> 0, <= timeouts.registration_ms).",
         example: None,
+    },
+    KeyDoc {
+        section: "registrar",
+        key: "check_proof_with_aaa",
+        ty: "boolean",
+        doc: "With kind = \"m2m-server\": the [aaa] server checks each terminal's proof first\n(docs/aaa.md §7); a rejected proof refuses the association with status 15.",
+        example: Some("check_proof_with_aaa = true"),
     },
     KeyDoc {
         section: "registrar",

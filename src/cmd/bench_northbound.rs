@@ -52,8 +52,12 @@ pub fn run(a: NorthboundArgs) -> Result<()> {
     );
     let r = outage::run(&o)?;
     println!(
-        "northbound: {} terminals, {} reports acked ({} while the broker was down {} s); {} received by the consumer; lost {}",
-        r.terminals, r.acked, r.acked_during_outage, o.outage_s, r.received, r.lost
+        "northbound: {} terminals, {} reports acked ({} while the broker was down {} s, {:.0} s simulated meanwhile); {} received by the consumer; lost {}",
+        r.terminals, r.acked, r.acked_during_outage, o.outage_s, r.outage_virtual_s, r.received, r.lost
+    );
+    println!(
+        "northbound: terminals scheduled {} · refused {} · still joining {} · gave up {}; reports generated {} · stored {}; {:.0} reports/min acked over the real-time part",
+        r.sim.scheduled, r.sim.refused, r.sim.joining, r.sim.served_gave_up, r.sim.generated, r.sim.stored, r.paced_rate
     );
     println!(
         "northbound: {} batch messages, {} distinct batches, {} redeliveries, {} marked as replays; gateway: {} batches forwarded, {} northbound errors; {:.0} s wall",

@@ -38,6 +38,10 @@ pub struct SimArgs {
     /// docs/aaa.md) instead of the M2M server emulator: terminals send the AAA path's proof.
     #[arg(long)]
     pub aaa: bool,
+    /// Register with the M2M server emulator, but have a real FreeRADIUS check every
+    /// terminal's proof first (`registrar.check_proof_with_aaa`; docs/aaa.md §7).
+    #[arg(long, conflicts_with = "aaa")]
+    pub aaa_check: bool,
     /// With --aaa: authenticate terminals by 802.1X (EAP-pwd relayed to FreeRADIUS, PMK from
     /// the MSK) and deliver the configuration with the EAP success (`success`) or in 4-way
     /// message 3 (`four-way`). --wrong-key then gives terminals a wrong password.
@@ -113,6 +117,7 @@ impl SimArgs {
         cfg.passphrase = self.passphrase.clone();
         cfg.wrong_key_share = self.wrong_key;
         cfg.aaa = self.aaa;
+        cfg.aaa_check = self.aaa_check;
         cfg.dot1x = self.eap.map(|e| match e {
             EapDelivery::Success => Delivery::EapSuccess,
             EapDelivery::FourWay => Delivery::EapFourWay,

@@ -21,6 +21,7 @@ use subgate_control::wire::m2m::{ServiceInfoRepr, Sid};
 
 const RADIUSD_CONF: &str = include_str!("../../aaa/freeradius/radiusd.conf");
 const DICTIONARY: &str = include_str!("../../aaa/freeradius/dictionary.subgate");
+const AES_PROOF_SH: &str = include_str!("../../aaa/freeradius/aes-proof.sh");
 
 /// Where Debian installs the server.
 pub const FREERADIUS: &str = "/usr/sbin/freeradius";
@@ -138,6 +139,7 @@ impl FreeRadius {
             .replace("@THREADS@", &threads.max(1).to_string());
         std::fs::write(root.join("radiusd.conf"), conf)?;
         std::fs::write(root.join("dictionary.subgate"), DICTIONARY)?;
+        std::fs::write(root.join("aes-proof.sh"), AES_PROOF_SH)?;
         std::fs::write(root.join("dictionary"), "$INCLUDE dictionary.subgate\n")?;
         std::fs::write(root.join("users"), users_file(users))?;
         let log = std::fs::File::create(root.join("log/server.log"))?;

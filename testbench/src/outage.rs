@@ -14,6 +14,10 @@ use subgate_control::config::NorthboundKind;
 use crate::broker::{Consumer, Mosquitto};
 use crate::sim::{self, setting, ServiceMix, SimConfig, SimError, SimProgress, SimReport};
 
+/// Terminals power up over this many (virtual, unpaced) seconds; the paced part starts
+/// once all have joined.
+const JOIN_SPREAD_S: u64 = 120;
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct OutageOptions {
@@ -64,8 +68,13 @@ pub struct OutageReport {
     pub redeliveries: usize,
     /// Messages marked as replays (`attempts` > 0).
     pub replays: usize,
+    /// Reports acked per minute over the real-time part (before, during and after).
+    pub paced_rate: f64,
     /// Reports acked to terminals while the broker was down.
     pub acked_during_outage: u64,
+    /// Simulated seconds that passed while the broker was down (= the outage when the
+    /// simulation kept real time).
+    pub outage_virtual_s: f64,
     /// The simulation's own counts.
     pub sim: SimReport,
     /// Wall time, s.
@@ -87,10 +96,9 @@ pub fn run(o: &OutageOptions) -> Result<OutageReport, SimError> {
         .tempdir()?;
     let log = dir.path().join("acked.log");
 
-    let mut cfg = SimConfig::mixed(
-        terminals,
-        (o.before_s + o.outage_s + o.after_s) as f64 / 3600.0,
-    );
+    // The report phase counts from virtual 0 and covers the joins; it is ended through
+    // `progress.stop` once the paced part ran `before + outage + after` seconds.
+    let mut cfg = SimConfig::mixed(terminals, 24.0);
     cfg.mix = vec![ServiceMix {
         name: "meter".into(),
         period_s: o.period_s,
@@ -100,12 +108,16 @@ pub fn run(o: &OutageOptions) -> Result<OutageReport, SimError> {
     if !cfg.gateway.scheduler.periods_s.contains(&o.period_s) {
         cfg.gateway.scheduler.periods_s.insert(0, o.period_s);
     }
+    // 10 000 reports/min of 32 bytes fill about half of four 1 MHz channels' report time
+    // once guards and the access periods are counted: eight channels leave room to join.
+    cfg.gateway.radio.channels = (1..=15).step_by(2).collect();
     cfg.gateway.gateway.name = "bench-gw".into();
     cfg.gateway.northbound.kind = NorthboundKind::Mqtt;
     cfg.gateway.northbound.broker = broker.addr();
-    cfg.join_spread_s = 120;
+    cfg.join_spread_s = JOIN_SPREAD_S;
     cfg.drain_s = 120;
     cfg.pace = Some(1.0);
+    cfg.pace_from_s = Some(JOIN_SPREAD_S + 300);
     cfg.own_window_share = 0.0;
     cfg.store_path = Some(dir.path().join("gw.db"));
     cfg.acked_log = Some(log.clone());
@@ -120,12 +132,22 @@ pub fn run(o: &OutageOptions) -> Result<OutageReport, SimError> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    if !progress.reporting.load(Ordering::SeqCst) {
+        progress.stop.store(true, Ordering::SeqCst);
+        let _ = sim_thread.join();
+        return Err(SimError::Setting(
+            "the terminals did not all join within 900 s".into(),
+        ));
+    }
+    let (acked_at_start, paced_from) = (progress.acked.load(Ordering::Relaxed), Instant::now());
     eprintln!(
-        "{terminals} terminals joined in {:.1} s; reporting in real time",
-        wall.elapsed().as_secs_f64()
+        "{terminals} terminals joining done by {:.1} s wall ({} reports acked so far); reporting in real time",
+        wall.elapsed().as_secs_f64(),
+        progress.acked.load(Ordering::Relaxed)
     );
     std::thread::sleep(Duration::from_secs(o.before_s));
     let acked_before = progress.acked.load(Ordering::Relaxed);
+    let virtual_before = progress.virtual_us.load(Ordering::Relaxed);
     if o.kill {
         broker.kill()?;
     } else {
@@ -134,8 +156,18 @@ pub fn run(o: &OutageOptions) -> Result<OutageReport, SimError> {
     eprintln!("broker down for {} s …", o.outage_s);
     std::thread::sleep(Duration::from_secs(o.outage_s));
     let acked_during_outage = progress.acked.load(Ordering::Relaxed) - acked_before;
+    let outage_virtual_s = progress
+        .virtual_us
+        .load(Ordering::Relaxed)
+        .saturating_sub(virtual_before) as f64
+        / 1e6;
     broker.restart()?;
     eprintln!("broker back; {acked_during_outage} reports acked meanwhile");
+    std::thread::sleep(Duration::from_secs(o.after_s));
+    let paced_rate = (progress.acked.load(Ordering::Relaxed) - acked_at_start) as f64
+        / paced_from.elapsed().as_secs_f64()
+        * 60.0;
+    progress.stop.store(true, Ordering::SeqCst);
     let report = sim_thread
         .join()
         .map_err(|_| SimError::Setting("the simulation thread panicked".into()))??;
@@ -180,6 +212,8 @@ pub fn run(o: &OutageOptions) -> Result<OutageReport, SimError> {
         redeliveries: batches.len() - by_id.len(),
         replays: batches.iter().filter(|b| b.attempts > 0).count(),
         acked_during_outage,
+        paced_rate,
+        outage_virtual_s,
         sim: report,
         wall_s: wall.elapsed().as_secs_f64(),
     })

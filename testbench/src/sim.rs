@@ -23,6 +23,7 @@ use subgate_control::gateway::timeline::Timeline;
 use subgate_control::gateway::{Gateway, GatewayError, GatewayStats};
 use subgate_control::northbound::MqttNorthbound;
 use subgate_control::registrar::aaa::AaaRegistrar;
+use subgate_control::registrar::aaa_check::AaaCheckedRegistrar;
 use subgate_control::registrar::{Psk, Registrar};
 use subgate_control::rsn::Pmk;
 use subgate_control::scheduler::{ChannelOccupancy, SIFS_US};
@@ -82,6 +83,9 @@ pub struct SimConfig {
     /// Register through a real FreeRADIUS on loopback (`registrar.kind = "aaa"`; terminals
     /// send the AAA path's CHAP proof) instead of the M2M server emulator.
     pub aaa: bool,
+    /// Register with the M2M server emulator, but have a real FreeRADIUS check every
+    /// terminal's AES proof first (`registrar.check_proof_with_aaa`).
+    pub aaa_check: bool,
     /// With `aaa`: authenticate every terminal by 802.1X (EAP-pwd through FreeRADIUS, PMK
     /// from the MSK) and deliver the configuration this way (`EapSuccess` or `EapFourWay`).
     /// `wrong_key_share` then gives terminals a wrong password.
@@ -105,6 +109,9 @@ pub struct SimConfig {
     /// at this many times wall time (1.0: real time) instead of as fast as possible — for a
     /// real broker outage against a real report rate. `None`: as fast as possible throughout.
     pub pace: Option<f64>,
+    /// With `pace`: start the paced part at this virtual second at the latest, even if some
+    /// terminals are still joining.
+    pub pace_from_s: Option<u64>,
     /// Append `<terminal> <sequence>` for every report a terminal saw acked, as the acks
     /// come (written before the next event), so a process killed mid-run leaves the list of
     /// what it had acked.
@@ -116,12 +123,14 @@ pub struct SimConfig {
 /// Live counters of a running simulation.
 #[derive(Debug, Default)]
 pub struct SimProgress {
-    /// Every terminal has joined; the report phase (paced, if asked) runs.
+    /// The report phase's paced part runs (every terminal joined, or `pace_from_s` came).
     pub reporting: AtomicBool,
     /// Reports acked to terminals so far.
     pub acked: AtomicU64,
     /// Virtual time reached, µs.
     pub virtual_us: AtomicU64,
+    /// Set by the caller to end the report phase now (the drain still runs).
+    pub stop: AtomicBool,
 }
 
 impl SimConfig {
@@ -142,6 +151,7 @@ impl SimConfig {
             unserved_share: 0.0,
             passphrase: None,
             aaa: false,
+            aaa_check: false,
             dot1x: None,
             wrong_key_share: 0.0,
             own_window_share: 0.1,
@@ -176,6 +186,7 @@ impl SimConfig {
             store_path: None,
             seed: 1,
             pace: None,
+            pace_from_s: None,
             acked_log: None,
             progress: None,
         }
@@ -451,8 +462,9 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         })
         .collect();
     gcfg.registrar.psk = users.iter().cloned().collect();
-    // The AAA path: a real FreeRADIUS holding the same users and services.
-    let aaa = if cfg.aaa {
+    // The AAA path, or the M2M path with proofs checked by AAA: a real FreeRADIUS holding
+    // the same users and services.
+    let aaa = if cfg.aaa || cfg.aaa_check {
         let aaa_users = users
             .iter()
             .map(|(name, key)| {
@@ -468,7 +480,11 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
             })
             .collect::<Result<Vec<_>, SimError>>()?;
         let server = FreeRadius::start(&aaa_users, 2).map_err(setting)?;
-        gcfg.registrar.kind = RegistrarKind::Aaa;
+        if cfg.aaa {
+            gcfg.registrar.kind = RegistrarKind::Aaa;
+        } else {
+            gcfg.registrar.check_proof_with_aaa = true;
+        }
         gcfg.aaa.server = server.addr.to_string();
         gcfg.aaa.secret = server.secret.clone();
         if let Some(d) = cfg.dot1x {
@@ -491,7 +507,11 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         server = server.with_service(sid, m.service_info());
     }
     let registrar: Box<dyn Registrar + Send> = match &aaa {
-        Some(_) => Box::new(AaaRegistrar::from_config(&gcfg).map_err(setting)?),
+        Some(_) if cfg.aaa => Box::new(AaaRegistrar::from_config(&gcfg).map_err(setting)?),
+        Some(_) => Box::new(AaaCheckedRegistrar::new(
+            AaaRegistrar::from_config(&gcfg).map_err(setting)?,
+            server,
+        )),
         None => Box::new(server),
     };
     let tmp;
@@ -585,7 +605,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
             user: Sid::user(u).map_err(|e| SimError::Setting(e.to_string()))?,
             psk: Psk::from_hex(&psk_hex).map_err(|e| SimError::Setting(e.to_string()))?,
             eap: cfg.dot1x.is_some(),
-            path: if aaa.is_some() {
+            path: if cfg.aaa {
                 RegistrationPath::Aaa
             } else {
                 RegistrationPath::M2mServer
@@ -630,8 +650,8 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         }
     }
     world.push(0, Ev::Gateway);
-    let reports_end = (cfg.hours * 3_600e6) as u64;
-    let end = reports_end + cfg.drain_s * 1_000_000;
+    let mut reports_end = (cfg.hours * 3_600e6) as u64;
+    let mut end = reports_end + cfg.drain_s * 1_000_000;
     let mut report = SimReport::default();
     let mut joined_at: Option<(f64, f64)> = None;
     let mut beacon_listeners: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
@@ -643,6 +663,16 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
     while let Some(Reverse((now, _, ev))) = world.queue.pop() {
         if now > end {
             break;
+        }
+        if now < reports_end
+            && cfg
+                .progress
+                .as_ref()
+                .is_some_and(|p| p.stop.load(Ordering::Relaxed))
+        {
+            // Asked to end the report phase now: the drain follows.
+            reports_end = now;
+            end = reports_end + cfg.drain_s * 1_000_000;
         }
         // Paced over the report phase only; the drain runs as fast as it can.
         if let (Some(speed), Some((v0, w0)), true) = (cfg.pace, pace_origin, now < reports_end) {
@@ -793,16 +823,21 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                 }
             }
         }
+        // The paced part starts once every terminal joined, or at `pace_from_s` at the latest
+        // (a few stragglers still retrying must not keep the clock racing).
+        let pace_due = joined_at.is_some() || cfg.pace_from_s.is_some_and(|s| now >= s * 1_000_000);
+        if pace_origin.is_none() && pace_due {
+            pace_origin = Some((now, Instant::now()));
+            if let Some(p) = &cfg.progress {
+                p.reporting.store(true, Ordering::SeqCst);
+            }
+        }
         if joined_at.is_none() && now > cfg.join_spread_s * 1_000_000 {
             let joining = terminals
                 .iter()
                 .filter(|t| !matches!(t.phase(), Phase::Reporting | Phase::GaveUp(_)))
                 .count();
             if joining == 0 {
-                pace_origin = Some((now, Instant::now()));
-                if let Some(p) = &cfg.progress {
-                    p.reporting.store(true, Ordering::SeqCst);
-                }
                 joined_at = Some((wall.elapsed().as_secs_f64(), now as f64 / 1e6));
                 report_phase_start =
                     Some((gw.stats().reports_stored, wall.elapsed().as_secs_f64()));
@@ -810,16 +845,24 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         }
     }
     gw.flush(end);
+    // The terminals are done; the gateway runs on until the last open batch closed by age
+    // and went northbound (a real gateway would keep it for after its restart).
+    let settle = end + gcfg.aggregation.max_age_ms * 1_000 + timeline.superframe_us;
+    gw.poll(settle);
+    gw.flush(settle);
     let wall_s = wall.elapsed().as_secs_f64();
 
     // Compare the store (one pass over it) with what the terminals saw acked.
+    // A report's identity is the store's: terminal, sequence and measurement time (a store
+    // reused across runs holds earlier readings under the same sequence numbers).
     let mut stored: HashMap<MacAddr, HashSet<u32>> = HashMap::new();
+    let mut identities: HashSet<(MacAddr, u32, u64)> = HashSet::new();
     gw.store().for_each_report(|r| {
-        if !stored
+        stored
             .entry(r.terminal)
             .or_default()
-            .insert(r.report.sequence)
-        {
+            .insert(r.report.sequence);
+        if !identities.insert((r.terminal, r.report.sequence, r.report.timestamp)) {
             report.stored_twice += 1;
         }
         Ok::<_, SimError>(())

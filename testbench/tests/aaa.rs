@@ -5,12 +5,14 @@ use std::time::Duration;
 
 use subgate_control::radius::{Client, ClientConfig};
 use subgate_control::registrar::aaa::AaaRegistrar;
+use subgate_control::registrar::aaa_check::AaaCheckedRegistrar;
 use subgate_control::registrar::proof::{aaa_indication, indication};
 use subgate_control::registrar::{Psk, Registrar, RegistrationError, RegistrationRequest};
 use subgate_control::wire::m2m::{DataFormat, ServiceInfoRepr, Sid};
 use subgate_control::wire::MacAddr;
 use subgate_testbench::aaa::{installed, AaaUser, FreeRadius};
 use subgate_testbench::sim::{run, SimConfig};
+use subgate_testbench::M2mServerEmulator;
 
 fn require_freeradius() -> bool {
     if installed() {
@@ -286,4 +288,80 @@ fn terminals_authenticate_by_eap_pwd_and_wrong_passwords_get_nothing() {
         assert_eq!(r.acked_missing, 0);
         assert!(r.stored > 0 && r.stored == r.acked, "{delivery:?}: {r:?}");
     }
+}
+
+/// The M2M-server path with `registrar.check_proof_with_aaa`: FreeRADIUS checks the AES
+/// proof (aes-proof.sh) before the M2M server is asked. A user whose key the M2M server
+/// knows but the AAA server holds differently is refused without reaching the M2M server;
+/// a forged proof is refused; the right one goes through to the M2M server's service
+/// information.
+#[test]
+fn freeradius_checks_the_m2m_paths_aes_proof() {
+    if !require_freeradius() {
+        return;
+    }
+    let other_psk = Psk::from_hex("0f0e0d0c0b0a09080706050403020100").unwrap();
+    let mut aaa_users = users();
+    aaa_users.push(AaaUser {
+        name: "other".into(),
+        // Not the key the terminal (and the M2M server) hold.
+        psk: Psk::from_hex("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa").unwrap(),
+        services: vec![("metering".into(), metering())],
+    });
+    let server = FreeRadius::start(&aaa_users, 2).unwrap();
+    let m2m = M2mServerEmulator::new()
+        .with_user(Sid::user("acme-water").unwrap(), psk())
+        .with_user(Sid::user("other").unwrap(), other_psk.clone())
+        .with_service(Sid::service("metering").unwrap(), metering());
+    let mut reg = AaaCheckedRegistrar::new(registrar(&server, None), m2m);
+    let m2m_request = |user: &str, key: &Psk, counter: u16| {
+        let mut r = request(user, "metering", key, counter);
+        r.indication = indication(key, TERMINAL, r.nonce, counter);
+        r
+    };
+
+    let ok = reg.register(&m2m_request("acme-water", &psk(), 1)).unwrap();
+    assert_eq!(ok.service, metering());
+    assert_eq!(reg.accepted, 1);
+
+    let e = reg
+        .register(&m2m_request("other", &other_psk, 2))
+        .unwrap_err();
+    assert_eq!(
+        e,
+        RegistrationError::BadProof,
+        "AAA holds another key for this user"
+    );
+    let wrong = Psk::from_hex("ffeeddccbbaa99887766554433221100").unwrap();
+    let e = reg
+        .register(&m2m_request("acme-water", &wrong, 3))
+        .unwrap_err();
+    assert_eq!(e, RegistrationError::BadProof, "forged proof");
+    assert_eq!(reg.rejected, 2);
+    // The emulator alone would have accepted the `other` terminal: it is the AAA check
+    // that refused it.
+    let mut alone = M2mServerEmulator::new()
+        .with_user(Sid::user("other").unwrap(), other_psk.clone())
+        .with_service(Sid::service("metering").unwrap(), metering());
+    assert!(alone.register(&m2m_request("other", &other_psk, 4)).is_ok());
+
+    // An AAA-path registration is not checked twice: it goes to the inner registrar as is.
+    let s = reg.client_stats();
+    assert_eq!((s.requests, s.forged, s.timeouts), (3, 0, 0), "{s:?}");
+}
+
+/// The same check in a whole simulation: every terminal of the M2M path gets through
+/// FreeRADIUS's proof check and is scheduled.
+#[test]
+fn sim_with_aaa_checked_proofs_schedules_everyone() {
+    if !require_freeradius() {
+        return;
+    }
+    let mut cfg = SimConfig::mixed(60, 0.25);
+    cfg.aaa_check = true;
+    cfg.join_spread_s = 120;
+    let r = run(&cfg).unwrap();
+    assert_eq!(r.scheduled, 60, "{r:?}");
+    assert_eq!(r.acked_missing, 0);
+    assert!(r.acked > 0);
 }

@@ -68,9 +68,14 @@ pub mod subgate {
     pub const DATA_FORMAT: u8 = 6;
     /// Data amount per report in bytes (accept).
     pub const DATA_AMOUNT: u8 = 7;
+    /// The M2M-server path's known plaintext (terminal, nonce, counter), 32 hex digits
+    /// (request, when the gateway asks the AAA server to check an AES proof).
+    pub const PROOF_PLAINTEXT: u8 = 8;
+    /// The M2M-server path's proof `AES(PSK, plaintext)`, 32 hex digits (request).
+    pub const AES_PROOF: u8 = 9;
 
     /// `(name, number, type)` of every attribute, as the dictionary file declares them.
-    pub const ALL: [(&str, u8, &str); 7] = [
+    pub const ALL: [(&str, u8, &str); 9] = [
         ("Subgate-Terminal-Id", TERMINAL_ID, "string"),
         ("Subgate-M2M-User", M2M_USER, "string"),
         ("Subgate-Service-Type", SERVICE_TYPE, "string"),
@@ -78,6 +83,8 @@ pub mod subgate {
         ("Subgate-Report-Period", REPORT_PERIOD, "integer"),
         ("Subgate-Data-Format", DATA_FORMAT, "integer"),
         ("Subgate-Data-Amount", DATA_AMOUNT, "integer"),
+        ("Subgate-Proof-Plaintext", PROOF_PLAINTEXT, "string"),
+        ("Subgate-Aes-Proof", AES_PROOF, "string"),
     ];
 }
 

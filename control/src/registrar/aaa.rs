@@ -86,16 +86,32 @@ impl AaaRegistrar {
         user: &str,
         proof: &WireProof,
     ) -> Result<Repr, RadiusError> {
-        let terminal = req.terminal;
+        let mut request = self.base_request(req, user)?;
         let mut chap = vec![proof.counter as u8];
         chap.extend_from_slice(&proof.ciphertext);
+        request.attributes.splice(
+            1..1,
+            [
+                Attribute::new(
+                    attr::CHAP_CHALLENGE,
+                    plaintext(req.terminal, req.nonce, proof.counter).to_vec(),
+                )?,
+                Attribute::new(attr::CHAP_PASSWORD, chap)?,
+            ],
+        );
+        Ok(request)
+    }
+
+    /// An Access-Request naming the terminal, its user and its services, without any proof
+    /// (the AAA path adds CHAP, the M2M path's proof check its AES proof).
+    pub(crate) fn base_request(
+        &self,
+        req: &RegistrationRequest,
+        user: &str,
+    ) -> Result<Repr, RadiusError> {
+        let terminal = req.terminal;
         let mut attributes = vec![
             Attribute::new(attr::USER_NAME, user.as_bytes())?,
-            Attribute::new(
-                attr::CHAP_CHALLENGE,
-                plaintext(terminal, req.nonce, proof.counter).to_vec(),
-            )?,
-            Attribute::new(attr::CHAP_PASSWORD, chap)?,
             Attribute::new(attr::CALLING_STATION_ID, station_id(terminal))?,
             Attribute::new(attr::CALLED_STATION_ID, station_id(self.bssid))?,
             Attribute::new(attr::NAS_IDENTIFIER, self.nas_identifier.as_bytes())?,
@@ -120,6 +136,11 @@ impl AaaRegistrar {
             authenticator: [0; 16],
             attributes,
         })
+    }
+
+    /// Sends `request` and returns the verified answer.
+    pub(crate) fn exchange(&mut self, request: Repr) -> Result<Repr, RadiusError> {
+        self.client.exchange(request).map(|a| a.repr)
     }
 }
 

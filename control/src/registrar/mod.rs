@@ -10,6 +10,7 @@
 //! path comes in part 2.
 
 pub mod aaa;
+pub mod aaa_check;
 pub mod proof;
 
 use crate::wire::m2m::{RegistrationRepr, ServiceInfoRepr, Sid};
