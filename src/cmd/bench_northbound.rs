@@ -59,6 +59,12 @@ pub fn run(a: NorthboundArgs) -> Result<()> {
         "northbound: terminals scheduled {} · refused {} · still joining {} · gave up {}; reports generated {} · stored {}; {:.0} reports/min acked over the real-time part",
         r.sim.scheduled, r.sim.refused, r.sim.joining, r.sim.served_gave_up, r.sim.generated, r.sim.stored, r.paced_rate
     );
+    if !r.sim.served_gave_up_why.is_empty() {
+        println!(
+            "northbound: why terminals gave up: {:?}",
+            r.sim.served_gave_up_why
+        );
+    }
     println!(
         "northbound: {} batch messages, {} distinct batches, {} redeliveries, {} marked as replays; gateway: {} batches forwarded, {} northbound errors; {:.0} s wall",
         r.messages,

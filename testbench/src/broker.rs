@@ -20,6 +20,10 @@ use subgate_control::northbound::{BatchPayload, EventPayload, StatusPayload};
 
 /// Where Debian puts the broker.
 pub const MOSQUITTO: &str = "/usr/sbin/mosquitto";
+/// The user of the password listener ([`Mosquitto::start_with`]).
+pub const USER: &str = "gateway";
+/// Its password.
+pub const PASSWORD: &str = "subgate-test-password";
 
 /// A running mosquitto.
 #[derive(Debug)]
@@ -29,6 +33,9 @@ pub struct Mosquitto {
     pub port: u16,
     /// TLS port on 127.0.0.1, when started with TLS.
     pub tls_port: Option<u16>,
+    /// Port on 127.0.0.1 that takes only [`USER`] / [`PASSWORD`] (anonymous clients are
+    /// refused), when started with it.
+    pub auth_port: Option<u16>,
     child: Option<Child>,
 }
 
@@ -44,16 +51,19 @@ fn free_port() -> io::Result<u16> {
 impl Mosquitto {
     /// Starts a broker with a plain listener.
     pub fn start() -> io::Result<Mosquitto> {
-        Self::start_with(false)
+        Self::start_with(false, false)
     }
 
     /// Starts a broker with a plain listener and a TLS one (server certificate for
     /// `localhost` / 127.0.0.1 signed by a CA made now; [`ca_file`](Self::ca_file)).
     pub fn start_tls() -> io::Result<Mosquitto> {
-        Self::start_with(true)
+        Self::start_with(true, false)
     }
 
-    fn start_with(tls: bool) -> io::Result<Mosquitto> {
+    /// Starts a broker with a plain anonymous listener, plus a TLS one (`tls`) and one that
+    /// takes only [`USER`] / [`PASSWORD`] (`auth`; the password file is made with
+    /// `mosquitto_passwd`).
+    pub fn start_with(tls: bool, auth: bool) -> io::Result<Mosquitto> {
         let dir = tempfile::Builder::new().prefix("subgate-mqtt-").tempdir()?;
         let port = free_port()?;
         let tls_port = if tls {
@@ -62,18 +72,40 @@ impl Mosquitto {
         } else {
             None
         };
+        let auth_port = if auth {
+            let out = Command::new("mosquitto_passwd")
+                .args(["-b", "-c"])
+                .arg(dir.path().join("passwd"))
+                .args([USER, PASSWORD])
+                .output()?;
+            if !out.status.success() {
+                return Err(io::Error::other(format!(
+                    "mosquitto_passwd: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )));
+            }
+            Some(free_port()?)
+        } else {
+            None
+        };
+        let d = dir.path().display();
         let mut conf = std::fs::File::create(dir.path().join("mosquitto.conf"))?;
         write!(
             conf,
-            "per_listener_settings false\nallow_anonymous true\npersistence true\n\
-             persistence_location {}/\nuser root\nlog_dest none\nlistener {port} 127.0.0.1\n",
-            dir.path().display()
+            "per_listener_settings true\npersistence true\npersistence_location {d}/\n\
+             user root\nlog_dest none\nlistener {port} 127.0.0.1\nallow_anonymous true\n"
         )?;
         if let Some(tp) = tls_port {
-            let d = dir.path().display();
             write!(
                 conf,
-                "listener {tp} 127.0.0.1\ncafile {d}/ca.pem\ncertfile {d}/server.pem\nkeyfile {d}/server.key\n"
+                "listener {tp} 127.0.0.1\nallow_anonymous true\ncafile {d}/ca.pem\n\
+                 certfile {d}/server.pem\nkeyfile {d}/server.key\n"
+            )?;
+        }
+        if let Some(ap) = auth_port {
+            write!(
+                conf,
+                "listener {ap} 127.0.0.1\nallow_anonymous false\npassword_file {d}/passwd\n"
             )?;
         }
         drop(conf);
@@ -81,6 +113,7 @@ impl Mosquitto {
             dir,
             port,
             tls_port,
+            auth_port,
             child: None,
         };
         m.restart()?;
@@ -133,7 +166,10 @@ impl Mosquitto {
             .spawn()?;
         self.child = Some(child);
         let end = Instant::now() + Duration::from_secs(10);
-        for p in std::iter::once(self.port).chain(self.tls_port) {
+        for p in std::iter::once(self.port)
+            .chain(self.tls_port)
+            .chain(self.auth_port)
+        {
             while TcpStream::connect(("127.0.0.1", p)).is_err() {
                 if Instant::now() > end {
                     return Err(io::Error::new(

@@ -16,7 +16,7 @@ use crate::sim::{self, setting, ServiceMix, SimConfig, SimError, SimProgress, Si
 
 /// Terminals power up over this many (virtual, unpaced) seconds; the paced part starts
 /// once all have joined.
-const JOIN_SPREAD_S: u64 = 120;
+const JOIN_SPREAD_S: u64 = 300;
 
 /// What to run.
 #[derive(Debug, Clone)]

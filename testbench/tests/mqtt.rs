@@ -18,6 +18,12 @@ use subgate_testbench::sim::{self, ServiceMix, SimConfig, SimProgress};
 
 /// A broker, or `None` (test skipped) when mosquitto is missing and CI is not set.
 fn broker(tls: bool) -> Option<Mosquitto> {
+    broker_with(tls, false)
+}
+
+/// A broker with a TLS listener (`tls`) and a password listener (`auth`), or `None` as
+/// [`broker`].
+fn broker_with(tls: bool, auth: bool) -> Option<Mosquitto> {
     if !broker::installed() {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
@@ -26,14 +32,7 @@ fn broker(tls: bool) -> Option<Mosquitto> {
         println!("mosquitto not installed: test skipped");
         return None;
     }
-    Some(
-        if tls {
-            Mosquitto::start_tls()
-        } else {
-            Mosquitto::start()
-        }
-        .unwrap(),
-    )
+    Some(Mosquitto::start_with(tls, auth).unwrap())
 }
 
 fn keys(got: &[BatchPayload]) -> BTreeSet<(String, u32)> {
@@ -360,4 +359,62 @@ fn tls_checks_the_broker_certificate() {
     };
     let e = MqttNorthbound::start("gw-tls", &missing).unwrap_err();
     assert!(e.to_string().contains("northbound.ca_file"), "{e}");
+}
+
+/// User name and password: the broker's password listener lets the gateway in with the
+/// right ones only; anonymous and wrong-password connections never come up and forwarding
+/// is refused while the batch stays pending.
+#[test]
+fn username_and_password_are_checked_by_the_broker() {
+    let Some(broker) = broker_with(false, true) else {
+        return;
+    };
+    let consumer = Consumer::start(broker.port, "auth-consumer", "subgate");
+    let auth_port = broker.auth_port.unwrap();
+    let base = NorthboundConfig {
+        kind: NorthboundKind::Mqtt,
+        broker: format!("127.0.0.1:{auth_port}"),
+        timeout_ms: 2_000,
+        ..NorthboundConfig::default()
+    };
+    let agg = Aggregator::new(BatchLimits {
+        max_reports: 1,
+        max_bytes: 1 << 20,
+        max_age_us: 1,
+    })
+    .unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    store.store_batch(&[report(2, 1, 10)]).unwrap();
+    for (user, password, what) in [
+        ("", "", "anonymous"),
+        (broker::USER, "not-the-password", "wrong password"),
+    ] {
+        let cfg = NorthboundConfig {
+            username: user.into(),
+            password: password.into(),
+            client_id: format!("gw-auth-{}", what.replace(' ', "-")),
+            ..base.clone()
+        };
+        let mut north = MqttNorthbound::start("gw-auth", &cfg).unwrap();
+        assert!(
+            !north.wait_connected(Duration::from_secs(3)),
+            "{what} refused"
+        );
+        assert!(agg.poll(&mut store, &mut north, 100).is_err(), "{what}");
+    }
+    assert_eq!(store.pending_batches().unwrap().len(), 1, "the batch waits");
+    let good = NorthboundConfig {
+        username: broker::USER.into(),
+        password: broker::PASSWORD.into(),
+        client_id: "gw-auth-good".into(),
+        ..base
+    };
+    let mut north = MqttNorthbound::start("gw-auth", &good).unwrap();
+    assert!(
+        north.wait_connected(Duration::from_secs(10)),
+        "right password accepted"
+    );
+    assert_eq!(agg.poll(&mut store, &mut north, 200).unwrap().forwarded, 1);
+    assert!(consumer.wait_for(Duration::from_secs(10), |r| r.batches.len() == 1));
+    assert!(store.pending_batches().unwrap().is_empty());
 }

@@ -74,6 +74,11 @@ impl Gateway {
         }
         let mac = a.header.addr2;
         let carried = Carried::from_elements(&a.elements)?;
+        // Authenticated before and not associated yet: a repeated authentication.
+        let joining = self
+            .stations
+            .get(&mac)
+            .is_some_and(|s| matches!(s.state(), State::Unknown | State::Authenticated));
         // A new authentication from a station further along means the terminal started
         // over (it lost our answers, or rebooted): its old association goes, AID and window
         // included, and it starts again from the filter.
@@ -124,7 +129,14 @@ impl Gateway {
         };
         if status == StatusCode::Success {
             self.stats.authenticated += 1;
-            let nonce = self.next_nonce();
+            // A repeated authentication of a station still joining (its first answer was
+            // lost or late) gets the same challenge: a terminal that took the first answer
+            // and associates with its nonce must not be refused for a nonce it never saw.
+            // The proof's counter still makes every registration attempt distinct.
+            let nonce = match self.peers.get(&mac) {
+                Some(p) if joining => p.nonce,
+                _ => self.next_nonce(),
+            };
             self.peers.insert(
                 mac,
                 Peer {

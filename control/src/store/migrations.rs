@@ -189,7 +189,7 @@ mod tests {
             .unwrap();
         assert!(matches!(
             migrate_to(&mut c, SCHEMA_VERSION),
-            Err(StoreError::SchemaTooNew { found: 4, known: 3 })
+            Err(StoreError::SchemaTooNew { found: 5, known: 4 })
         ));
     }
 
