@@ -1,5 +1,7 @@
 //! subgate's sample sources and sinks (DESIGN §2, `drivers/`).
 //!
+//! - [`burst_stream`]: the front end's burst-stream protocol (docs/burst-stream.md): segment
+//!   codec, a resynchronising deframer and burst reassembly.
 //! - [`sigmf`]: SigMF recordings: memory-mapped reading, streaming writing, annotations
 //!   from decoded frames.
 //! - [`pcap`]: pcap files of received frames with radiotap S1G headers, for Wireshark.
@@ -9,6 +11,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+pub mod burst_stream;
 pub mod pcap;
 pub mod radiotap;
 pub mod sigmf;
