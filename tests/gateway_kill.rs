@@ -10,16 +10,11 @@ use std::time::{Duration, Instant};
 
 use subgate_control::store::{Store, StoreError};
 use subgate_testbench::broker::{self, Consumer, Mosquitto};
+use subgate_testbench::sim::read_acked_log;
 
 fn acked_lines(path: &Path) -> BTreeSet<(String, u32)> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| {
-            let (mac, seq) = l.split_once(' ')?;
-            Some((mac.to_string(), seq.parse().ok()?))
-        })
-        .collect()
+    // The log may not exist yet while run 1 starts.
+    read_acked_log(path).unwrap_or_default()
 }
 
 fn sim(dir: &Path, broker: &str, hours: &str, seed: &str) -> Command {

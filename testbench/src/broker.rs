@@ -288,6 +288,16 @@ pub struct Received {
     pub subscriptions: u64,
 }
 
+impl Received {
+    /// Every report in the batches received, as (terminal, sequence).
+    pub fn report_keys(&self) -> std::collections::BTreeSet<(String, u32)> {
+        self.batches
+            .iter()
+            .flat_map(|b| b.reports.iter().map(|r| (r.terminal.clone(), r.sequence)))
+            .collect()
+    }
+}
+
 /// A platform-side MQTT client: collects batches, events and status of every gateway under
 /// `prefix`, and sends downlink commands.
 #[derive(Clone)]

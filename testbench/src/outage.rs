@@ -4,7 +4,7 @@
 //! [`Consumer`] collects every batch; the terminals' own record of which reports were acked
 //! ([`SimConfig::acked_log`]) is compared with what arrived.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -172,31 +172,12 @@ pub fn run(o: &OutageOptions) -> Result<OutageReport, SimError> {
         .join()
         .map_err(|_| SimError::Setting("the simulation thread panicked".into()))??;
 
-    let text = std::fs::read_to_string(&log)?;
-    let acked: BTreeSet<(String, u32)> = text
-        .lines()
-        .filter_map(|l| {
-            let (mac, seq) = l.split_once(' ')?;
-            Some((mac.to_string(), seq.parse().ok()?))
-        })
-        .collect();
-    let received_keys = |c: &Consumer| -> BTreeSet<(String, u32)> {
-        c.received()
-            .batches
-            .iter()
-            .flat_map(|b| b.reports.iter().map(|r| (r.terminal.clone(), r.sequence)))
-            .collect()
-    };
+    let acked = sim::read_acked_log(&log)?;
     // The drain forwarded everything; give the broker time to hand it over.
     consumer.wait_for(Duration::from_secs(60), |r| {
-        let got: BTreeSet<_> = r
-            .batches
-            .iter()
-            .flat_map(|b| b.reports.iter().map(|x| (x.terminal.clone(), x.sequence)))
-            .collect();
-        acked.is_subset(&got)
+        acked.is_subset(&r.report_keys())
     });
-    let got = received_keys(&consumer);
+    let got = consumer.received().report_keys();
     let batches = consumer.received().batches;
     let mut by_id: BTreeMap<i64, usize> = BTreeMap::new();
     for b in &batches {

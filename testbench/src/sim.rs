@@ -120,6 +120,20 @@ pub struct SimConfig {
     pub progress: Option<Arc<SimProgress>>,
 }
 
+/// The reports an acked log ([`SimConfig::acked_log`]) lists, as (terminal, sequence);
+/// lines that do not read are skipped (the last one may be cut by a kill).
+pub fn read_acked_log(
+    path: &std::path::Path,
+) -> std::io::Result<std::collections::BTreeSet<(String, u32)>> {
+    Ok(std::fs::read_to_string(path)?
+        .lines()
+        .filter_map(|l| {
+            let (mac, seq) = l.split_once(' ')?;
+            Some((mac.to_string(), seq.parse().ok()?))
+        })
+        .collect())
+}
+
 /// Live counters of a running simulation.
 #[derive(Debug, Default)]
 pub struct SimProgress {

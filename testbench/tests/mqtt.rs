@@ -30,12 +30,6 @@ fn broker_with(tls: bool, auth: bool) -> Option<Mosquitto> {
     Some(Mosquitto::start_with(tls, auth).unwrap())
 }
 
-fn keys(got: &[BatchPayload]) -> BTreeSet<(String, u32)> {
-    got.iter()
-        .flat_map(|b| b.reports.iter().map(|r| (r.terminal.clone(), r.sequence)))
-        .collect()
-}
-
 fn report(t: u32, seq: u32, at: u64) -> IncomingReport {
     IncomingReport {
         terminal: MacAddr([2, 0x10, 0, 0, (t >> 8) as u8, t as u8]),
@@ -96,7 +90,7 @@ fn broker_killed_mid_stream_loses_no_stored_report() {
             let acked = store.forwarded_report_count().unwrap() as usize;
             assert!(acked > 0, "batches were forwarded before the outage");
             let end = Instant::now() + Duration::from_secs(5);
-            while keys(&consumer.received().batches).len() < acked && Instant::now() < end {
+            while consumer.received().report_keys().len() < acked && Instant::now() < end {
                 std::thread::sleep(Duration::from_millis(20));
             }
             broker.kill().unwrap();
@@ -132,10 +126,11 @@ fn broker_killed_mid_stream_loses_no_stored_report() {
     }
     let stored_batches = store.batches().unwrap();
     let end = Instant::now() + Duration::from_secs(20);
-    while keys(&consumer.received().batches) != expected && Instant::now() < end {
+    while consumer.received().report_keys() != expected && Instant::now() < end {
         std::thread::sleep(Duration::from_millis(50));
     }
-    let got = consumer.received().batches;
+    let received = consumer.received();
+    let got = received.batches.clone();
     let mut by_id: BTreeMap<i64, &BatchPayload> = BTreeMap::new();
     let mut redeliveries = 0;
     for b in &got {
@@ -155,7 +150,11 @@ fn broker_killed_mid_stream_loses_no_stored_report() {
         north.counters().timeouts.load(std::sync::atomic::Ordering::Relaxed)
     );
     assert!(outage_failures > 0, "the outage was felt");
-    assert_eq!(keys(&got), expected, "every stored report arrives");
+    assert_eq!(
+        received.report_keys(),
+        expected,
+        "every stored report arrives"
+    );
     assert_eq!(by_id.len(), stored_batches.len(), "every batch arrives");
     let received: usize = by_id.values().map(|b| b.reports.len()).sum();
     assert_eq!(received, expected.len(), "no report in two batches");
@@ -238,9 +237,9 @@ fn gateway_events_status_and_commands_through_mosquitto() {
         );
         keys
     };
-    consumer.wait_for(Duration::from_secs(20), |r| keys(&r.batches) == stored);
+    consumer.wait_for(Duration::from_secs(20), |r| r.report_keys() == stored);
     let got = consumer.received();
-    assert_eq!(keys(&got.batches), stored, "every stored report arrives");
+    assert_eq!(got.report_keys(), stored, "every stored report arrives");
     assert_eq!(got.unparsed, 0);
 
     let commands: Vec<_> = got.events.iter().filter(|e| e.kind == "command").collect();

@@ -24,7 +24,7 @@ use rumqttc::{
     Client, Event, LastWill, MqttOptions, Outgoing, Packet, QoS, TlsConfiguration, Transport,
 };
 
-use super::command::{Command, CommandInput, RefusedCommand, MAX_COMMAND_LEN};
+use super::command::{Command, CommandInput};
 use super::event::{EventPayload, StatusPayload};
 use super::payload::BatchPayload;
 use crate::aggregate::{Batch, Northbound, NorthboundError};
@@ -147,17 +147,8 @@ impl MqttNorthbound {
                         Ok(Event::Incoming(Packet::PubAck(a))) => Some(Signal::Acked(a.pkid)),
                         Ok(Event::Incoming(Packet::Publish(p))) if p.topic == command_topic => {
                             count.commands.fetch_add(1, Ordering::Relaxed);
-                            let input = if p.payload.len() > MAX_COMMAND_LEN {
-                                Err(RefusedCommand {
-                                    id: None,
-                                    reason: format!(
-                                        "{} bytes, over the {MAX_COMMAND_LEN}-byte limit",
-                                        p.payload.len()
-                                    ),
-                                })
-                            } else {
-                                Command::from_json(&p.payload)
-                            };
+                            // Command::from_json refuses oversized payloads unread.
+                            let input = Command::from_json(&p.payload);
                             if command_tx.send(input).is_err() {
                                 break;
                             }
