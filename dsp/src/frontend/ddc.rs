@@ -30,9 +30,9 @@ pub const TABLE_LEN: usize = 1 << TABLE_BITS;
 pub const AMPLITUDE: i16 = i16::MAX;
 /// Right shift from the 32-bit product sum to the 16-bit output.
 pub const OUTPUT_SHIFT: u32 = 16;
-/// Clocks from a valid input sample to its output in the gateware (table read, products,
-/// sum and round): documented here so the host knows the board's timing.
-pub const LATENCY: usize = 3;
+/// Clocks from a valid input sample to its output in the gateware (table read, unfold,
+/// products, sum and round): documented here so the host knows the board's timing.
+pub const LATENCY: usize = 4;
 
 /// Entries in the stored quarter-wave table (one ECP5 block RAM).
 pub const QUARTER_LEN: usize = TABLE_LEN / 4;
