@@ -11,12 +11,14 @@
 //!   receiver's decision rule) on the decimation chain's output.
 //! - [`burst`]: burst gate with a pre-trigger FIFO: forwards only the samples around
 //!   detections.
+//! - [`channel`]: one channel as the board wires it: DDC → decimation → detector → gate.
 //! - [`vectors`]: test vectors shared by the rust-hdl and Verilator runs, checked against the model.
 //! - [`tools`]: Verilator (lint, simulation) and yosys (`synth_ecp5`) on generated Verilog.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod burst;
+pub mod channel;
 pub mod ddc;
 pub mod decim;
 pub mod detect;

@@ -3,10 +3,13 @@
 
 use subgate_dsp::channel::Multipath;
 use subgate_dsp::frontend::burst::{BurstGate, BurstOutput};
+use subgate_dsp::frontend::channel::{Channel, ChannelSettings};
 use subgate_dsp::frontend::ddc::{frequency_word, Ddc};
 use subgate_dsp::frontend::decim::Decimator;
 use subgate_dsp::frontend::detect::{self, MIN_SPACING};
 use subgate_dsp::frontend::to_fixed;
+use subgate_dsp::frontend::{ddc as ddc_model, decim as decim_model};
+use subgate_dsp::resample::resample;
 use subgate_dsp::rng::Rng;
 use subgate_dsp::scene::{render, SceneFrame, Truth};
 use subgate_dsp::{Complex32, Format, Mcs, TxRequest};
@@ -642,6 +645,174 @@ pub fn burst_check(
             summary.forwarded += 1;
             summary.bursts += usize::from(start);
         }
+    }
+    match got.next() {
+        Some(r) => Err(format!("record {r:?} the model does not have")),
+        None => Ok(summary),
+    }
+}
+
+/// ADC rate of the channel stimulus: 16 Msps, so the decimation chain's output is 1 Msps.
+pub const CHANNEL_ADC_RATE: f64 = 16e6;
+/// Where the channel stimulus puts its wanted scene.
+pub const CHANNEL_OFFSET_HZ: f64 = 3e6;
+/// Where it puts the second, independent scene (6 dB stronger).
+pub const CHANNEL_OTHER_HZ: f64 = -2e6;
+/// Scale from the scene's floating-point samples to the 16-bit ADC input; the DDC halves
+/// the amplitude, so the decimated noise is about 48 LSB rms.
+pub const CHANNEL_SCALE: f32 = 96.0;
+
+/// One ADC sample of channel stimulus after `gap − 1` idle clocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelInput {
+    /// Clocks since the previous valid input (≥ 1).
+    pub gap: usize,
+    /// In-phase ADC sample.
+    pub i: i16,
+    /// Quadrature ADC sample.
+    pub q: i16,
+}
+
+/// `samples` ADC samples at [`CHANNEL_ADC_RATE`]: a 1 MHz [`detect_scene`] resampled to
+/// 16 Msps and moved to [`CHANNEL_OFFSET_HZ`], a second scene from another seed at
+/// [`CHANNEL_OTHER_HZ`] 6 dB stronger, white noise over the whole band at −12 dB, quantised at
+/// [`CHANNEL_SCALE`] (saturating). Gaps mostly 1 (back to back), also 2–3, a pause of 40
+/// every 4096 samples.
+pub fn channel_stimulus(samples: usize, seed: u64) -> Vec<ChannelInput> {
+    let narrow = samples / 16 + 64;
+    let shifted = |scene: &[Complex32], hz: f64, gain: f32| -> Vec<Complex32> {
+        let wide = resample(scene, 1e6, CHANNEL_ADC_RATE);
+        let w = 2.0 * std::f64::consts::PI * hz / CHANNEL_ADC_RATE;
+        wide.iter()
+            .enumerate()
+            .map(|(n, &x)| {
+                let (s, c) = (w * n as f64).sin_cos();
+                x * Complex32::new(c as f32, s as f32) * gain
+            })
+            .collect()
+    };
+    let (wanted, _) = detect_scene(Format::S1g1M, narrow, seed);
+    let (other, _) = detect_scene(Format::S1g1M, narrow, seed ^ 0x5EED);
+    let a = shifted(&wanted, CHANNEL_OFFSET_HZ, 1.0);
+    let b = shifted(&other, CHANNEL_OTHER_HZ, 2.0);
+    let mut rng = Rng::new(seed ^ 0xADC);
+    let sigma = (0.0625f64 / 2.0).sqrt();
+    let band: Vec<Complex32> = (0..samples)
+        .map(|n| {
+            let noise =
+                Complex32::new((rng.normal() * sigma) as f32, (rng.normal() * sigma) as f32);
+            a.get(n).copied().unwrap_or_default() + b.get(n).copied().unwrap_or_default() + noise
+        })
+        .collect();
+    let mut x = Vec::with_capacity(samples);
+    to_fixed(&band, CHANNEL_SCALE, &mut x);
+    x.into_iter()
+        .enumerate()
+        .map(|(k, (i, q))| {
+            let gap = if k % 4096 == 4095 {
+                40
+            } else {
+                match rng.below(8) {
+                    0..=5 => 1,
+                    _ => 2 + rng.below(2) as usize,
+                }
+            };
+            ChannelInput { gap, i, q }
+        })
+        .collect()
+}
+
+/// Random full-range ADC samples, back to back with a few gaps (for the short rust-hdl run,
+/// where a threshold of 0 makes every 48th evaluation a detection).
+pub fn channel_noise(samples: usize, seed: u64) -> Vec<ChannelInput> {
+    let mut rng = Rng::new(seed);
+    (0..samples)
+        .map(|_| {
+            let r = rng.next_u64();
+            ChannelInput {
+                gap: if r >> 60 == 0 { 3 } else { 1 },
+                i: r as i16,
+                q: (r >> 16) as i16,
+            }
+        })
+        .collect()
+}
+
+/// What a channel run's outputs came to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChannelSummary {
+    /// ADC samples in.
+    pub samples: usize,
+    /// Decimated samples evaluated.
+    pub decimated: usize,
+    /// Detections (each compared with its clock).
+    pub detections: usize,
+    /// Gate records compared.
+    pub records: usize,
+    /// Forwarded samples among them.
+    pub forwarded: usize,
+    /// Bursts started.
+    pub bursts: usize,
+}
+
+/// Checks a channel run against the model ([`Channel`] with `lag`, `pre`, `settings`):
+/// every detection pulse must be read after clock `c + (DDC + decimation + detector
+/// latency) − 1` and every gate record after `c + `[`subgate_dsp::frontend::channel::LATENCY`]` − 1`, `c` being the
+/// clock of the ADC sample completing the decimated sample, bit for bit the model's, in order,
+/// and nothing else may come out. Returns the summary, or the first mismatch.
+pub fn channel_check(
+    stimulus: &[ChannelInput],
+    records: &[BurstRecord],
+    detections: &[u64],
+    lag: usize,
+    pre: usize,
+    settings: ChannelSettings,
+) -> Result<ChannelSummary, String> {
+    let detect_latency = (ddc_model::LATENCY + decim_model::LATENCY + detect::LATENCY) as u64;
+    let latency = subgate_dsp::frontend::channel::LATENCY as u64;
+    let mut ch = Channel::new(lag, pre, settings);
+    let mut summary = ChannelSummary::default();
+    let (mut got, mut det) = (records.iter(), detections.iter());
+    let mut clock = 0u64;
+    for (k, s) in stimulus.iter().enumerate() {
+        clock += s.gap as u64;
+        summary.samples += 1;
+        let Some(step) = ch.step((s.i, s.q)) else {
+            continue;
+        };
+        summary.decimated += 1;
+        if step.eval.detect {
+            let due = clock - 1 + detect_latency - 1;
+            match det.next() {
+                Some(&c) if c == due => summary.detections += 1,
+                Some(&c) => {
+                    return Err(format!(
+                        "ADC sample {k}: detection at clock {c}, model at {due}"
+                    ))
+                }
+                None => return Err(format!("ADC sample {k}: no detection, model at {due}")),
+            }
+        }
+        let Some(want) = step.record else {
+            continue;
+        };
+        let due = clock - 1 + latency - 1;
+        let Some(r) = got.next() else {
+            return Err(format!("ADC sample {k}: no record, model {want:?}"));
+        };
+        if r.clock != due || r.out != want {
+            return Err(format!(
+                "ADC sample {k}: got {r:?}, model {want:?} at clock {due}"
+            ));
+        }
+        summary.records += 1;
+        if let BurstOutput::Sample { start, .. } = want {
+            summary.forwarded += 1;
+            summary.bursts += usize::from(start);
+        }
+    }
+    if let Some(c) = det.next() {
+        return Err(format!("detection at clock {c} the model does not have"));
     }
     match got.next() {
         Some(r) => Err(format!("record {r:?} the model does not have")),

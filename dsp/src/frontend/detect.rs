@@ -163,6 +163,19 @@ impl Detector {
         }
     }
 
+    /// Changes the threshold word from the next evaluation on (the gateware reads its
+    /// `threshold` input at every evaluation).
+    ///
+    /// # Panics
+    /// If `threshold` ≥ 2¹⁵.
+    pub fn set_threshold(&mut self, threshold: u16) {
+        assert!(
+            u32::from(threshold) < 1 << THRESHOLD_SHIFT,
+            "threshold word {threshold} ≥ 2^{THRESHOLD_SHIFT}"
+        );
+        self.threshold = threshold;
+    }
+
     /// Samples from a window's start to the newest sample it needs, inclusive of both:
     /// `WINDOW + lag`. A detection at input sample `m` is for the window starting at
     /// `m + 1 − span`.

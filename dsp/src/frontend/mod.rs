@@ -9,8 +9,11 @@
 //!   decimation chain's output.
 //! - [`burst`]: burst gate with a pre-trigger FIFO: forwards only the samples around
 //!   detections.
+//! - [`channel`]: one channel as the board wires the four: DDC → decimation → detector →
+//!   burst gate.
 
 pub mod burst;
+pub mod channel;
 pub mod ddc;
 pub mod decim;
 pub mod detect;
