@@ -12,6 +12,8 @@
 //! - [`burst`]: burst gate with a pre-trigger FIFO: forwards only the samples around
 //!   detections.
 //! - [`channel`]: one channel as the board wires it: DDC → decimation → detector → gate.
+//! - [`frontend`]: four channels, control/status registers, output arbiter and signature.
+//! - [`spi`]: SPI target bridging a host to the front end's register bus.
 //! - [`vectors`]: test vectors shared by the rust-hdl and Verilator runs, checked against the model.
 //! - [`tools`]: Verilator (lint, simulation) and yosys (`synth_ecp5`) on generated Verilog.
 #![forbid(unsafe_code)]
@@ -22,5 +24,7 @@ pub mod channel;
 pub mod ddc;
 pub mod decim;
 pub mod detect;
+pub mod frontend;
+pub mod spi;
 pub mod tools;
 pub mod vectors;

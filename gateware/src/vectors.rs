@@ -819,3 +819,123 @@ pub fn channel_check(
         None => Ok(summary),
     }
 }
+
+/// One step of front-end stimulus for the Verilator testbench.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrontEndCommand {
+    /// A register write (one clock, no sample).
+    Write(u8, u32),
+    /// An ADC sample after `gap − 1` idle clocks.
+    Sample(ChannelInput),
+    /// A register read (one clock with the address, the value read after it).
+    Read(u8),
+    /// Idle clocks (the tail of the stream drains).
+    Idle(usize),
+}
+
+impl FrontEndCommand {
+    /// Clocks the command takes in the testbench.
+    pub fn clocks(&self) -> u64 {
+        match *self {
+            FrontEndCommand::Write(..) | FrontEndCommand::Read(_) => 1,
+            FrontEndCommand::Sample(s) => s.gap as u64,
+            FrontEndCommand::Idle(n) => n as u64,
+        }
+    }
+}
+
+/// An output record of the front end: its clock, channel and the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrontEndRecord {
+    /// The clock after whose edge it was read.
+    pub clock: u64,
+    /// Channel.
+    pub channel: usize,
+    /// The record.
+    pub out: BurstOutput,
+}
+
+/// What a front-end run came to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FrontEndSummary {
+    /// Records compared (all channels).
+    pub records: usize,
+    /// Per channel: forwarded samples.
+    pub forwarded: [usize; 4],
+    /// Per channel: bursts.
+    pub bursts: [usize; 4],
+    /// Register reads compared.
+    pub reads: usize,
+}
+
+/// Checks a front-end run against the model ([`subgate_dsp::frontend::top::FrontEnd`]
+/// with `lag`, `pre`): every output record at its clock (the channel's record clock plus
+/// `out_delay` plus one per lower channel with a record on the same sample), in order, and
+/// every register read (`reads`, in command order) equal to the model's at that point.
+pub fn frontend_check(
+    commands: &[FrontEndCommand],
+    records: &[FrontEndRecord],
+    reads: &[(u8, u32)],
+    lag: usize,
+    pre: usize,
+    out_delay: u64,
+) -> Result<FrontEndSummary, String> {
+    use subgate_dsp::frontend::top::FrontEnd;
+    let latency = subgate_dsp::frontend::channel::LATENCY as u64;
+    let mut fe = FrontEnd::new(lag, pre);
+    let mut summary = FrontEndSummary::default();
+    let (mut got, mut read) = (records.iter(), reads.iter());
+    let mut clock = 0u64;
+    for (k, cmd) in commands.iter().enumerate() {
+        clock += cmd.clocks();
+        match *cmd {
+            FrontEndCommand::Write(addr, value) => fe.write(addr, value),
+            FrontEndCommand::Idle(_) => {}
+            FrontEndCommand::Read(addr) => {
+                let want = fe.read(addr);
+                match read.next() {
+                    Some(&(a, v)) if a == addr && v == want => summary.reads += 1,
+                    other => {
+                        return Err(format!(
+                            "command {k}: read of {addr:#04x} gave {other:?}, model {want:#010x}"
+                        ))
+                    }
+                }
+            }
+            FrontEndCommand::Sample(s) => {
+                let steps = fe.step((s.i, s.q));
+                let mut rank = 0;
+                for (c, step) in steps.iter().enumerate() {
+                    let Some(want) = step.and_then(|s| s.record) else {
+                        continue;
+                    };
+                    let due = clock - 1 + latency - 1 + out_delay + rank;
+                    rank += 1;
+                    let expected = FrontEndRecord {
+                        clock: due,
+                        channel: c,
+                        out: want,
+                    };
+                    match got.next() {
+                        Some(r) if *r == expected => {}
+                        other => {
+                            return Err(format!("command {k}: got {other:?}, model {expected:?}"))
+                        }
+                    }
+                    summary.records += 1;
+                    if let BurstOutput::Sample { start, .. } = want {
+                        summary.forwarded[c] += 1;
+                        summary.bursts[c] += usize::from(start);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(r) = got.next() {
+        return Err(format!("record {r:?} the model does not have"));
+    }
+    match read.next() {
+        Some(r) => Err(format!("read {r:?} the model does not have")),
+        None => Ok(summary),
+    }
+}

@@ -78,7 +78,7 @@ fn channel_matches_model_in_rust_hdl_simulation() {
         x.threshold.next = Bits::<16>::from(u64::from(settings.threshold));
         x.hold.next = Bits::<16>::from(u64::from(settings.hold));
         wait_clock_true!(sim, clock, x);
-        let tail = vec![ChannelInput { gap: 0, i: 0, q: 0 }; 1];
+        let tail = [ChannelInput { gap: 0, i: 0, q: 0 }; 1];
         for (n, s) in stim.iter().chain(tail.iter()).enumerate() {
             // after the stimulus, enough idle clocks for the last records
             let gap = if n == stim.len() { 64 } else { s.gap };

@@ -11,12 +11,14 @@
 //!   detections.
 //! - [`channel`]: one channel as the board wires the four: DDC → decimation → detector →
 //!   burst gate.
+//! - [`top`]: the four channels, control/status registers and output signature.
 
 pub mod burst;
 pub mod channel;
 pub mod ddc;
 pub mod decim;
 pub mod detect;
+pub mod top;
 
 use num_complex::Complex32;
 

@@ -1,0 +1,223 @@
+//! The whole front end (four channels, registers, arbiter, signature) against its
+//! `subgate-dsp` model in Verilator: register writes, a 16 Msps band with frames on two
+//! channels, every output record and every register read compared; and yosys `synth_ecp5`.
+
+mod common;
+
+use common::{require, synth_ecp5, verilator_run_raw};
+use subgate_dsp::frontend::burst::{BurstOutput, DEFAULT_PRE};
+use subgate_dsp::frontend::ddc::frequency_word;
+use subgate_dsp::frontend::detect::threshold_word;
+use subgate_dsp::frontend::top::{reg, ID};
+use subgate_gateware::frontend::{FrontEnd, OUT_DELAY};
+use subgate_gateware::vectors::{
+    channel_stimulus, frontend_check, FrontEndCommand, FrontEndRecord, CHANNEL_ADC_RATE,
+    CHANNEL_OFFSET_HZ, CHANNEL_OTHER_HZ,
+};
+
+/// STF period at 1 MHz.
+const LAG: usize = 8;
+/// ADC samples in the Verilator run.
+const SAMPLES: usize = 1 << 20;
+
+/// The Verilator testbench: one command per line — `W addr value` (a write clock), `S gap i q`
+/// (`gap − 1` idle clocks with junk on the data, then the sample), `R addr` (a clock with the
+/// address, then `V addr value` with what `csr_rdata` gives), `I n` (idle clocks). After every
+/// clock edge with a record it writes `O clock valid end start channel index i q`.
+const TB_CPP: &str = r#"#include "Vtop.h"
+#include "verilated.h"
+#include <cstdio>
+#include <cstdint>
+static Vtop* top;
+static FILE* out;
+static unsigned long long clk = 0;
+static void tick() {
+    top->clock = 1;
+    top->eval();
+    if (top->out_valid || top->out_end) {
+        std::fprintf(out, "O %llu %d %d %d %d %u %d %d\n", clk, (int)top->out_valid,
+                     (int)top->out_end, (int)top->out_start, (int)top->out_channel,
+                     (unsigned)top->out_index, (int)(int16_t)top->out_i,
+                     (int)(int16_t)top->out_q);
+    }
+    clk++;
+    top->clock = 0;
+    top->eval();
+}
+int main(int argc, char** argv) {
+    if (argc != 3) return 2;
+    FILE* in = std::fopen(argv[1], "r");
+    out = std::fopen(argv[2], "w");
+    if (!in || !out) return 3;
+    top = new Vtop;
+    top->in_valid = 0;
+    top->csr_write = 0;
+    top->clock = 0;
+    top->eval();
+    uint32_t junk = 4242;
+    char op;
+    while (std::fscanf(in, " %c", &op) == 1) {
+        if (op == 'W') {
+            unsigned addr, value;
+            if (std::fscanf(in, "%u %u", &addr, &value) != 2) return 5;
+            top->csr_write = 1;
+            top->csr_addr = addr;
+            top->csr_wdata = value;
+            top->in_valid = 0;
+            tick();
+            top->csr_write = 0;
+        } else if (op == 'R') {
+            unsigned addr;
+            if (std::fscanf(in, "%u", &addr) != 1) return 5;
+            top->csr_addr = addr;
+            top->in_valid = 0;
+            tick();
+            std::fprintf(out, "V %u %u\n", addr, (unsigned)top->csr_rdata);
+        } else if (op == 'I') {
+            int n;
+            if (std::fscanf(in, "%d", &n) != 1) return 5;
+            top->in_valid = 0;
+            for (int k = 0; k < n; k++) tick();
+        } else if (op == 'S') {
+            int gap, i, q;
+            if (std::fscanf(in, "%d %d %d", &gap, &i, &q) != 3) return 5;
+            for (int k = 1; k < gap; k++) {
+                junk = junk * 1664525u + 1013904223u;
+                top->in_valid = 0;
+                top->in_i = (uint16_t)(junk >> 16);
+                top->in_q = (uint16_t)junk;
+                top->csr_addr = junk >> 24;
+                tick();
+            }
+            top->in_valid = 1;
+            top->in_i = (uint16_t)(int16_t)i;
+            top->in_q = (uint16_t)(int16_t)q;
+            tick();
+        } else {
+            return 6;
+        }
+    }
+    top->final();
+    delete top;
+    std::fclose(in);
+    return std::fclose(out) == 0 ? 0 : 4;
+}
+"#;
+
+/// Field `k` of an output line, or a panic naming the line.
+fn field<T: std::str::FromStr>(t: &[&str], k: usize, line: &str) -> T
+where
+    T::Err: std::fmt::Display,
+{
+    match t.get(k).map(|f| f.parse::<T>()) {
+        Some(Ok(v)) => v,
+        Some(Err(e)) => panic!("bad field {k} in {line:?}: {e}"),
+        None => panic!("no field {k} in {line:?}"),
+    }
+}
+
+#[test]
+fn frontend_verilog_lints_and_matches_model_in_verilator() {
+    if !require(
+        "verilator",
+        "frontend_verilog_lints_and_matches_model_in_verilator",
+    ) {
+        return;
+    }
+    use FrontEndCommand::*;
+    let words = [
+        frequency_word(-CHANNEL_OFFSET_HZ, CHANNEL_ADC_RATE),
+        frequency_word(-CHANNEL_OTHER_HZ, CHANNEL_ADC_RATE),
+        frequency_word(6e6, CHANNEL_ADC_RATE),
+        frequency_word(-7.5e6, CHANNEL_ADC_RATE),
+    ];
+    let mut commands = vec![Read(reg::ID), Read(reg::CHANNELS)];
+    for (c, &w) in words.iter().enumerate() {
+        commands.push(Write(reg::FREQ + c as u8, w));
+    }
+    // bit 15 of the threshold is dropped by the register
+    commands.push(Write(
+        reg::THRESHOLD,
+        u32::from(threshold_word(0.3)) | 0xffff_8000,
+    ));
+    commands.push(Write(reg::HOLD, 600));
+    commands.extend(channel_stimulus(SAMPLES, 9).into_iter().map(Sample));
+    commands.push(Idle(200));
+    commands.extend((0..0x20).map(Read));
+    let lines = commands.iter().map(|c| match *c {
+        Write(a, v) => format!("W {a} {v}"),
+        Read(a) => format!("R {a}"),
+        Idle(n) => format!("I {n}"),
+        Sample(s) => format!("S {} {} {}", s.gap, s.i, s.q),
+    });
+    let v = verilator_run_raw(FrontEnd::new(LAG, DEFAULT_PRE), TB_CPP, lines);
+    let (mut records, mut reads) = (Vec::new(), Vec::new());
+    for line in &v.lines {
+        let t: Vec<&str> = line.split_whitespace().collect();
+        match t.first() {
+            Some(&"V") => reads.push((field::<u8>(&t, 1, line), field::<u32>(&t, 2, line))),
+            Some(&"O") => {
+                let (valid, end) = (field::<u8>(&t, 2, line) != 0, field::<u8>(&t, 3, line) != 0);
+                let index = field(&t, 6, line);
+                let out = match (valid, end) {
+                    (true, false) => BurstOutput::Sample {
+                        index,
+                        x: (field(&t, 7, line), field(&t, 8, line)),
+                        start: field::<u8>(&t, 4, line) != 0,
+                    },
+                    (false, true) => BurstOutput::End { next: index },
+                    _ => panic!("bad record line {line:?}"),
+                };
+                records.push(FrontEndRecord {
+                    clock: field(&t, 1, line),
+                    channel: field(&t, 5, line),
+                    out,
+                });
+            }
+            _ => panic!("bad output line {line:?}"),
+        }
+    }
+    let summary = frontend_check(
+        &commands,
+        &records,
+        &reads,
+        LAG,
+        DEFAULT_PRE,
+        OUT_DELAY as u64,
+    )
+    .unwrap();
+    let read = |addr: u8| reads.iter().rev().find(|r| r.0 == addr).map(|r| r.1);
+    println!(
+        "verilator front end: lint clean, build {:.1} s, run {:.2} s; {summary:?} bit-exact; \
+         detections {:?}, signature {:#010x}",
+        v.build_s,
+        v.run_s,
+        (0..4)
+            .map(|c| read(reg::DETECTIONS + c))
+            .collect::<Vec<_>>(),
+        read(reg::SIGNATURE).unwrap_or(0)
+    );
+    assert_eq!(reads[0], (reg::ID, ID));
+    // frames on the first two channels, bursts there; the registers agree with the records
+    assert!(
+        summary.bursts[0] >= 10 && summary.bursts[1] >= 10,
+        "{summary:?}"
+    );
+    assert_eq!(read(reg::RECORDS), Some(summary.records as u32));
+    for c in 0..4u8 {
+        let cu = usize::from(c);
+        assert_eq!(read(reg::BURSTS + c), Some(summary.bursts[cu] as u32));
+        assert_eq!(read(reg::FORWARDED + c), Some(summary.forwarded[cu] as u32));
+    }
+}
+
+#[test]
+fn frontend_synthesizes_for_ecp5() {
+    if !require("yosys", "frontend_synthesizes_for_ecp5") {
+        return;
+    }
+    let cells = synth_ecp5(FrontEnd::new(LAG, DEFAULT_PRE), "front end (4 channels)");
+    let count = |name: &str| cells.get(name).copied().unwrap_or(0);
+    assert_eq!(count("MULT18X18D"), 28, "{cells:?}");
+    assert_eq!(count("DP16KD") + count("PDPW16KD"), 16, "{cells:?}");
+}
