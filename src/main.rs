@@ -1,7 +1,7 @@
 //! `subgate`: the sub-GHz (IEEE 802.11ah / S1G) M2M gateway's command line.
 //!
 //! Wiring only: every capability lives in the library crates (`subgate-dsp`,
-//! `subgate-drivers`, `subgate-control`, `subgate-testbench`); this binary parses arguments, shows progress and prints tables.
+//! `subgate-drivers`, `subgate-control`, `subgate-testbench`, `subgate-boards`); this binary parses arguments, shows progress and prints tables.
 
 mod cmd;
 
@@ -37,6 +37,9 @@ enum Command {
     Sim(cmd::sim::SimArgs),
     /// Print the gateway configuration as commented TOML (`subgate configfile > subgate.toml`).
     Configfile(cmd::configfile::ConfigfileArgs),
+    /// ECP5 gateware: list the boards, build a board's bitstream.
+    #[command(subcommand)]
+    Gateware(cmd::gateware::GatewareCommand),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Bench(b) => cmd::bench::run(b),
         Command::Configfile(a) => cmd::configfile::run(a),
         Command::Sim(a) => cmd::sim::run(a),
+        Command::Gateware(g) => cmd::gateware::run(g),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,6 +7,7 @@
 use crate::channel::{apply, ChannelConfig, Multipath};
 use crate::crc::append_fcs;
 use crate::frame::TxRequest;
+use crate::frontend::inloop::BoardPath;
 use crate::params::{Format, Mcs};
 use crate::rng::Rng;
 use crate::rx::{Receiver, ReceiverConfig};
@@ -32,6 +33,10 @@ pub struct PerConfig {
     pub multipath: Multipath,
     /// Also decode with the genie receiver.
     pub genie: bool,
+    /// Also decode what the front-end models forward ([`crate::frontend::inloop`]: the
+    /// frame moved into a 16 Msps band, quantised, through DDC, decimation, detector and
+    /// burst gate, each burst decoded on its own). 1 MHz format only.
+    pub frontend: bool,
     /// Seed of every draw.
     pub seed: u64,
 }
@@ -49,6 +54,7 @@ impl PerConfig {
             sco_ppm: 20.0,
             multipath: Multipath::None,
             genie: false,
+            frontend: false,
             seed: 1,
         }
     }
@@ -65,6 +71,8 @@ pub struct PerPoint {
     pub errors: usize,
     /// Frames not received correctly by the genie (when measured).
     pub genie_errors: Option<usize>,
+    /// Frames not received correctly through the front-end models (when measured).
+    pub frontend_errors: Option<usize>,
 }
 
 impl PerPoint {
@@ -76,6 +84,12 @@ impl PerPoint {
     /// Packet error rate of the genie receiver.
     pub fn genie_per(&self) -> Option<f64> {
         self.genie_errors
+            .map(|e| e as f64 / self.frames.max(1) as f64)
+    }
+
+    /// Packet error rate through the front-end models.
+    pub fn frontend_per(&self) -> Option<f64> {
+        self.frontend_errors
             .map(|e| e as f64 / self.frames.max(1) as f64)
     }
 }
@@ -97,7 +111,8 @@ fn frame_channel(cfg: &PerConfig, snr_db: f64, i: usize, rng: &mut Rng) -> Chann
 
 /// Measures PER at one SNR.
 pub fn measure(cfg: &PerConfig, snr_db: f64) -> PerPoint {
-    let results: Vec<(bool, Option<bool>)> = (0..cfg.frames)
+    let board = (cfg.frontend && cfg.format == Format::S1g1M).then(BoardPath::default);
+    let results: Vec<(bool, Option<bool>, Option<bool>)> = (0..cfg.frames)
         .into_par_iter()
         .map_init(
             || {
@@ -115,7 +130,7 @@ pub fn measure(cfg: &PerConfig, snr_db: f64) -> PerPoint {
                 let req = TxRequest::new(psdu.clone(), cfg.format, cfg.mcs);
                 buf.clear();
                 if tx.modulate(&req, buf).is_err() {
-                    return (false, cfg.genie.then_some(false));
+                    return (false, cfg.genie.then_some(false), board.map(|_| false));
                 }
                 let ch = frame_channel(cfg, snr_db, i, &mut rng);
                 let pad = 300;
@@ -128,7 +143,15 @@ pub fn measure(cfg: &PerConfig, snr_db: f64) -> PerPoint {
                     let clean = apply(&ChannelConfig { snr_db: None, ..ch }, buf, pad);
                     rx.decode_genie(&y, &clean).as_deref() == Some(&psdu[..])
                 });
-                (ok, genie)
+                let through = board.map(|b| {
+                    let mut got = Vec::new();
+                    for burst in b.bursts(&y) {
+                        rx.reset();
+                        rx.process(&burst, &mut got);
+                    }
+                    got.len() == 1 && got[0].psdu == psdu
+                });
+                (ok, genie, through)
             },
         )
         .collect();
@@ -136,11 +159,13 @@ pub fn measure(cfg: &PerConfig, snr_db: f64) -> PerPoint {
     let genie_errors = cfg
         .genie
         .then(|| results.iter().filter(|r| r.1 != Some(true)).count());
+    let frontend_errors = board.map(|_| results.iter().filter(|r| r.2 != Some(true)).count());
     PerPoint {
         snr_db,
         frames: cfg.frames,
         errors,
         genie_errors,
+        frontend_errors,
     }
 }
 
@@ -152,12 +177,28 @@ pub fn sweep(cfg: &PerConfig, snrs: &[f64]) -> Vec<PerPoint> {
 /// SNR where PER crosses `target`, interpolated linearly in log(PER) between the two
 /// bracketing points; `None` if the sweep never crosses it.
 pub fn snr_at_per(points: &[PerPoint], target: f64, genie: bool) -> Option<f64> {
-    let per = |p: &PerPoint| {
-        if genie {
-            p.genie_per().unwrap_or(1.0)
-        } else {
-            p.per()
-        }
+    let curve = if genie { Curve::Genie } else { Curve::Real };
+    snr_at_per_of(points, target, curve)
+}
+
+/// Which receiver's PER a crossing is looked for on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Curve {
+    /// The receiver on the channel's samples.
+    Real,
+    /// The genie receiver.
+    Genie,
+    /// The receiver on what the front-end models forward.
+    Frontend,
+}
+
+/// As [`snr_at_per`], on the PER of `curve` (a point without that measurement counts as
+/// PER 1).
+pub fn snr_at_per_of(points: &[PerPoint], target: f64, curve: Curve) -> Option<f64> {
+    let per = |p: &PerPoint| match curve {
+        Curve::Real => p.per(),
+        Curve::Genie => p.genie_per().unwrap_or(1.0),
+        Curve::Frontend => p.frontend_per().unwrap_or(1.0),
     };
     for w in points.windows(2) {
         let (a, b) = (per(&w[0]), per(&w[1]));

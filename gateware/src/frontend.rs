@@ -77,7 +77,7 @@ pub struct FrontEnd {
     detections: [DFF<Bits<32>>; 4],
     bursts: [DFF<Bits<32>>; 4],
     forwarded: [DFF<Bits<32>>; 4],
-    overrun: DFF<Bits<4>>,
+    overrun: [DFF<Bit>; 4],
     records: DFF<Bits<32>>,
     signature: DFF<Bits<32>>,
     rdata: DFF<Bits<32>>,
@@ -104,7 +104,6 @@ pub struct FrontEnd {
     o_i: DFF<Signed<16>>,
     o_q: DFF<Signed<16>>,
     id: Constant<Bits<32>>,
-    ov: Signal<Local, Bits<4>>,
 }
 
 impl FrontEnd {
@@ -137,7 +136,7 @@ impl FrontEnd {
             detections: std::array::from_fn(|_| Default::default()),
             bursts: std::array::from_fn(|_| Default::default()),
             forwarded: std::array::from_fn(|_| Default::default()),
-            overrun: Default::default(),
+            overrun: std::array::from_fn(|_| Default::default()),
             records: Default::default(),
             signature: Default::default(),
             rdata: Default::default(),
@@ -164,7 +163,6 @@ impl FrontEnd {
             o_i: Default::default(),
             o_q: Default::default(),
             id: Constant::new(Bits::<32>::from(u64::from(ID))),
-            ov: Default::default(),
         }
     }
 }
@@ -173,11 +171,12 @@ impl Logic for FrontEnd {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, threshold, hold, overrun, records, signature, rdata, o_valid, o_end,
-            o_start, o_channel, o_index, o_i, o_q
+            self, clock, threshold, hold, records, signature, rdata, o_valid, o_end, o_start,
+            o_channel, o_index, o_i, o_q
         );
-        self.ov.next = self.overrun.q.val();
         for c in 0..4 {
+            self.overrun[c].clock.next = self.clock.val();
+            self.overrun[c].d.next = self.overrun[c].q.val();
             self.freq[c].clock.next = self.clock.val();
             self.freq[c].d.next = self.freq[c].q.val();
             self.detections[c].clock.next = self.clock.val();
@@ -217,10 +216,9 @@ impl Logic for FrontEnd {
                 }
             }
             if self.channels[c].overrun.val() {
-                self.ov.next = self.ov.val().replace_bit(c, true);
+                self.overrun[c].d.next = true;
             }
         }
-        self.overrun.d.next = self.ov.val();
         // register writes
         if self.csr_write.val() {
             for c in 0..4 {
@@ -352,7 +350,10 @@ impl Logic for FrontEnd {
             self.rdata.d.next = 4.into();
         }
         if self.csr_addr.val() == 20 {
-            self.rdata.d.next = bit_cast::<32, 4>(self.overrun.q.val());
+            self.rdata.d.next = bit_cast::<32, 1>(self.overrun[0].q.val().into())
+                | (bit_cast::<32, 1>(self.overrun[1].q.val().into()) << 1)
+                | (bit_cast::<32, 1>(self.overrun[2].q.val().into()) << 2)
+                | (bit_cast::<32, 1>(self.overrun[3].q.val().into()) << 3);
         }
         if self.csr_addr.val() == 21 {
             self.rdata.d.next = self.records.q.val();

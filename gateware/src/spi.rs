@@ -43,6 +43,7 @@ pub struct SpiCsr {
     selected: Signal<Local, Bit>,
     count: DFF<Bits<6>>,
     shift_in: DFF<Bits<40>>,
+    shifted: Signal<Local, Bits<40>>,
     shift_out: DFF<Bits<32>>,
     addr: DFF<Bits<8>>,
     load: DFF<Bits<3>>,
@@ -64,22 +65,21 @@ impl Logic for SpiCsr {
         self.fall.next = !self.sclk_s.q.val().get_bit(1) & self.sclk_s.q.val().get_bit(2);
         self.selected.next = !self.cs_s.q.val().get_bit(1);
         self.cs_end.next = self.cs_s.q.val().get_bit(1) & !self.cs_s.q.val().get_bit(2);
+        // the shift register with the newest MOSI bit (a local signal, so the address's
+        // part-select is taken from a signal, not an expression)
+        self.shifted.next =
+            (self.shift_in.q.val() << 1) | bit_cast::<40, 1>(self.mosi_s.q.val().get_bit(1).into());
         self.write.d.next = false;
         self.load.d.next = self.load.q.val() << 1;
         if self.selected.val() {
             if self.rise.val() {
-                self.shift_in.d.next = (self.shift_in.q.val() << 1)
-                    | bit_cast::<40, 1>(self.mosi_s.q.val().get_bit(1).into());
+                self.shift_in.d.next = self.shifted.val();
                 if self.count.q.val() != 63 {
                     self.count.d.next = self.count.q.val() + 1;
                 }
                 if self.count.q.val() == 7 {
                     // the 8th bit: the address is complete (bits 6..0 of the new shift)
-                    self.addr.d.next = bit_cast::<8, 7>(
-                        ((self.shift_in.q.val() << 1)
-                            | bit_cast::<40, 1>(self.mosi_s.q.val().get_bit(1).into()))
-                        .get_bits::<7>(0),
-                    );
+                    self.addr.d.next = bit_cast::<8, 7>(self.shifted.val().get_bits::<7>(0));
                     self.load.d.next = 1.into();
                 }
             }

@@ -72,18 +72,39 @@ pub fn verilator_build(dir: &Path) -> Result<(), String> {
 /// returns the cell counts from yosys's final statistics (e.g. `LUT4`, `TRELLIS_FF`,
 /// `MULT18X18D`, `DP16KD`).
 pub fn yosys_synth_ecp5(dir: &Path) -> Result<BTreeMap<String, u64>, String> {
-    let log = run(
-        dir,
-        "yosys",
-        &[
-            "-q",
-            "-p",
-            "read_verilog top.v; synth_ecp5 -top top -json top.json; tee -o stat.txt stat",
-        ],
-    )?;
+    yosys_synth_ecp5_files(dir, &["top.v"])
+}
+
+/// As [`yosys_synth_ecp5`], reading the Verilog files `files` (in `dir`) — a board's top level
+/// and, say, the PLL module generated for it.
+pub fn yosys_synth_ecp5_files(dir: &Path, files: &[&str]) -> Result<BTreeMap<String, u64>, String> {
+    let script = format!(
+        "read_verilog {}; synth_ecp5 -top top -json top.json; tee -o stat.txt stat",
+        files.join(" ")
+    );
+    let log = run(dir, "yosys", &["-q", "-p", &script])?;
     let stat = std::fs::read_to_string(dir.join("stat.txt"))
         .map_err(|e| format!("yosys statistics: {e}\n{log}"))?;
     Ok(parse_cells(&stat))
+}
+
+/// Runs `yowasp-ecppll` in `dir` for an input clock of `in_mhz` and an output of `out_mhz`,
+/// writing the PLL module `module` (an `EHXPLLL` with its dividers chosen by the tool) to
+/// `file`; returns the frequency the tool reports achieving, MHz.
+pub fn ecppll(
+    dir: &Path,
+    in_mhz: f64,
+    out_mhz: f64,
+    module: &str,
+    file: &str,
+) -> Result<f64, String> {
+    let tool = yowasp_tool("yowasp-ecppll");
+    let (i, o) = (format!("{in_mhz}"), format!("{out_mhz}"));
+    let log = run(dir, &tool, &["-i", &i, "-o", &o, "-n", module, "-f", file])?;
+    log.lines()
+        .find_map(|l| l.strip_prefix("clkout0 frequency:"))
+        .and_then(|v| v.trim().trim_end_matches("MHz").trim().parse::<f64>().ok())
+        .ok_or_else(|| format!("ecppll: no output frequency in {log:?}"))
 }
 
 /// Cell counts from a yosys `stat` report: the `<type> <count>` lines after `Number of cells:`
@@ -118,14 +139,12 @@ fn parse_cells(stat: &str) -> BTreeMap<String, u64> {
 }
 
 /// An ECP5 part as nextpnr-ecp5 names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ecp5Device {
-    /// The part, as Lattice names it (e.g. `LFE5U-25F`).
-    pub part: &'static str,
     /// nextpnr's size flag without the dashes (`25k`, `45k`, `85k`).
-    pub size: &'static str,
+    pub size: String,
     /// Package (`CSFBGA285`, `CABGA381`, ...).
-    pub package: &'static str,
+    pub package: String,
     /// Speed grade (6, 7 or 8; 8 is the fastest).
     pub speed: u8,
 }
@@ -234,7 +253,7 @@ pub fn nextpnr_ecp5(
     let mut args = vec![
         size.as_str(),
         "--package",
-        device.package,
+        &device.package,
         "--speed",
         &speed,
         "--json",

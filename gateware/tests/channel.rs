@@ -290,3 +290,28 @@ fn channel_synthesizes_for_ecp5() {
     assert_eq!(count("MULT18X18D"), 7, "{cells:?}");
     assert_eq!(count("DP16KD") + count("PDPW16KD"), 4, "{cells:?}");
 }
+
+/// The full place-and-route CI runs (the four-channel board builds take about 20 minutes
+/// each and are measured with `subgate gateware build`: docs/gateware.md).
+#[test]
+fn channel_places_and_routes_on_the_25f() {
+    if !require("yosys", "channel_places_and_routes_on_the_25f")
+        || !common::require_nextpnr("channel_places_and_routes_on_the_25f")
+    {
+        return;
+    }
+    let device = subgate_gateware::tools::Ecp5Device {
+        size: "25k".into(),
+        package: "CSFBGA285".into(),
+        speed: 8,
+    };
+    let (report, bits) =
+        common::place_and_route(Channel::new(LAG, DEFAULT_PRE), &device, "one channel");
+    assert_eq!(report.used("MULT18X18D"), 7, "{report:?}");
+    assert_eq!(report.used("DP16KD"), 4, "{report:?}");
+    // about 5100 measured; a regression in structure shows
+    let comb = report.used("TRELLIS_COMB");
+    assert!((4000..6500).contains(&comb), "{report:?}");
+    assert!(report.min_fmax().is_some_and(|f| f > 0.0), "{report:?}");
+    assert!(bits > 10_000, "bitstream of {bits} bytes");
+}

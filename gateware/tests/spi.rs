@@ -113,3 +113,20 @@ fn spi_writes_and_reads_registers() {
     assert_eq!(miso[6], 0x0F0F_A5A5, "{miso:x?}");
     assert_eq!(writes, vec![(0x05, 0xDEAD_BEEF), (0x10, 0x1234_5678)]);
 }
+
+#[test]
+fn spi_verilog_lints() {
+    if !subgate_gateware::tools::available("verilator") {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "verilator is not installed but CI=true"
+        );
+        println!("SKIPPED spi_verilog_lints: verilator not installed");
+        return;
+    }
+    let mut uut = SpiCsr::default();
+    uut.connect_all();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("top.v"), generate_verilog(&uut)).unwrap();
+    subgate_gateware::tools::verilator_lint(dir.path()).unwrap();
+}

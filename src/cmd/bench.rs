@@ -88,6 +88,10 @@ pub struct PerArgs {
     /// Skip the genie receiver.
     #[arg(long)]
     no_genie: bool,
+    /// Also decode through the gateware's front-end models (1 MHz: 16 Msps band, DDC,
+    /// decimation, detector, burst gate) and print the SNR difference they make.
+    #[arg(long)]
+    frontend: bool,
     /// Seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -254,15 +258,24 @@ fn per_sweep(a: PerArgs) -> Result<()> {
         std::fs::File::create(&a.csv).with_context(|| format!("creating {}", a.csv.display()))?;
     writeln!(
         csv,
-        "format,mcs,multipath,snr_db,frames,errors,per,genie_errors,genie_per"
+        "format,mcs,multipath,snr_db,frames,errors,per,genie_errors,genie_per,frontend_errors,frontend_per"
     )?;
     println!(
         "subgate bench per: 256-byte PSDU, CFO ±37 kHz, ±20 ppm clock, random timing, multipath {}, {} frames/point\n",
         a.multipath, a.frames
     );
     println!(
-        "{:<14} {:>5} {:>16} {:>16} {:>10}",
-        "format", "MCS", "SNR@10% real", "SNR@10% genie", "gap dB"
+        "{:<14} {:>5} {:>16} {:>16} {:>10}{}",
+        "format",
+        "MCS",
+        "SNR@10% real",
+        "SNR@10% genie",
+        "gap dB",
+        if a.frontend {
+            format!(" {:>16} {:>10}", "SNR@10% models", "Δ dB")
+        } else {
+            String::new()
+        }
     );
     for &format in &formats {
         let list: Vec<Mcs> = if a.mcs.is_empty() {
@@ -283,6 +296,7 @@ fn per_sweep(a: PerArgs) -> Result<()> {
             let mut cfg = PerConfig::new(format, mcs, a.frames);
             cfg.multipath = a.multipath;
             cfg.genie = !a.no_genie;
+            cfg.frontend = a.frontend;
             cfg.seed = a.seed;
             let pb = super::progress(snrs.len() as u64, &format!("{} {}", format.name(), mcs));
             let mut points = Vec::new();
@@ -294,7 +308,7 @@ fn per_sweep(a: PerArgs) -> Result<()> {
             for p in &points {
                 writeln!(
                     csv,
-                    "{},{},{},{:.2},{},{},{:.4},{},{}",
+                    "{},{},{},{:.2},{},{},{:.4},{},{},{},{}",
                     format.name(),
                     mcs.0,
                     a.multipath,
@@ -303,7 +317,11 @@ fn per_sweep(a: PerArgs) -> Result<()> {
                     p.errors,
                     p.per(),
                     p.genie_errors.map(|e| e.to_string()).unwrap_or_default(),
-                    p.genie_per().map(|g| format!("{g:.4}")).unwrap_or_default()
+                    p.genie_per().map(|g| format!("{g:.4}")).unwrap_or_default(),
+                    p.frontend_errors.map(|e| e.to_string()).unwrap_or_default(),
+                    p.frontend_per()
+                        .map(|g| format!("{g:.4}"))
+                        .unwrap_or_default()
                 )?;
             }
             let real = per::snr_at_per(&points, 0.1, false);
@@ -317,8 +335,20 @@ fn per_sweep(a: PerArgs) -> Result<()> {
                 (Some(r), Some(g)) => format!("{:.2}", r - g),
                 _ => "-".into(),
             };
+            let models = if !a.frontend {
+                String::new()
+            } else if format != Format::S1g1M {
+                format!(" {:>16} {:>10}", "n/a (1 MHz)", "-")
+            } else {
+                let m = per::snr_at_per_of(&points, 0.1, per::Curve::Frontend);
+                let delta = match (real, m) {
+                    (Some(r), Some(m)) => format!("{:+.2}", m - r),
+                    _ => "-".into(),
+                };
+                format!(" {:>16} {:>10}", show(m), delta)
+            };
             println!(
-                "{:<14} {:>5} {:>16} {:>16} {:>10}",
+                "{:<14} {:>5} {:>16} {:>16} {:>10}{models}",
                 format.to_string(),
                 mcs.0,
                 show(real),

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod bench_northbound;
 pub mod configfile;
 pub mod demo;
+pub mod gateware;
 pub mod gen;
 pub mod rx;
 pub mod sim;

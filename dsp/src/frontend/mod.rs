@@ -11,6 +11,8 @@
 //!   detections.
 //! - [`channel`]: one channel as the board wires the four: DDC → decimation → detector →
 //!   burst gate.
+//! - [`inloop`]: the models in the receive loop: a channel's samples as the board would
+//!   forward them, for PER sweeps.
 //! - [`top`]: the four channels, control/status registers and output signature.
 
 pub mod burst;
@@ -18,6 +20,7 @@ pub mod channel;
 pub mod ddc;
 pub mod decim;
 pub mod detect;
+pub mod inloop;
 pub mod top;
 
 use num_complex::Complex32;

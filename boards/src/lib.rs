@@ -1,0 +1,17 @@
+//! Board definitions for subgate (../shared/DESIGN.md §2): the ECP5 boards the front end is
+//! built for — their TOML descriptions and LPF pin files under `boards/fpga/`, their top levels
+//! in rust-hdl — and the flow from a board name to a bitstream with its utilisation and Fmax.
+//!
+//! - [`fpga`]: the boards ([`fpga::FpgaBoard`], [`fpga::boards`], [`fpga::find`]).
+//! - [`pll`]: the ECP5 PLL as a rust-hdl block around the module `yowasp-ecppll` generates.
+//! - [`source`]: the test source feeding the front end on development boards.
+//! - [`top`]: the development top level (PLL, test source, front end, SPI registers, LEDs).
+//! - [`build`]: yosys → nextpnr-ecp5 → ecppack for a board.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod build;
+pub mod fpga;
+pub mod pll;
+pub mod source;
+pub mod top;

@@ -1,0 +1,112 @@
+//! The development top level, for boards without a radio on the FPGA's pins: the PLL makes
+//! the fabric clock, the [`TestSource`] feeds the four-channel [`FrontEnd`], a host reaches
+//! the registers over SPI ([`SpiCsr`]), and three LEDs show detections, output records and
+//! the PLL's lock. Every output record folds into the front end's signature register, so the
+//! whole design stays in the bitstream (nothing is left unobserved for synthesis to remove)
+//! and a host can check it against the model.
+//!
+//! Ports (the names the boards' LPF files place): `clk_in`, `spi_sclk`, `spi_mosi`,
+//! `spi_cs_n`, `spi_miso`, `led[2:0]`.
+
+use crate::pll::Pll;
+use crate::source::TestSource;
+use rust_hdl::prelude::*;
+use subgate_dsp::frontend::burst::DEFAULT_PRE;
+use subgate_gateware::frontend::FrontEnd;
+use subgate_gateware::spi::SpiCsr;
+
+/// STF period of the channels (1 MHz S1G).
+pub const LAG: usize = 8;
+
+/// The development top level.
+#[derive(LogicBlock)]
+pub struct DevTop {
+    /// Board clock (the LPF gives its frequency).
+    pub clk_in: Signal<In, Clock>,
+    /// SPI clock from the host.
+    pub spi_sclk: Signal<In, Bit>,
+    /// SPI data from the host.
+    pub spi_mosi: Signal<In, Bit>,
+    /// SPI select, active low.
+    pub spi_cs_n: Signal<In, Bit>,
+    /// SPI data to the host.
+    pub spi_miso: Signal<Out, Bit>,
+    /// LEDs: 0 a burst started in the last ~84 ms, 1 output records in the last ~84 ms, 2 the
+    /// PLL locked.
+    pub led: Signal<Out, Bits<3>>,
+    pll: Pll,
+    source: TestSource,
+    fe: FrontEnd,
+    spi: SpiCsr,
+    detect_led: DFF<Bits<23>>,
+    record_led: DFF<Bits<23>>,
+    lit: Signal<Local, Bits<3>>,
+    invert: Constant<Bit>,
+}
+
+impl DevTop {
+    /// The top level for a board whose LEDs light on a low output when `led_active_low`.
+    pub fn new(led_active_low: bool) -> Self {
+        DevTop {
+            clk_in: Default::default(),
+            spi_sclk: Default::default(),
+            spi_mosi: Default::default(),
+            spi_cs_n: Default::default(),
+            spi_miso: Default::default(),
+            led: Default::default(),
+            pll: Default::default(),
+            source: Default::default(),
+            fe: FrontEnd::new(LAG, DEFAULT_PRE),
+            spi: Default::default(),
+            detect_led: Default::default(),
+            record_led: Default::default(),
+            lit: Default::default(),
+            invert: Constant::new(led_active_low),
+        }
+    }
+}
+
+impl Logic for DevTop {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.pll.clkin.next = self.clk_in.val();
+        self.detect_led.clock.next = self.pll.clkout.val();
+        self.detect_led.d.next = self.detect_led.q.val();
+        self.record_led.clock.next = self.pll.clkout.val();
+        self.record_led.d.next = self.record_led.q.val();
+        self.source.clock.next = self.pll.clkout.val();
+        self.fe.clock.next = self.pll.clkout.val();
+        self.spi.clock.next = self.pll.clkout.val();
+        self.fe.in_valid.next = self.source.out_valid.val();
+        self.fe.in_i.next = self.source.out_i.val();
+        self.fe.in_q.next = self.source.out_q.val();
+        self.spi.sclk.next = self.spi_sclk.val();
+        self.spi.mosi.next = self.spi_mosi.val();
+        self.spi.cs_n.next = self.spi_cs_n.val();
+        self.spi_miso.next = self.spi.miso.val();
+        self.fe.csr_write.next = self.spi.csr_write.val();
+        self.fe.csr_addr.next = self.spi.csr_addr.val();
+        self.fe.csr_wdata.next = self.spi.csr_wdata.val();
+        self.spi.csr_rdata.next = self.fe.csr_rdata.val();
+        // LEDs: stretch activity to ~84 ms (2²³ clocks at 100 MHz)
+        if self.detect_led.q.val().any() {
+            self.detect_led.d.next = self.detect_led.q.val() - 1;
+        }
+        if self.record_led.q.val().any() {
+            self.record_led.d.next = self.record_led.q.val() - 1;
+        }
+        if self.fe.out_valid.val() | self.fe.out_end.val() {
+            self.record_led.d.next = 0x7f_ffff.into();
+        }
+        if self.fe.out_start.val() & self.fe.out_valid.val() {
+            self.detect_led.d.next = 0x7f_ffff.into();
+        }
+        self.lit.next = bit_cast::<3, 1>(self.detect_led.q.val().any().into())
+            | (bit_cast::<3, 1>(self.record_led.q.val().any().into()) << 1)
+            | (bit_cast::<3, 1>(self.pll.locked.val().into()) << 2);
+        self.led.next = self.lit.val();
+        if self.invert.val() {
+            self.led.next = !self.lit.val();
+        }
+    }
+}
