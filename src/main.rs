@@ -37,7 +37,7 @@ enum Command {
     Sim(cmd::sim::SimArgs),
     /// Print the gateway configuration as commented TOML (`subgate configfile > subgate.toml`).
     Configfile(cmd::configfile::ConfigfileArgs),
-    /// ECP5 gateware: list the boards, build a board's bitstream.
+    /// ECP5 gateware: list the boards, build a board's bitstream, place and route a block.
     #[command(subcommand)]
     Gateware(cmd::gateware::GatewareCommand),
 }

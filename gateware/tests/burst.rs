@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{require, synth_ecp5, verilator_run_raw};
+use common::{field, require, synth_ecp5, verilator_run_raw};
 use rust_hdl::prelude::*;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -197,18 +197,6 @@ int main(int argc, char** argv) {
     return std::fclose(out) == 0 ? 0 : 4;
 }
 "#;
-
-/// Field `k` of the testbench's output line `line`, or a panic naming the line.
-fn field<T: std::str::FromStr>(t: &[&str], k: usize, line: &str) -> T
-where
-    T::Err: std::fmt::Display,
-{
-    match t.get(k).map(|f| f.parse::<T>()) {
-        Some(Ok(v)) => v,
-        Some(Err(e)) => panic!("bad field {k} in {line:?}: {e}"),
-        None => panic!("no field {k} in {line:?}"),
-    }
-}
 
 /// Parses the testbench's output lines into records.
 fn parse_records(lines: &[String]) -> Vec<BurstRecord> {

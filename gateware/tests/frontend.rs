@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{require, synth_ecp5, verilator_run_raw};
+use common::{field, require, synth_ecp5, verilator_run_raw};
 use subgate_dsp::frontend::burst::{BurstOutput, DEFAULT_PRE};
 use subgate_dsp::frontend::ddc::frequency_word;
 use subgate_dsp::frontend::detect::threshold_word;
@@ -103,18 +103,6 @@ int main(int argc, char** argv) {
     return std::fclose(out) == 0 ? 0 : 4;
 }
 "#;
-
-/// Field `k` of an output line, or a panic naming the line.
-fn field<T: std::str::FromStr>(t: &[&str], k: usize, line: &str) -> T
-where
-    T::Err: std::fmt::Display,
-{
-    match t.get(k).map(|f| f.parse::<T>()) {
-        Some(Ok(v)) => v,
-        Some(Err(e)) => panic!("bad field {k} in {line:?}: {e}"),
-        None => panic!("no field {k} in {line:?}"),
-    }
-}
 
 #[test]
 fn frontend_verilog_lints_and_matches_model_in_verilator() {

@@ -15,6 +15,28 @@ pub enum GatewareCommand {
     Boards,
     /// Build a board's bitstream and print utilisation and Fmax.
     Build(BuildArgs),
+    /// Place and route one block (pins unconstrained) and print utilisation and Fmax.
+    Pnr(PnrArgs),
+}
+
+/// Options of `gateware pnr`.
+#[derive(Args, Debug)]
+pub struct PnrArgs {
+    /// The block: ddc, decim, detect, burst, channel or frontend (four channels).
+    #[arg(long)]
+    block: String,
+    /// nextpnr device: 25k, 45k or 85k.
+    #[arg(long, default_value = "25k")]
+    size: String,
+    /// Package.
+    #[arg(long, default_value = "CSFBGA285")]
+    package: String,
+    /// Speed grade (6, 7 or 8).
+    #[arg(long, default_value_t = 8)]
+    speed: u8,
+    /// Output folder (Verilog, nextpnr's report and log, bitstream).
+    #[arg(long, value_name = "DIR", default_value = "build/gateware")]
+    out: PathBuf,
 }
 
 /// Options of `gateware build`.
@@ -50,6 +72,7 @@ pub fn run(cmd: GatewareCommand) -> Result<()> {
             }
             Ok(())
         }
+        GatewareCommand::Pnr(a) => pnr(a),
         GatewareCommand::Build(a) => {
             let Some(board) = fpga::find(&a.board)? else {
                 let names: Vec<String> = fpga::boards()?.into_iter().map(|b| b.name).collect();
@@ -103,4 +126,63 @@ fn print_report(r: &BuildReport, board: &fpga::FpgaBoard) {
         .map(|(s, t)| format!("{s} {t:.1} s"))
         .collect();
     println!("  {}", steps.join(", "));
+}
+
+/// The Verilog of block `name`, as the tests build it.
+fn block_verilog(name: &str) -> Result<String> {
+    use rust_hdl::prelude::*;
+    use subgate_dsp::frontend::burst::DEFAULT_PRE;
+    use subgate_gateware as gw;
+    fn verilog<U: Block>(mut uut: U) -> String {
+        uut.connect_all();
+        generate_verilog(&uut)
+    }
+    Ok(match name {
+        "ddc" => verilog(gw::ddc::Ddc::new()),
+        "decim" => verilog(gw::decim::Decimator::new()),
+        "detect" => verilog(gw::detect::Detector::new(8)),
+        "burst" => verilog(gw::burst::BurstGate::new(DEFAULT_PRE)),
+        "channel" => verilog(gw::channel::Channel::new(8, DEFAULT_PRE)),
+        "frontend" => verilog(gw::frontend::FrontEnd::new(8, DEFAULT_PRE)),
+        other => bail!("no block {other:?}; blocks: ddc, decim, detect, burst, channel, frontend"),
+    })
+}
+
+fn pnr(a: PnrArgs) -> Result<()> {
+    use subgate_gateware::tools;
+    if !["25k", "45k", "85k"].contains(&a.size.as_str()) {
+        bail!("--size must be 25k, 45k or 85k, not {:?}", a.size);
+    }
+    let dir = a.out.join(format!("{}-{}", a.block, a.size));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::write(dir.join("top.v"), block_verilog(&a.block)?)
+        .with_context(|| format!("writing {}", dir.join("top.v").display()))?;
+    let device = tools::Ecp5Device {
+        size: a.size.clone(),
+        package: a.package.clone(),
+        speed: a.speed,
+    };
+    let start = std::time::Instant::now();
+    eprintln!("{}: yosys synth_ecp5", a.block);
+    let cells = tools::yosys_synth_ecp5(&dir).map_err(anyhow::Error::msg)?;
+    let synth_s = start.elapsed().as_secs_f64();
+    eprintln!("{}: nextpnr-ecp5", a.block);
+    let report = tools::nextpnr_ecp5(&dir, &device, None, 100.0, 1).map_err(anyhow::Error::msg)?;
+    let pnr_s = start.elapsed().as_secs_f64() - synth_s;
+    println!(
+        "{} on {} {} speed {} (pins unconstrained, 100 MHz target):",
+        a.block, a.size, a.package, a.speed
+    );
+    for name in ["TRELLIS_COMB", "TRELLIS_FF", "MULT18X18D", "DP16KD"] {
+        if let Some(&(used, avail)) = report.utilization.get(name) {
+            println!(
+                "  {name:<13} {used:>6} / {avail:<6} {:5.1} %",
+                100.0 * used as f64 / avail.max(1) as f64
+            );
+        }
+    }
+    println!("  LUT4 {} (yosys)", cells.get("LUT4").copied().unwrap_or(0));
+    println!("  Fmax {:.1} MHz", report.min_fmax().unwrap_or(0.0));
+    println!("  yosys {synth_s:.1} s, nextpnr-ecp5 {pnr_s:.1} s");
+    Ok(())
 }

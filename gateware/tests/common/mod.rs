@@ -198,3 +198,17 @@ pub fn place_and_route<U: Block>(
     );
     (report, size)
 }
+
+/// Field `k` of a testbench's output line `t` (split on whitespace), or a panic naming the
+/// line.
+#[allow(dead_code)] // not every test parses testbench lines
+pub fn field<T: std::str::FromStr>(t: &[&str], k: usize, line: &str) -> T
+where
+    T::Err: std::fmt::Display,
+{
+    match t.get(k).map(|f| f.parse::<T>()) {
+        Some(Ok(v)) => v,
+        Some(Err(e)) => panic!("bad field {k} in {line:?}: {e}"),
+        None => panic!("no field {k} in {line:?}"),
+    }
+}
