@@ -6,23 +6,25 @@
 //! multiplier-free compensator for the CIC's droop).
 //!
 //! Throughput: one input sample per clock at most (any pattern of idle clocks). Latency:
-//! [`LATENCY`] = 22 clocks from the `in_valid` of the input that completes an output (every
+//! [`LATENCY`] = 24 clocks from the `in_valid` of the input that completes an output (every
 //! 16th valid input, the first being input 7 after configuration) to `out_valid`:
 //! 1. CIC integrators, one 34-bit adder per stage and rail, each adding the previous stage's
 //!    registered value on every valid input; a 3-bit counter picks every 8th valid input;
 //! 2. six registered comb stages (clocks 1–6), then `+ 2¹⁷`, bits 33..18 → CIC output;
 //! 3. half-band, sequential and folded: CIC outputs alternate between the odd-phase delay
 //!    line (12 samples, only its oldest is used, for the centre tap ½ = a shift) and the
-//!    even-phase line, kept as two 12 × 16-bit registers — the newer half `x[0..12]` in order
-//!    and the older half `x[12..24]` reversed, so that `x[r]` and its symmetric partner
-//!    `x[23 − r]` (same coefficient) are both at the bottom after `r` rotations. An even-phase
-//!    sample starts an output: the accumulator is loaded with the centre tap, then for 12
-//!    clocks both halves rotate by one sample, the bottom pair is pre-added (17 bits) and
-//!    multiplied by the coefficient from a small ROM — as `2 · ((a + b) >> 1) · h` on one
-//!    signed 16 × 16 multiplier per rail (2 `MULT18X18D` in all) plus `h` when the dropped bit
-//!    `(a + b) & 1` is set, which is exact — and added the clock after; after 12 clocks the
-//!    halves are back in place. Even-phase samples come at least 16 clocks apart, so the
-//!    12-clock schedule always finishes first;
+//!    even-phase line, a ring of I/Q words in two copies of a block RAM (so each clock
+//!    can read a sample and its symmetric partner: `x[r]` and `x[23 − r]` share a
+//!    coefficient). An even-phase sample is written at the ring's pointer and starts an
+//!    output: the accumulator is loaded with the centre tap, then for 12 clocks the RAMs are
+//!    addressed at `x[r]` and `x[23 − r]`; their data come the clock after into registers,
+//!    are pre-added (17
+//!    bits) and multiplied by the coefficient from a small ROM — as `2 · ((a + b) >> 1) · h`
+//!    on one signed 16 × 16 multiplier per rail (2 `MULT18X18D` in all) plus `h` when the
+//!    dropped bit `(a + b) & 1` is set, which is exact — and added the clock after. Even-phase
+//!    samples come at least 16 clocks apart, so the 15-clock schedule always finishes first.
+//!    (The first version kept the line in two rotating 12 × 16-bit registers per rail: 768
+//!    flip-flops with a multiplexer each.)
 //! 4. `+ 2¹⁴`, saturation from bits 31/30, bits 30..15 → half-band output register;
 //! 5. droop compensator on each half-band output: `10·y[m−1] − y[m] − y[m−2] + 4` in 20 bits
 //!    (shifts and adds), saturation from bits 19/18, bits 18..3 → output register.
@@ -42,8 +44,8 @@ pub use subgate_dsp::frontend::decim::LATENCY;
 const STEPS: usize = HB_TAPS / 2;
 // `update` hard-codes the widths and offsets below as literals (hdl_gen copies them into the
 // Verilog verbatim, so they cannot name a const): 34-bit CIC, bits 18.. of its sum, a 3-bit
-// decimation counter, 12 × 16-bit line halves rotated by 16 bits (top at 176), 12 × 16-bit odd
-// line (oldest at 176), 12 steps (last = 11), centre shift 14, output bits 15.. .
+// decimation counter, a 512-slot even-phase ring (9-bit pointer, the partner 24 back), 12 ×
+// 16-bit odd line (oldest at 176), 12 steps (last = 11), centre shift 14, output bits 15.. .
 const _: () = assert!(
     CIC_WIDTH == 34
         && CIC_SHIFT == 18
@@ -127,10 +129,15 @@ pub struct Decimator {
     cic_i: Signal<Local, Bits<16>>,
     cic_q: Signal<Local, Bits<16>>,
     odd_phase: DFF<Bit>,
-    newer_i: DFF<Bits<192>>,
-    newer_q: DFF<Bits<192>>,
-    older_i: DFF<Bits<192>>,
-    older_q: DFF<Bits<192>>,
+    line_a: RAM<Bits<32>, 9>,
+    line_b: RAM<Bits<32>, 9>,
+    wp: DFF<Bits<9>>,
+    xa: DFF<Bits<32>>,
+    xb: DFF<Bits<32>>,
+    rbusy: DFF<Bit>,
+    rstep: DFF<Bits<4>>,
+    xbusy: DFF<Bit>,
+    xstep: DFF<Bits<4>>,
     odd_i: DFF<Bits<192>>,
     odd_q: DFF<Bits<192>>,
     offset32: Constant<Bits<32>>,
@@ -251,10 +258,15 @@ impl Decimator {
             cic_i: Default::default(),
             cic_q: Default::default(),
             odd_phase: Default::default(),
-            newer_i: Default::default(),
-            newer_q: Default::default(),
-            older_i: Default::default(),
-            older_q: Default::default(),
+            line_a: (0..512).map(|_| Bits::<32>::default()).into(),
+            line_b: (0..512).map(|_| Bits::<32>::default()).into(),
+            wp: Default::default(),
+            xa: Default::default(),
+            xb: Default::default(),
+            rbusy: Default::default(),
+            rstep: Default::default(),
+            xbusy: Default::default(),
+            xstep: Default::default(),
             odd_i: Default::default(),
             odd_q: Default::default(),
             offset32: Constant::new(Bits::<32>::from(0x8000u64)),
@@ -320,7 +332,7 @@ impl Logic for Decimator {
             int_q2, int_q3, int_q4, int_q5, cv1, cv2, cv3, cv4, cv5, cv6, comb_i1, dly_i1, comb_i2,
             dly_i2, comb_i3, dly_i3, comb_i4, dly_i4, comb_i5, dly_i5, comb_i6, dly_i6, comb_q1,
             dly_q1, comb_q2, dly_q2, comb_q3, dly_q3, comb_q4, dly_q4, comb_q5, dly_q5, comb_q6,
-            dly_q6, odd_phase, newer_i, newer_q, older_i, older_q, odd_i, odd_q, busy, step,
+            dly_q6, odd_phase, wp, xa, xb, rbusy, rstep, xbusy, xstep, odd_i, odd_q, busy, step,
             prod_i, prod_q, odd_bit_i, odd_bit_q, mac, last, fin, acc_i, acc_q, y_valid, y_i, y_q,
             hist1_i, hist2_i, hist1_q, hist2_q, z_valid, z_i, z_q
         );
@@ -403,6 +415,27 @@ impl Logic for Decimator {
             (bit_cast::<32, 16>(self.odd_q.q.val().get_bits::<16>(176) ^ self.msb16.val())
                 - self.offset32.val())
                 << 14;
+        // the even-phase line: two copies (one read each per step) of a 512-slot ring, I in
+        // bits 31..16 and Q in 15..0; x[j] (j = 0 newest) is at wp − 1 − j. 512 slots where 24
+        // would do, so that yosys puts each copy in one block RAM (a 32-slot ring went into
+        // 16 LUT RAMs per copy, which cost as many LUTs as the registers they replaced)
+        self.line_a.read_clock.next = self.clock.val();
+        self.line_a.write_clock.next = self.clock.val();
+        self.line_b.read_clock.next = self.clock.val();
+        self.line_b.write_clock.next = self.clock.val();
+        self.line_a.write_address.next = self.wp.q.val();
+        self.line_b.write_address.next = self.wp.q.val();
+        self.line_a.write_data.next =
+            (bit_cast::<32, 16>(self.cic_i.val()) << 16) | bit_cast::<32, 16>(self.cic_q.val());
+        self.line_b.write_data.next =
+            (bit_cast::<32, 16>(self.cic_i.val()) << 16) | bit_cast::<32, 16>(self.cic_q.val());
+        self.line_a.write_enable.next = false;
+        self.line_b.write_enable.next = false;
+        self.line_a.read_address.next = self.wp.q.val() - 1 - bit_cast::<9, 4>(self.step.q.val());
+        self.line_b.read_address.next = self.wp.q.val() - 24 + bit_cast::<9, 4>(self.step.q.val());
+        // the block RAMs' data (slow out of the RAM) go into registers before the pre-adders
+        self.xa.d.next = self.line_a.read_data.val();
+        self.xb.d.next = self.line_b.read_data.val();
         if self.cv6.q.val() {
             self.odd_phase.d.next = !self.odd_phase.q.val();
             if self.odd_phase.q.val() {
@@ -411,16 +444,10 @@ impl Logic for Decimator {
                 self.odd_q.d.next =
                     (self.odd_q.q.val() << 16) | bit_cast::<192, 16>(self.cic_q.val());
             } else {
-                // x[0] in at the bottom of the newer half; its top, x[11], becomes x[12] at the
-                // top of the (reversed) older half, whose bottom, x[23], drops out
-                self.newer_i.d.next =
-                    (self.newer_i.q.val() << 16) | bit_cast::<192, 16>(self.cic_i.val());
-                self.newer_q.d.next =
-                    (self.newer_q.q.val() << 16) | bit_cast::<192, 16>(self.cic_q.val());
-                self.older_i.d.next = (self.older_i.q.val() >> 16)
-                    | (bit_cast::<192, 16>(self.newer_i.q.val().get_bits::<16>(176)) << 176);
-                self.older_q.d.next = (self.older_q.q.val() >> 16)
-                    | (bit_cast::<192, 16>(self.newer_q.q.val().get_bits::<16>(176)) << 176);
+                // x[0] into both copies of the even-phase line at the write pointer
+                self.line_a.write_enable.next = true;
+                self.line_b.write_enable.next = true;
+                self.wp.d.next = self.wp.q.val() + 1;
                 self.acc_i.d.next = self.centre_i.val();
                 self.acc_q.d.next = self.centre_q.val();
                 self.busy.d.next = true;
@@ -430,16 +457,14 @@ impl Logic for Decimator {
         // half-band products: the bottom pair x[r] + x[23 − r] in 17 bits, offset binary
         // (each sample + 2¹⁵), so (a + b) >> 1 is bits 16..1 with the top bit flipped and
         // (a + b) & 1 is bit 0; the product (a + b)·h = 2·((a + b) >> 1)·h + ((a + b) & 1)·h
-        self.coef.address.next = self.step.q.val();
+        self.coef.address.next = self.xstep.q.val();
         self.coef_ext.next =
             bit_cast::<32, 16>(unsigned_cast(self.coef.data.val()) ^ self.msb16.val())
                 - self.offset32.val();
-        self.pre_i.next =
-            bit_cast::<17, 16>(self.newer_i.q.val().get_bits::<16>(0) ^ self.msb16.val())
-                + bit_cast::<17, 16>(self.older_i.q.val().get_bits::<16>(0) ^ self.msb16.val());
-        self.pre_q.next =
-            bit_cast::<17, 16>(self.newer_q.q.val().get_bits::<16>(0) ^ self.msb16.val())
-                + bit_cast::<17, 16>(self.older_q.q.val().get_bits::<16>(0) ^ self.msb16.val());
+        self.pre_i.next = bit_cast::<17, 16>(self.xa.q.val().get_bits::<16>(16) ^ self.msb16.val())
+            + bit_cast::<17, 16>(self.xb.q.val().get_bits::<16>(16) ^ self.msb16.val());
+        self.pre_q.next = bit_cast::<17, 16>(self.xa.q.val().get_bits::<16>(0) ^ self.msb16.val())
+            + bit_cast::<17, 16>(self.xb.q.val().get_bits::<16>(0) ^ self.msb16.val());
         self.half_i.next = signed_cast(self.pre_i.val().get_bits::<16>(1) ^ self.msb16.val());
         self.half_q.next = signed_cast(self.pre_q.val().get_bits::<16>(1) ^ self.msb16.val());
         self.prod_i.d.next = self.half_i.val() * self.coef.data.val();
@@ -452,18 +477,15 @@ impl Logic for Decimator {
         if self.pre_q.val().get_bit(0) {
             self.odd_bit_q.d.next = self.coef_ext.val();
         }
-        self.mac.d.next = self.busy.q.val();
-        self.last.d.next = self.busy.q.val() & (self.step.q.val() == 11);
+        // the RAMs' data come the clock after their addresses and are registered: the
+        // products follow two steps behind the read schedule
+        self.rbusy.d.next = self.busy.q.val();
+        self.rstep.d.next = self.step.q.val();
+        self.xbusy.d.next = self.rbusy.q.val();
+        self.xstep.d.next = self.rstep.q.val();
+        self.mac.d.next = self.xbusy.q.val();
+        self.last.d.next = self.xbusy.q.val() & (self.xstep.q.val() == 11);
         if self.busy.q.val() {
-            // rotate both halves by one sample: bits 0..16 to the top
-            self.newer_i.d.next = (self.newer_i.q.val() >> 16)
-                | (bit_cast::<192, 16>(self.newer_i.q.val().get_bits::<16>(0)) << 176);
-            self.newer_q.d.next = (self.newer_q.q.val() >> 16)
-                | (bit_cast::<192, 16>(self.newer_q.q.val().get_bits::<16>(0)) << 176);
-            self.older_i.d.next = (self.older_i.q.val() >> 16)
-                | (bit_cast::<192, 16>(self.older_i.q.val().get_bits::<16>(0)) << 176);
-            self.older_q.d.next = (self.older_q.q.val() >> 16)
-                | (bit_cast::<192, 16>(self.older_q.q.val().get_bits::<16>(0)) << 176);
             self.step.d.next = self.step.q.val() + 1;
             if self.step.q.val() == 11 {
                 self.busy.d.next = false;

@@ -274,9 +274,10 @@ fn channel_synthesizes_for_ecp5() {
     }
     let cells = synth_ecp5(Channel::new(LAG, DEFAULT_PRE), "channel");
     let count = |name: &str| cells.get(name).copied().unwrap_or(0);
-    // DDC 4 + decimation 2 + detector 1 multipliers; DDC 2 + detector 1 + gate 1 block RAMs
+    // DDC 4 + decimation 2 + detector 1 multipliers; DDC 2 + decimation 2 + detector 1 +
+    // gate 1 block RAMs
     assert_eq!(count("MULT18X18D"), 7, "{cells:?}");
-    assert_eq!(count("DP16KD") + count("PDPW16KD"), 4, "{cells:?}");
+    assert_eq!(count("DP16KD") + count("PDPW16KD"), 6, "{cells:?}");
 }
 
 /// The full place-and-route CI runs (the four-channel board builds take about 20 minutes
@@ -296,8 +297,8 @@ fn channel_places_and_routes_on_the_25f() {
     let (report, bits) =
         common::place_and_route(Channel::new(LAG, DEFAULT_PRE), &device, "one channel");
     assert_eq!(report.used("MULT18X18D"), 7, "{report:?}");
-    assert_eq!(report.used("DP16KD"), 4, "{report:?}");
-    // about 5100 measured; a regression in structure shows
+    assert_eq!(report.used("DP16KD"), 6, "{report:?}");
+    // about 4900 measured; a regression in structure shows
     let comb = report.used("TRELLIS_COMB");
     assert!((4000..6500).contains(&comb), "{report:?}");
     assert!(report.min_fmax().is_some_and(|f| f > 0.0), "{report:?}");

@@ -207,5 +207,5 @@ fn frontend_synthesizes_for_ecp5() {
     let cells = synth_ecp5(FrontEnd::new(LAG, DEFAULT_PRE), "front end (4 channels)");
     let count = |name: &str| cells.get(name).copied().unwrap_or(0);
     assert_eq!(count("MULT18X18D"), 28, "{cells:?}");
-    assert_eq!(count("DP16KD") + count("PDPW16KD"), 16, "{cells:?}");
+    assert_eq!(count("DP16KD") + count("PDPW16KD"), 24, "{cells:?}");
 }

@@ -58,9 +58,9 @@ pub const HB_SHIFT: u32 = 15;
 /// Kaiser window parameter of the half-band design (about 74 dB sidelobes for 47 taps).
 pub const HB_BETA: f64 = 7.0;
 /// Clocks from the valid input that completes an output sample to that sample's valid in the
-/// gateware (6 comb stages, 15 for the sequential half-band, 1 for the compensator): the host's
+/// gateware (6 comb stages, 17 for the sequential half-band, 1 for the compensator): the host's
 /// view of board timing.
-pub const LATENCY: usize = 22;
+pub const LATENCY: usize = 24;
 /// Right shift of the droop compensator (its taps are −1, 10, −1 over 2³).
 pub const COMP_SHIFT: u32 = 3;
 
