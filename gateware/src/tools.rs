@@ -169,6 +169,15 @@ pub fn yowasp_tool(name: &str) -> String {
     name.to_string()
 }
 
+/// Whether the YoWASP tool `name` (as [`yowasp_tool`] finds it) can be started (with
+/// `--help`; not every one of them answers `--version`, and some exit non-zero on `--help`).
+pub fn yowasp_available(name: &str) -> bool {
+    Command::new(yowasp_tool(name))
+        .arg("--help")
+        .output()
+        .is_ok()
+}
+
 /// What nextpnr's `--report` JSON says about a placed and routed design.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PnrReport {

@@ -7,9 +7,9 @@ use subgate_dsp::frontend::channel::{Channel, ChannelSettings};
 use subgate_dsp::frontend::ddc::{frequency_word, Ddc};
 use subgate_dsp::frontend::decim::Decimator;
 use subgate_dsp::frontend::detect::{self, MIN_SPACING};
+use subgate_dsp::frontend::inloop::{to_band, ADC_RATE};
 use subgate_dsp::frontend::to_fixed;
 use subgate_dsp::frontend::{ddc as ddc_model, decim as decim_model};
-use subgate_dsp::resample::resample;
 use subgate_dsp::rng::Rng;
 use subgate_dsp::scene::{render, SceneFrame, Truth};
 use subgate_dsp::{Complex32, Format, Mcs, TxRequest};
@@ -653,7 +653,7 @@ pub fn burst_check(
 }
 
 /// ADC rate of the channel stimulus: 16 Msps, so the decimation chain's output is 1 Msps.
-pub const CHANNEL_ADC_RATE: f64 = 16e6;
+pub const CHANNEL_ADC_RATE: f64 = ADC_RATE;
 /// Where the channel stimulus puts its wanted scene.
 pub const CHANNEL_OFFSET_HZ: f64 = 3e6;
 /// Where it puts the second, independent scene (6 dB stronger).
@@ -681,15 +681,7 @@ pub struct ChannelInput {
 pub fn channel_stimulus(samples: usize, seed: u64) -> Vec<ChannelInput> {
     let narrow = samples / 16 + 64;
     let shifted = |scene: &[Complex32], hz: f64, gain: f32| -> Vec<Complex32> {
-        let wide = resample(scene, 1e6, CHANNEL_ADC_RATE);
-        let w = 2.0 * std::f64::consts::PI * hz / CHANNEL_ADC_RATE;
-        wide.iter()
-            .enumerate()
-            .map(|(n, &x)| {
-                let (s, c) = (w * n as f64).sin_cos();
-                x * Complex32::new(c as f32, s as f32) * gain
-            })
-            .collect()
+        to_band(scene, hz).into_iter().map(|x| x * gain).collect()
     };
     let (wanted, _) = detect_scene(Format::S1g1M, narrow, seed);
     let (other, _) = detect_scene(Format::S1g1M, narrow, seed ^ 0x5EED);

@@ -98,21 +98,17 @@ fn print_report(r: &BuildReport, board: &fpga::FpgaBoard) {
         board.speed,
         r.bitstream.display()
     );
-    for name in [
-        "TRELLIS_COMB",
-        "TRELLIS_FF",
-        "MULT18X18D",
-        "DP16KD",
-        "TRELLIS_IO",
-        "EHXPLLL",
-    ] {
-        if let Some(&(used, avail)) = r.pnr.utilization.get(name) {
-            println!(
-                "  {name:<13} {used:>6} / {avail:<6} {:5.1} %",
-                100.0 * used as f64 / avail.max(1) as f64
-            );
-        }
-    }
+    print_utilisation(
+        &r.pnr,
+        &[
+            "TRELLIS_COMB",
+            "TRELLIS_FF",
+            "MULT18X18D",
+            "DP16KD",
+            "TRELLIS_IO",
+            "EHXPLLL",
+        ],
+    );
     println!(
         "  LUT4 {} (yosys; TRELLIS_COMB also counts carry halves)",
         r.cells.get("LUT4").copied().unwrap_or(0)
@@ -173,16 +169,24 @@ fn pnr(a: PnrArgs) -> Result<()> {
         "{} on {} {} speed {} (pins unconstrained, 100 MHz target):",
         a.block, a.size, a.package, a.speed
     );
-    for name in ["TRELLIS_COMB", "TRELLIS_FF", "MULT18X18D", "DP16KD"] {
-        if let Some(&(used, avail)) = report.utilization.get(name) {
-            println!(
-                "  {name:<13} {used:>6} / {avail:<6} {:5.1} %",
-                100.0 * used as f64 / avail.max(1) as f64
-            );
-        }
-    }
+    print_utilisation(
+        &report,
+        &["TRELLIS_COMB", "TRELLIS_FF", "MULT18X18D", "DP16KD"],
+    );
     println!("  LUT4 {} (yosys)", cells.get("LUT4").copied().unwrap_or(0));
     println!("  Fmax {:.1} MHz", report.min_fmax().unwrap_or(0.0));
     println!("  yosys {synth_s:.1} s, nextpnr-ecp5 {pnr_s:.1} s");
     Ok(())
+}
+
+/// One line per resource of `names` that nextpnr reports: used / available and percent.
+fn print_utilisation(report: &subgate_gateware::tools::PnrReport, names: &[&str]) {
+    for &name in names {
+        if let Some(&(used, avail)) = report.utilization.get(name) {
+            println!(
+                "  {name:<13} {used:>6} / {avail:<6} {:5.1} %",
+                report.percent(name)
+            );
+        }
+    }
 }

