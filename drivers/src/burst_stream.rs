@@ -632,9 +632,7 @@ impl Reassembler {
     }
 }
 
-/// Splits a burst into segments of at most [`MAX_SAMPLES`] samples, the way the front end's
-/// framer sends it (the software model of the framer): START on the first, END on the last,
-/// OVERFLOW on the first when `overflow`; sequence numbers from `*sequence`, advanced.
+/// Splits a burst into segments of at most [`MAX_SAMPLES`] samples (see [`segments_of`]).
 pub fn segments(
     channel: u8,
     timestamp: u64,
@@ -643,7 +641,35 @@ pub fn segments(
     overflow: bool,
     sequence: &mut u16,
 ) -> Vec<Repr> {
-    let chunks: Vec<&[(i16, i16)]> = samples.chunks(MAX_SAMPLES).collect();
+    segments_of(
+        MAX_SAMPLES,
+        channel,
+        timestamp,
+        format,
+        samples,
+        overflow,
+        sequence,
+    )
+}
+
+/// Splits a burst into segments of at most `max` samples (1..=[`MAX_SAMPLES`]), as a framer
+/// with that segment size sends a burst it loses nothing of (the software model of the
+/// gateware framer, whose segments hold 256): START on the first, END on the last, OVERFLOW
+/// on the first when `overflow`; sequence numbers from `*sequence`, advanced.
+///
+/// # Panics
+/// If `max` is 0 or above [`MAX_SAMPLES`].
+pub fn segments_of(
+    max: usize,
+    channel: u8,
+    timestamp: u64,
+    format: SampleFormat,
+    samples: &[(i16, i16)],
+    overflow: bool,
+    sequence: &mut u16,
+) -> Vec<Repr> {
+    assert!((1..=MAX_SAMPLES).contains(&max), "segment size {max}");
+    let chunks: Vec<&[(i16, i16)]> = samples.chunks(max).collect();
     let last = chunks.len().saturating_sub(1);
     chunks
         .iter()
@@ -664,7 +690,7 @@ pub fn segments(
             Repr {
                 channel,
                 flags: f,
-                timestamp: timestamp.wrapping_add((k * MAX_SAMPLES) as u64),
+                timestamp: timestamp.wrapping_add((k * max) as u64),
                 sequence: seq,
                 format,
                 samples: c.to_vec(),

@@ -13,6 +13,8 @@
 //!   detections.
 //! - [`channel`]: one channel as the board wires it: DDC → decimation → detector → gate.
 //! - [`frontend`]: four channels, control/status registers, output arbiter and signature.
+//! - [`framer`]: the burst-stream framer: the records as the byte stream of
+//!   docs/burst-stream.md, with back-pressure.
 //! - [`spi`]: SPI target bridging a host to the front end's register bus.
 //! - [`vectors`]: test vectors shared by the rust-hdl and Verilator runs, checked against the model.
 //! - [`tools`]: Verilator (lint, simulation) and yosys (`synth_ecp5`) on generated Verilog.
@@ -24,6 +26,7 @@ pub mod channel;
 pub mod ddc;
 pub mod decim;
 pub mod detect;
+pub mod framer;
 pub mod frontend;
 pub mod spi;
 pub mod tools;

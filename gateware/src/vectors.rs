@@ -2,11 +2,14 @@
 //! Verilog: stimulus per clock from a seed, expected outputs from the `subgate-dsp` model.
 
 use subgate_dsp::channel::Multipath;
-use subgate_dsp::frontend::burst::{BurstGate, BurstOutput};
+use subgate_dsp::frontend::burst::{BurstGate, BurstOutput, DEFAULT_PRE};
 use subgate_dsp::frontend::channel::{Channel, ChannelSettings};
 use subgate_dsp::frontend::ddc::{frequency_word, Ddc};
 use subgate_dsp::frontend::decim::Decimator;
 use subgate_dsp::frontend::detect::{self, MIN_SPACING};
+use subgate_dsp::frontend::framer::{
+    arbiter_inputs, random_records, BurstSizes, Framer, FramerInput, DECIMATION,
+};
 use subgate_dsp::frontend::inloop::{to_band, ADC_RATE};
 use subgate_dsp::frontend::to_fixed;
 use subgate_dsp::frontend::{ddc as ddc_model, decim as decim_model};
@@ -930,4 +933,136 @@ pub fn frontend_check(
         Some(r) => Err(format!("read {r:?} the model does not have")),
         None => Ok(summary),
     }
+}
+
+/// How a framer run's link and ADC behave clock by clock: an ADC strobe every `adc_every`
+/// clocks; the link stalls in the first `stall` clocks of every `period` and otherwise takes
+/// a byte in `ready_eighths` of 8 clocks (picked by a hash of the clock number, which the
+/// Verilator testbench computes the same way). After the last tick,
+/// [`DRAIN_CLOCKS`](subgate_dsp::frontend::framer::DRAIN_CLOCKS) clocks
+/// with the link ready and no ADC strobe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FramerLink {
+    /// Clocks between ADC strobes (≥ 1).
+    pub adc_every: u64,
+    /// Period of the stall pattern (≥ 1).
+    pub period: u64,
+    /// Stalled clocks at the start of each period.
+    pub stall: u64,
+    /// Eighths of the other clocks in which the link takes a byte (0..=8).
+    pub ready_eighths: u64,
+}
+
+impl FramerLink {
+    /// Whether the link takes a byte in `clock` (before the drain).
+    pub fn ready(&self, clock: u64) -> bool {
+        clock % self.period >= self.stall
+            && (clock.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 61) < self.ready_eighths
+    }
+}
+
+/// Per-clock framer inputs for per-tick records of up to four channels on `link`
+/// ([`arbiter_inputs`]: records one per clock in channel order after each 16th strobe).
+pub fn framer_inputs(ticks: &[Vec<Option<BurstOutput>>], link: &FramerLink) -> Vec<FramerInput> {
+    let every = link.adc_every as usize;
+    arbiter_inputs(ticks, || every, |clock| link.ready(clock))
+}
+
+/// The first clock of the drain in [`framer_inputs`] for `ticks` ticks.
+pub fn framer_drain_from(ticks: usize, link: &FramerLink) -> u64 {
+    ticks as u64 * DECIMATION * link.adc_every
+}
+
+/// Per-tick records of four channels from the burst gate's model (pre 256, `hold`) on four
+/// independent [`burst_stimulus`] scenes — frames from the transmitter through the channel
+/// model with the STF detector model's triggers.
+pub fn framer_scene_ticks(ticks: usize, hold: u16, seed: u64) -> Vec<Vec<Option<BurstOutput>>> {
+    (0..4u64)
+        .map(|c| {
+            let stim = burst_stimulus(Format::S1g1M, ticks, hold, seed.wrapping_add(c * 7919));
+            let mut gate = BurstGate::new(DEFAULT_PRE, hold);
+            stim.iter()
+                .map(|s| {
+                    gate.set_hold(s.hold);
+                    gate.step((s.i, s.q), s.trigger)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Per-tick records of four channels of [`random_records`] bursts of `sizes`.
+pub fn framer_random_ticks(
+    ticks: usize,
+    sizes: BurstSizes,
+    seed: u64,
+) -> Vec<Vec<Option<BurstOutput>>> {
+    let mut rng = Rng::new(seed);
+    (0..4)
+        .map(|_| random_records(ticks, 0, sizes, &mut rng).0)
+        .collect()
+}
+
+/// What a framer run came to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FramerSummary {
+    /// Records given to the framer.
+    pub records: usize,
+    /// Bytes the link took (all compared).
+    pub bytes: usize,
+    /// Segments sent (the model's counter).
+    pub segments: u32,
+    /// Samples dropped (the model's counter).
+    pub dropped: u32,
+    /// Segments discarded for a full queue (the model's count).
+    pub discards: u32,
+}
+
+/// Checks the bytes a framer run's link took — `(clock, byte)` — against the model on the
+/// same inputs: the same bytes at the same clocks, nothing else; and the block's final
+/// `segments` / `dropped` counters against the model's. Returns the summary or the first
+/// mismatch.
+pub fn framer_check(
+    inputs: &[FramerInput],
+    taken: &[(u64, u8)],
+    counters: (u32, u32),
+) -> Result<FramerSummary, String> {
+    let mut model = Framer::new();
+    let mut got = taken.iter();
+    let mut summary = FramerSummary::default();
+    for (clock, input) in inputs.iter().enumerate() {
+        summary.records += usize::from(input.record.is_some());
+        let Some(want) = model.step(*input) else {
+            continue;
+        };
+        match got.next() {
+            Some(&(c, b)) if c == clock as u64 && b == want => summary.bytes += 1,
+            Some(&(c, b)) => {
+                return Err(format!(
+                    "byte {}: got {b:#04x} at clock {c}, model {want:#04x} at clock {clock}",
+                    summary.bytes
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "byte {}: none, model {want:#04x} at clock {clock}",
+                    summary.bytes
+                ))
+            }
+        }
+    }
+    if let Some(extra) = got.next() {
+        return Err(format!("byte {extra:?} the model does not have"));
+    }
+    let stats = model.stats();
+    summary.segments = stats.segments;
+    summary.dropped = stats.dropped;
+    summary.discards = stats.discards;
+    if counters != (stats.segments, stats.dropped) {
+        return Err(format!(
+            "counters (segments, dropped) {counters:?}, model ({}, {})",
+            stats.segments, stats.dropped
+        ));
+    }
+    Ok(summary)
 }

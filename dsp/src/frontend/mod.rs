@@ -11,6 +11,8 @@
 //!   detections.
 //! - [`channel`]: one channel as the board wires the four: DDC → decimation → detector →
 //!   burst gate.
+//! - [`framer`]: the burst-stream framer: the records as the byte stream the host reads
+//!   (docs/burst-stream.md).
 //! - [`inloop`]: the models in the receive loop: a channel's samples as the board would
 //!   forward them, for PER sweeps.
 //! - [`top`]: the four channels, control/status registers and output signature.
@@ -20,6 +22,7 @@ pub mod channel;
 pub mod ddc;
 pub mod decim;
 pub mod detect;
+pub mod framer;
 pub mod inloop;
 pub mod top;
 
