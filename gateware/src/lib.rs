@@ -15,6 +15,7 @@
 //! - [`frontend`]: four channels, control/status registers, output arbiter and signature.
 //! - [`framer`]: the burst-stream framer: the records as the byte stream of
 //!   docs/burst-stream.md, with back-pressure.
+//! - [`stream`]: the front end with its framer: the byte stream the board sends.
 //! - [`spi`]: SPI target bridging a host to the front end's register bus.
 //! - [`vectors`]: test vectors shared by the rust-hdl and Verilator runs, checked against the model.
 //! - [`tools`]: Verilator (lint, simulation) and yosys (`synth_ecp5`) on generated Verilog.
@@ -29,5 +30,6 @@ pub mod detect;
 pub mod framer;
 pub mod frontend;
 pub mod spi;
+pub mod stream;
 pub mod tools;
 pub mod vectors;

@@ -1066,3 +1066,111 @@ pub fn framer_check(
     }
     Ok(summary)
 }
+
+/// What a run of the front end with its framer came to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StreamSummary {
+    /// Clocks run.
+    pub clocks: u64,
+    /// Bytes the link took (all compared).
+    pub bytes: usize,
+    /// Register reads compared.
+    pub reads: usize,
+    /// Segments sent (the model's register).
+    pub segments: u32,
+    /// Samples dropped (the model's register).
+    pub dropped: u32,
+}
+
+/// Checks a run of the front end with its framer against the model
+/// ([`subgate_dsp::frontend::stream::StreamFrontEnd`] with `lag`, `pre`) on `commands`
+/// (one clock per write or read, `gap` clocks per sample, `n` per idle) with the link
+/// taking bytes as `link` says on every clock: the same bytes at the same clocks, nothing
+/// else, and every register read equal to the model's at that clock.
+pub fn stream_check(
+    commands: &[FrontEndCommand],
+    link: &FramerLink,
+    bytes: &[(u64, u8)],
+    reads: &[(u8, u32)],
+    lag: usize,
+    pre: usize,
+) -> Result<StreamSummary, String> {
+    use subgate_dsp::frontend::stream::{reg, StreamFrontEnd};
+    let mut run = StreamRun {
+        model: StreamFrontEnd::new(lag, pre),
+        link,
+        got: bytes.iter(),
+        summary: StreamSummary::default(),
+    };
+    let mut read = reads.iter();
+    for (k, cmd) in commands.iter().enumerate() {
+        match *cmd {
+            FrontEndCommand::Write(addr, value) => run.clock(None, Some((addr, value)))?,
+            FrontEndCommand::Read(addr) => {
+                let want = run.model.read(addr);
+                match read.next() {
+                    Some(&(a, v)) if a == addr && v == want => run.summary.reads += 1,
+                    other => {
+                        return Err(format!(
+                            "command {k}: read of {addr:#04x} gave {other:?}, model {want:#010x}"
+                        ))
+                    }
+                }
+                run.clock(None, None)?;
+            }
+            FrontEndCommand::Idle(n) => {
+                for _ in 0..n {
+                    run.clock(None, None)?;
+                }
+            }
+            FrontEndCommand::Sample(s) => {
+                for _ in 1..s.gap {
+                    run.clock(None, None)?;
+                }
+                run.clock(Some((s.i, s.q)), None)?;
+            }
+        }
+    }
+    if let Some(b) = run.got.next() {
+        return Err(format!("byte {b:?} the model does not have"));
+    }
+    if let Some(r) = read.next() {
+        return Err(format!("read {r:?} the model does not have"));
+    }
+    let mut summary = run.summary;
+    summary.segments = run.model.read(reg::SEGMENTS);
+    summary.dropped = run.model.read(reg::DROPPED);
+    Ok(summary)
+}
+
+/// The model's side of [`stream_check`], clock by clock.
+struct StreamRun<'a> {
+    model: subgate_dsp::frontend::stream::StreamFrontEnd,
+    link: &'a FramerLink,
+    got: std::slice::Iter<'a, (u64, u8)>,
+    summary: StreamSummary,
+}
+
+impl StreamRun<'_> {
+    /// One clock of the model; the byte it gives must be the run's next, at this clock.
+    fn clock(
+        &mut self,
+        sample: Option<(i16, i16)>,
+        write: Option<(u8, u32)>,
+    ) -> Result<(), String> {
+        let clock = self.summary.clocks;
+        if let Some(want) = self.model.step(sample, write, self.link.ready(clock)) {
+            match self.got.next() {
+                Some(&(c, b)) if c == clock && b == want => self.summary.bytes += 1,
+                other => {
+                    return Err(format!(
+                        "byte {}: got {other:?}, model {want:#04x} at clock {clock}",
+                        self.summary.bytes
+                    ))
+                }
+            }
+        }
+        self.summary.clocks += 1;
+        Ok(())
+    }
+}

@@ -16,6 +16,7 @@
 //! - [`inloop`]: the models in the receive loop: a channel's samples as the board would
 //!   forward them, for PER sweeps.
 //! - [`top`]: the four channels, control/status registers and output signature.
+//! - [`stream`]: the four channels with the framer: the bytes the board sends.
 
 pub mod burst;
 pub mod channel;
@@ -24,6 +25,7 @@ pub mod decim;
 pub mod detect;
 pub mod framer;
 pub mod inloop;
+pub mod stream;
 pub mod top;
 
 use num_complex::Complex32;
