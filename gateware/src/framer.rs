@@ -6,16 +6,20 @@
 //! Structure:
 //! - one 2048 × 32 block RAM: four rings of [`RING`] samples, written by the record side
 //!   (slot `channel · 512 + write`), read by the emitter one sample ahead (the read address
-//!   moves on in the clock the sample's last byte goes out, so the next word is there when
-//!   its first byte is due);
+//!   moves on after a sample's second byte, so the next word is in the RAM's output when the
+//!   sample's last byte goes); the word goes into a register (`sword`) the bytes are taken
+//!   from, so no path runs from the block RAM's output to the CRC;
 //! - a queue of [`QUEUE`] segment descriptors (channel, first slot, count − 1, flags, first
 //!   index: 55 of 64 bits) in LUT RAM;
+//! - an input register for the record with its channel's state from the same clock (the
+//!   decisions are made in the next clock, from registers);
 //! - per channel: samples held, write slot, the open segment (count, first slot, first index,
 //!   flags), a pending-overflow bit and the 16-bit sequence number;
 //! - the emitter: idle → take a descriptor (its timestamp extended to 64 bits against the
 //!   count of ADC strobes / 16) → 24 header bytes → 4 bytes per sample → 4 CRC bytes; one
-//!   CRC-32 register updated bit-serially (8 steps per byte, unrolled) over the header's first
-//!   20 bytes and over the payload;
+//!   CRC-32 register updated bit-serially (8 steps per byte, unrolled) from the output
+//!   register, a clock after each byte of the header's first 20 and of the payload (the first
+//!   CRC byte of each waits a clock for it);
 //! - the output byte register, which takes the next byte when empty or when `out_ready`
 //!   takes the current one.
 
@@ -87,7 +91,25 @@ pub struct Framer {
     oflags: [DFF<Bits<3>>; 4],
     pend: [DFF<Bit>; 4],
     seq: [DFF<Bits<16>>; 4],
+    r_valid: DFF<Bit>,
+    r_end: DFF<Bit>,
+    r_start: DFF<Bit>,
+    r_ch: DFF<Bits<2>>,
+    r_index: DFF<Bits<32>>,
+    r_i: DFF<Signed<16>>,
+    r_q: DFF<Signed<16>>,
+    s_slot: DFF<Bits<9>>,
+    s_count: DFF<Bits<9>>,
+    s_first: DFF<Bits<9>>,
+    s_index: DFF<Bits<32>>,
+    s_flags: DFF<Bits<3>>,
+    s_pend: DFF<Bit>,
+    s_full: DFF<Bit>,
+    s_c256: DFF<Bit>,
+    s_cnz: DFF<Bit>,
     qw: DFF<Bits<5>>,
+    qn: DFF<Bits<5>>,
+    qfull_r: DFF<Bit>,
     qr: DFF<Bits<5>>,
     phase: DFF<Bits<4>>,
     dec: DFF<Bits<64>>,
@@ -102,6 +124,8 @@ pub struct Framer {
     part: DFF<Bits<2>>,
     k: DFF<Bits<8>>,
     crc: DFF<Bits<32>>,
+    cpend: DFF<Bit>,
+    sword: DFF<Bits<32>>,
     o_valid: DFF<Bit>,
     o_data: DFF<Bits<8>>,
     segs: DFF<Bits<32>>,
@@ -117,19 +141,19 @@ pub struct Framer {
     w_index: Signal<Local, Bits<32>>,
     w_flags: Signal<Local, Bits<3>>,
     w_pend: Signal<Local, Bit>,
-    qlen: Signal<Local, Bits<5>>,
+    qn_next: Signal<Local, Bits<5>>,
+    adj: Signal<Local, Bits<10>>,
+    adj_m1: Signal<Local, Bits<10>>,
     qfull: Signal<Local, Bit>,
     w_close: Signal<Local, Bit>,
     w_push: Signal<Local, Bit>,
     w_discard: Signal<Local, Bit>,
     w_cm1: Signal<Local, Bits<9>>,
-    used2: Signal<Local, Bits<10>>,
     slot2: Signal<Local, Bits<9>>,
     count2: Signal<Local, Bits<9>>,
     w_drop: Signal<Local, Bit>,
     w_accept: Signal<Local, Bit>,
     w_open: Signal<Local, Bit>,
-    n_used: Signal<Local, Bits<10>>,
     n_slot: Signal<Local, Bits<9>>,
     n_count: Signal<Local, Bits<9>>,
     n_first: Signal<Local, Bits<9>>,
@@ -192,7 +216,25 @@ impl Framer {
             oflags: Default::default(),
             pend: Default::default(),
             seq: Default::default(),
+            r_valid: Default::default(),
+            r_end: Default::default(),
+            r_start: Default::default(),
+            r_ch: Default::default(),
+            r_index: Default::default(),
+            r_i: Default::default(),
+            r_q: Default::default(),
+            s_slot: Default::default(),
+            s_count: Default::default(),
+            s_first: Default::default(),
+            s_index: Default::default(),
+            s_flags: Default::default(),
+            s_pend: Default::default(),
+            s_full: Default::default(),
+            s_c256: Default::default(),
+            s_cnz: Default::default(),
             qw: Default::default(),
+            qn: Default::default(),
+            qfull_r: Default::default(),
             qr: Default::default(),
             phase: Default::default(),
             dec: Default::default(),
@@ -207,6 +249,8 @@ impl Framer {
             part: Default::default(),
             k: Default::default(),
             crc: Default::default(),
+            cpend: Default::default(),
+            sword: Default::default(),
             o_valid: Default::default(),
             o_data: Default::default(),
             segs: Default::default(),
@@ -221,19 +265,19 @@ impl Framer {
             w_index: Default::default(),
             w_flags: Default::default(),
             w_pend: Default::default(),
-            qlen: Default::default(),
+            qn_next: Default::default(),
+            adj: Default::default(),
+            adj_m1: Default::default(),
             qfull: Default::default(),
             w_close: Default::default(),
             w_push: Default::default(),
             w_discard: Default::default(),
             w_cm1: Default::default(),
-            used2: Default::default(),
             slot2: Default::default(),
             count2: Default::default(),
             w_drop: Default::default(),
             w_accept: Default::default(),
             w_open: Default::default(),
-            n_used: Default::default(),
             n_slot: Default::default(),
             n_count: Default::default(),
             n_first: Default::default(),
@@ -267,8 +311,10 @@ impl Logic for Framer {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, qw, qr, phase, dec, state, e_ch, e_first, e_cm1, e_flags, e_ts, e_seq, hb,
-            part, k, crc, o_valid, o_data, segs, drops
+            self, clock, r_valid, r_end, r_start, r_ch, r_index, r_i, r_q, s_slot, s_count,
+            s_first, s_index, s_flags, s_pend, s_full, s_c256, s_cnz, qw, qn, qfull_r, qr, phase,
+            dec, state, e_ch, e_first, e_cm1, e_flags, e_ts, e_seq, hb, part, k, crc, cpend, sword,
+            o_valid, o_data, segs, drops
         );
         for c in 0..4 {
             self.used[c].clock.next = self.clock.val();
@@ -295,7 +341,6 @@ impl Logic for Framer {
 
         // ---------------- emitter ----------------
         self.advance.next = !self.o_valid.q.val() | self.out_ready.val();
-        self.qlen.next = self.qw.q.val() - self.qr.q.val();
         self.desc.next = self.queue.read_data.val();
         self.lag.next = self.dec.q.val().get_bits::<32>(0) - self.desc.val().get_bits::<32>(32);
         // the header's 64-bit words: bytes 0..8, the timestamp, bytes 16..24
@@ -314,7 +359,7 @@ impl Logic for Framer {
         self.oword.next = self.hword.val();
         self.bsel.next = self.hb.q.val().get_bits::<3>(0);
         if self.state.q.val() == 3 {
-            self.oword.next = bit_cast::<64, 32>(self.ring.read_data.val());
+            self.oword.next = bit_cast::<64, 32>(self.sword.q.val());
             self.bsel.next = bit_cast::<3, 2>(self.part.q.val());
         }
         if self.state.q.val() == 4 {
@@ -343,43 +388,48 @@ impl Logic for Framer {
         if self.bsel.val() == 7 {
             self.obyte.next = self.oword.val().get_bits::<8>(56);
         }
-        // CRC-32 over the byte, one bit per step, LSB first
+        // CRC-32 over the byte in the output register, one bit per step, LSB first (the CRC
+        // register takes it in the clock after)
         self.c1.next = self.crc.q.val() >> 1;
-        if self.crc.q.val().get_bit(0) ^ self.obyte.val().get_bit(0) {
+        if self.crc.q.val().get_bit(0) ^ self.o_data.q.val().get_bit(0) {
             self.c1.next = (self.crc.q.val() >> 1) ^ self.poly.val();
         }
         self.c2.next = self.c1.val() >> 1;
-        if self.c1.val().get_bit(0) ^ self.obyte.val().get_bit(1) {
+        if self.c1.val().get_bit(0) ^ self.o_data.q.val().get_bit(1) {
             self.c2.next = (self.c1.val() >> 1) ^ self.poly.val();
         }
         self.c3.next = self.c2.val() >> 1;
-        if self.c2.val().get_bit(0) ^ self.obyte.val().get_bit(2) {
+        if self.c2.val().get_bit(0) ^ self.o_data.q.val().get_bit(2) {
             self.c3.next = (self.c2.val() >> 1) ^ self.poly.val();
         }
         self.c4.next = self.c3.val() >> 1;
-        if self.c3.val().get_bit(0) ^ self.obyte.val().get_bit(3) {
+        if self.c3.val().get_bit(0) ^ self.o_data.q.val().get_bit(3) {
             self.c4.next = (self.c3.val() >> 1) ^ self.poly.val();
         }
         self.c5.next = self.c4.val() >> 1;
-        if self.c4.val().get_bit(0) ^ self.obyte.val().get_bit(4) {
+        if self.c4.val().get_bit(0) ^ self.o_data.q.val().get_bit(4) {
             self.c5.next = (self.c4.val() >> 1) ^ self.poly.val();
         }
         self.c6.next = self.c5.val() >> 1;
-        if self.c5.val().get_bit(0) ^ self.obyte.val().get_bit(5) {
+        if self.c5.val().get_bit(0) ^ self.o_data.q.val().get_bit(5) {
             self.c6.next = (self.c5.val() >> 1) ^ self.poly.val();
         }
         self.c7.next = self.c6.val() >> 1;
-        if self.c6.val().get_bit(0) ^ self.obyte.val().get_bit(6) {
+        if self.c6.val().get_bit(0) ^ self.o_data.q.val().get_bit(6) {
             self.c7.next = (self.c6.val() >> 1) ^ self.poly.val();
         }
         self.c8.next = self.c7.val() >> 1;
-        if self.c7.val().get_bit(0) ^ self.obyte.val().get_bit(7) {
+        if self.c7.val().get_bit(0) ^ self.o_data.q.val().get_bit(7) {
             self.c8.next = (self.c7.val() >> 1) ^ self.poly.val();
         }
         // the emitter's state machine (every local it reads is computed above)
+        self.cpend.d.next = false;
+        if self.cpend.q.val() {
+            self.crc.d.next = self.c8.val();
+        }
         self.produce.next = false;
         self.freed.next = false;
-        if (self.state.q.val() == 0) & (self.qlen.val() != 0) {
+        if (self.state.q.val() == 0) & (self.qn.q.val() != 0) {
             self.state.d.next = 1.into();
         }
         if self.state.q.val() == 1 {
@@ -401,16 +451,20 @@ impl Logic for Framer {
             self.crc.d.next = 0xFFFF_FFFFu64.into();
             self.state.d.next = 2.into();
         }
-        if (self.state.q.val() == 2) & self.advance.val() {
+        if (self.state.q.val() == 2)
+            & self.advance.val()
+            & !((self.hb.q.val() == 20) & self.cpend.q.val())
+        {
             self.produce.next = true;
             if self.hb.q.val() == 0 {
                 self.segs.d.next = self.segs.q.val() + 1;
             }
             if self.hb.q.val() < 20 {
-                self.crc.d.next = self.c8.val();
+                self.cpend.d.next = true;
             }
             self.hb.d.next = self.hb.q.val() + 1;
             if self.hb.q.val() == 23 {
+                self.sword.d.next = self.ring.read_data.val();
                 self.crc.d.next = 0xFFFF_FFFFu64.into();
                 self.hb.d.next = 0.into();
                 self.state.d.next = 3.into();
@@ -418,10 +472,11 @@ impl Logic for Framer {
         }
         if (self.state.q.val() == 3) & self.advance.val() {
             self.produce.next = true;
-            self.crc.d.next = self.c8.val();
+            self.cpend.d.next = true;
             self.part.d.next = self.part.q.val() + 1;
             if self.part.q.val() == 3 {
                 self.freed.next = true;
+                self.sword.d.next = self.ring.read_data.val();
                 self.k.d.next = self.k.q.val() + 1;
                 if self.k.q.val() == self.e_cm1.q.val() {
                     self.k.d.next = self.k.q.val();
@@ -429,7 +484,10 @@ impl Logic for Framer {
                 }
             }
         }
-        if (self.state.q.val() == 4) & self.advance.val() {
+        if (self.state.q.val() == 4)
+            & self.advance.val()
+            & !((self.hb.q.val() == 0) & self.cpend.q.val())
+        {
             self.produce.next = true;
             self.hb.d.next = self.hb.q.val() + 1;
             if self.hb.q.val() == 3 {
@@ -443,9 +501,10 @@ impl Logic for Framer {
                 self.o_data.d.next = self.obyte.val();
             }
         }
-        // the ring is read one sample ahead once a sample's last byte goes
+        // the ring is read one sample ahead from a sample's third byte on, so the next word
+        // is in the RAM's output when the sample's last byte goes and `sword` takes it
         self.rd_slot.next = self.e_first.q.val() + bit_cast::<9, 8>(self.k.q.val());
-        if self.freed.val() {
+        if self.part.q.val().get_bit(1) {
             self.rd_slot.next = self.e_first.q.val() + bit_cast::<9, 8>(self.k.q.val()) + 1;
         }
         self.ring.read_address.next =
@@ -453,8 +512,7 @@ impl Logic for Framer {
         self.queue.read_address.next = self.qr.q.val().get_bits::<4>(0);
 
         // ---------------- record side ----------------
-        self.w_rec.next = self.in_valid.val() | self.in_end.val();
-        self.qfull.next = self.qlen.val() == 16;
+        // stage A: the record into the input register with its channel's state
         self.w_used.next = 0.into();
         self.w_slot.next = 0.into();
         self.w_count.next = 0.into();
@@ -473,103 +531,132 @@ impl Logic for Framer {
                 self.w_pend.next = self.pend[c].q.val();
             }
         }
-        self.w_close.next = false;
-        if self.in_valid.val()
-            & ((self.w_count.val() == 256)
-                | ((self.w_count.val() != 0) & (self.in_start.val() | (self.w_used.val() == 512))))
-        {
-            self.w_close.next = true;
-        }
-        if self.in_end.val() & (self.w_count.val() != 0) {
-            self.w_close.next = true;
-        }
+        self.r_valid.d.next = self.in_valid.val();
+        self.r_end.d.next = self.in_end.val();
+        self.r_start.d.next = self.in_start.val();
+        self.r_ch.d.next = self.in_channel.val();
+        self.r_index.d.next = self.in_index.val();
+        self.r_i.d.next = self.in_i.val();
+        self.r_q.d.next = self.in_q.val();
+        self.s_slot.d.next = self.w_slot.val();
+        self.s_count.d.next = self.w_count.val();
+        self.s_first.d.next = self.w_first.val();
+        self.s_index.d.next = self.w_index.val();
+        self.s_flags.d.next = self.w_flags.val();
+        self.s_pend.d.next = self.w_pend.val();
+        self.s_full.d.next = self.w_used.val() == 512;
+        self.s_c256.d.next = self.w_count.val() == 256;
+        self.s_cnz.d.next = self.w_count.val() != 0;
+        // stage B: act on the record taken in the previous clock
+        self.w_rec.next = self.r_valid.q.val() | self.r_end.q.val();
+        self.qfull.next = self.qfull_r.q.val();
+        self.w_close.next = (self.r_valid.q.val()
+            & (self.s_c256.q.val()
+                | (self.s_cnz.q.val() & (self.r_start.q.val() | self.s_full.q.val()))))
+            | (self.r_end.q.val() & self.s_cnz.q.val());
         self.w_push.next = self.w_close.val() & !self.qfull.val();
         self.w_discard.next = self.w_close.val() & self.qfull.val();
-        self.w_cm1.next = self.w_count.val() - 1;
-        self.used2.next = self.w_used.val();
-        self.slot2.next = self.w_slot.val();
-        self.count2.next = self.w_count.val();
+        self.w_cm1.next = self.s_count.q.val() - 1;
+        self.w_drop.next = self.r_valid.q.val() & self.s_full.q.val() & !self.w_discard.val();
+        self.w_accept.next = self.r_valid.q.val() & !self.w_drop.val();
+        self.w_open.next = self.w_accept.val() & (self.w_close.val() | !self.s_cnz.q.val());
+        self.slot2.next = self.s_slot.q.val();
+        self.count2.next = self.s_count.q.val();
         if self.w_close.val() {
             self.count2.next = 0.into();
         }
         self.drop_n.next = 0.into();
         if self.w_discard.val() {
-            self.used2.next = self.w_used.val() - bit_cast::<10, 9>(self.w_count.val());
-            self.slot2.next = self.w_first.val();
-            self.drop_n.next = bit_cast::<32, 9>(self.w_count.val());
+            self.slot2.next = self.s_first.q.val();
+            self.drop_n.next = bit_cast::<32, 9>(self.s_count.q.val());
         }
-        self.w_drop.next = self.in_valid.val() & (self.used2.val() == 512);
-        self.w_accept.next = self.in_valid.val() & (self.used2.val() != 512);
-        self.w_open.next = self.w_accept.val() & (self.count2.val() == 0);
         if self.w_drop.val() {
-            self.drop_n.next = bit_cast::<32, 9>(self.w_count.val()) + 1;
-        }
-        if self.w_drop.val() & !self.w_discard.val() {
             self.drop_n.next = 1.into();
         }
         self.drops.d.next = self.drops.q.val() + self.drop_n.val();
+        // the change to the record channel's samples held (a discard gives its slots back, an
+        // accepted sample takes one), and the same with the emitter's free on top
+        self.adj.next = 0.into();
+        if self.w_discard.val() {
+            self.adj.next = !bit_cast::<10, 9>(self.s_count.q.val()) + 1;
+        }
+        if self.w_accept.val() {
+            self.adj.next = 1.into();
+        }
+        if self.w_discard.val() & self.w_accept.val() {
+            self.adj.next = !bit_cast::<10, 9>(self.s_count.q.val()) + 2;
+        }
+        self.adj_m1.next = self.adj.val() - 1;
         // the open segment's new state
-        self.n_used.next = self.used2.val();
         self.n_slot.next = self.slot2.val();
         self.n_count.next = self.count2.val();
         if self.w_accept.val() {
-            self.n_used.next = self.used2.val() + 1;
             self.n_slot.next = self.slot2.val() + 1;
             self.n_count.next = self.count2.val() + 1;
         }
-        self.n_first.next = self.w_first.val();
-        self.n_index.next = self.w_index.val();
-        self.n_flags.next = self.w_flags.val();
-        self.n_pend.next = self.w_pend.val() | self.w_discard.val() | self.w_drop.val();
+        self.n_first.next = self.s_first.q.val();
+        self.n_index.next = self.s_index.q.val();
+        self.n_flags.next = self.s_flags.q.val();
+        self.n_pend.next = self.s_pend.q.val() | self.w_discard.val() | self.w_drop.val();
         if self.w_open.val() {
             self.n_first.next = self.slot2.val();
-            self.n_index.next = self.in_index.val();
-            self.n_flags.next = bit_cast::<3, 1>(self.in_start.val().into());
-            if self.w_pend.val() | self.w_discard.val() {
-                self.n_flags.next = bit_cast::<3, 1>(self.in_start.val().into()) | 4;
+            self.n_index.next = self.r_index.q.val();
+            self.n_flags.next = bit_cast::<3, 1>(self.r_start.q.val().into());
+            if self.s_pend.q.val() | self.w_discard.val() {
+                self.n_flags.next = bit_cast::<3, 1>(self.r_start.q.val().into()) | 4;
             }
             self.n_pend.next = false;
         }
         // the ring write and the queue push
         self.ring.write_enable.next = self.w_accept.val();
         self.ring.write_address.next =
-            bit_cast::<11, 9>(self.slot2.val()) | (bit_cast::<11, 2>(self.in_channel.val()) << 9);
-        self.ring.write_data.next = (bit_cast::<32, 16>(unsigned_cast(self.in_q.val())) << 16)
-            | bit_cast::<32, 16>(unsigned_cast(self.in_i.val()));
+            bit_cast::<11, 9>(self.slot2.val()) | (bit_cast::<11, 2>(self.r_ch.q.val()) << 9);
+        self.ring.write_data.next = (bit_cast::<32, 16>(unsigned_cast(self.r_q.q.val())) << 16)
+            | bit_cast::<32, 16>(unsigned_cast(self.r_i.q.val()));
         self.queue.write_enable.next = self.w_push.val();
         self.queue.write_address.next = self.qw.q.val().get_bits::<4>(0);
-        self.queue.write_data.next = bit_cast::<64, 2>(self.in_channel.val())
-            | (bit_cast::<64, 9>(self.w_first.val()) << 2)
+        self.queue.write_data.next = bit_cast::<64, 2>(self.r_ch.q.val())
+            | (bit_cast::<64, 9>(self.s_first.q.val()) << 2)
             | (bit_cast::<64, 8>(self.w_cm1.val().get_bits::<8>(0)) << 11)
-            | (bit_cast::<64, 3>(self.w_flags.val()) << 19)
-            | (bit_cast::<64, 32>(self.w_index.val()) << 32);
-        if self.in_end.val() {
-            self.queue.write_data.next = bit_cast::<64, 2>(self.in_channel.val())
-                | (bit_cast::<64, 9>(self.w_first.val()) << 2)
+            | (bit_cast::<64, 3>(self.s_flags.q.val()) << 19)
+            | (bit_cast::<64, 32>(self.s_index.q.val()) << 32);
+        if self.r_end.q.val() {
+            self.queue.write_data.next = bit_cast::<64, 2>(self.r_ch.q.val())
+                | (bit_cast::<64, 9>(self.s_first.q.val()) << 2)
                 | (bit_cast::<64, 8>(self.w_cm1.val().get_bits::<8>(0)) << 11)
-                | (bit_cast::<64, 3>(self.w_flags.val() | 2) << 19)
-                | (bit_cast::<64, 32>(self.w_index.val()) << 32);
+                | (bit_cast::<64, 3>(self.s_flags.q.val() | 2) << 19)
+                | (bit_cast::<64, 32>(self.s_index.q.val()) << 32);
         }
         if self.w_push.val() {
             self.qw.d.next = self.qw.q.val() + 1;
         }
+        // descriptors queued: one in per push, one out per take; full at 16
+        self.qn_next.next = self.qn.q.val();
+        if self.w_push.val() & (self.state.q.val() != 1) {
+            self.qn_next.next = self.qn.q.val() + 1;
+        }
+        if !self.w_push.val() & (self.state.q.val() == 1) {
+            self.qn_next.next = self.qn.q.val() - 1;
+        }
+        self.qn.d.next = self.qn_next.val();
+        self.qfull_r.d.next = self.qn_next.val() == 16;
         // per-channel registers: the record's channel takes the new state; the emitter's
         // freed slot counts on top
         for c in 0..4 {
             if self.freed.val() & (self.e_ch.q.val().index() == c) {
                 self.used[c].d.next = self.used[c].q.val() - 1;
             }
-            if self.w_rec.val() & (self.in_channel.val().index() == c) {
+            if self.w_rec.val() & (self.r_ch.q.val().index() == c) {
+                self.used[c].d.next = self.used[c].q.val() + self.adj.val();
+                if self.freed.val() & (self.e_ch.q.val().index() == c) {
+                    self.used[c].d.next = self.used[c].q.val() + self.adj_m1.val();
+                }
                 self.wslot[c].d.next = self.n_slot.val();
                 self.count[c].d.next = self.n_count.val();
                 self.first[c].d.next = self.n_first.val();
                 self.index[c].d.next = self.n_index.val();
                 self.oflags[c].d.next = self.n_flags.val();
                 self.pend[c].d.next = self.n_pend.val();
-                self.used[c].d.next = self.n_used.val();
-                if self.freed.val() & (self.e_ch.q.val().index() == c) {
-                    self.used[c].d.next = self.n_used.val() - 1;
-                }
             }
         }
         // ADC strobes: decimated samples made

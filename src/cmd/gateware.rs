@@ -22,7 +22,8 @@ pub enum GatewareCommand {
 /// Options of `gateware pnr`.
 #[derive(Args, Debug)]
 pub struct PnrArgs {
-    /// The block: ddc, decim, detect, burst, channel or frontend (four channels).
+    /// The block: ddc, decim, detect, burst, channel, frontend (four channels), framer, or
+    /// stream (four channels with the framer).
     #[arg(long)]
     block: String,
     /// nextpnr device: 25k, 45k or 85k.
@@ -140,7 +141,12 @@ fn block_verilog(name: &str) -> Result<String> {
         "burst" => verilog(gw::burst::BurstGate::new(DEFAULT_PRE)),
         "channel" => verilog(gw::channel::Channel::new(8, DEFAULT_PRE)),
         "frontend" => verilog(gw::frontend::FrontEnd::new(8, DEFAULT_PRE)),
-        other => bail!("no block {other:?}; blocks: ddc, decim, detect, burst, channel, frontend"),
+        "framer" => verilog(gw::framer::Framer::new()),
+        "stream" => verilog(gw::stream::StreamFrontEnd::new(8, DEFAULT_PRE)),
+        other => bail!(
+            "no block {other:?}; blocks: ddc, decim, detect, burst, channel, frontend, framer, \
+             stream"
+        ),
     })
 }
 

@@ -5,6 +5,10 @@
 //! byte per clock at most, with back-pressure from the link.
 //!
 //! # Behaviour
+//! - **Input register.** A record is taken into a register with its channel's state in the
+//!   clock it comes and acted on in the next (so a channel's records must come at least two
+//!   clocks apart; the front end's come at least 16 apart). Whether the channel's ring is
+//!   full is judged as it was in the clock the record came.
 //! - **Rings.** Each channel's forwarded samples go into its own ring of [`RING`] slots (one
 //!   2048 × 32 block RAM holds the four) as they come; a channel's *open segment* is the run
 //!   of its latest samples not yet closed.
@@ -22,6 +26,8 @@
 //! - **Emitter.** Header (magic, version 1, CI16, channel, flags, 64-bit timestamp, the
 //!   channel's 16-bit sequence number, count, header CRC), payload (I then Q, 16-bit little
 //!   endian), payload CRC; two idle clocks between segments (take the descriptor, read it).
+//!   The CRC register takes each byte in the clock after it went into the output register
+//!   (a short path for the gateware), so the first byte of each CRC waits one clock for it.
 //!   A sample's slot is free again once its last byte has gone into the output register.
 //! - **Timestamps.** Records carry 32-bit sample indices. The framer counts ADC strobes
 //!   (`adc`, the front end's `in_valid`): `D` = strobes / 16 is at least one more than the
@@ -134,6 +140,15 @@ struct Lane {
     sequence: u16,
 }
 
+/// A record in the input register, with its channel's state from the same clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Staged {
+    channel: usize,
+    record: BurstOutput,
+    lane: Lane,
+    full: bool,
+}
+
 /// The emitter's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Emit {
@@ -150,6 +165,7 @@ enum Emit {
 pub struct Framer {
     ring: Vec<u32>,
     lanes: [Lane; CHANNELS],
+    staged: Option<Staged>,
     queue: [Descriptor; QUEUE],
     queue_write: usize,
     queue_read: usize,
@@ -166,6 +182,7 @@ pub struct Framer {
     part: usize,
     sample: usize,
     crc: u32,
+    crc_due: Option<u8>,
     out_valid: bool,
     out_byte: u8,
     stats: FramerStats,
@@ -183,6 +200,7 @@ impl Framer {
         Framer {
             ring: vec![0; RING * CHANNELS],
             lanes: [Lane::default(); CHANNELS],
+            staged: None,
             queue: [Descriptor::default(); QUEUE],
             queue_write: 0,
             queue_read: 0,
@@ -199,6 +217,7 @@ impl Framer {
             part: 0,
             sample: 0,
             crc: !0,
+            crc_due: None,
             out_valid: false,
             out_byte: 0,
             stats: FramerStats::default(),
@@ -222,6 +241,7 @@ impl Framer {
     /// Whether nothing is left to send: rings, queue and output register empty.
     pub fn is_idle(&self) -> bool {
         !self.out_valid
+            && self.staged.is_none()
             && self.state == Emit::Idle
             && self.queue_write == self.queue_read
             && self.lanes.iter().all(|l| l.used == 0)
@@ -246,9 +266,28 @@ impl Framer {
     /// One clock: returns the byte the link took at this clock's edge, if any.
     pub fn step(&mut self, input: FramerInput) -> Option<u8> {
         let taken = (self.out_valid && input.ready).then_some(self.out_byte);
+        // the record goes into the input register with its channel's state as it is now
+        let staged = input.record.map(|(c, record)| {
+            let c = c % CHANNELS;
+            Staged {
+                channel: c,
+                record,
+                lane: self.lanes[c],
+                full: self.lanes[c].used == RING,
+            }
+        });
         let advance = !self.out_valid || input.ready;
 
         // --- emitter (reads this clock's registers) ---
+        // The CRC takes each byte one clock after it went into the output register, so the
+        // first header-CRC byte and the first trailer byte wait for it.
+        let crc_now = self.crc;
+        let mut next_crc = match self.crc_due {
+            Some(b) => crc32_step(crc_now, b),
+            None => crc_now,
+        };
+        let waiting = self.crc_due.is_some();
+        let mut crc_byte = None;
         let mut produced = None;
         let mut freed = None;
         let queue_len = self.queue_write.wrapping_sub(self.queue_read) % (2 * QUEUE);
@@ -269,20 +308,20 @@ impl Framer {
                 self.byte = 0;
                 self.sample = 0;
                 self.part = 0;
-                self.crc = !0;
+                next_crc = !0;
                 next_state = Emit::Header;
             }
-            Emit::Header if advance => {
+            Emit::Header if advance && !(self.byte == HEADER_CRC_FROM && waiting) => {
                 if self.byte == 0 {
                     self.stats.segments = self.stats.segments.wrapping_add(1);
                 }
                 let v = self.header_byte(self.byte);
                 produced = Some(v);
                 if self.byte < HEADER_CRC_FROM {
-                    self.crc = crc32_step(self.crc, v);
+                    crc_byte = Some(v);
                 }
                 if self.byte == HEADER_LEN - 1 {
-                    self.crc = !0;
+                    next_crc = !0;
                     self.byte = 0;
                     next_state = Emit::Payload;
                 } else {
@@ -293,7 +332,7 @@ impl Framer {
                 let slot = self.e_channel * RING + (self.e_base + self.sample) % RING;
                 let v = (self.ring[slot] >> (8 * self.part)) as u8;
                 produced = Some(v);
-                self.crc = crc32_step(self.crc, v);
+                crc_byte = Some(v);
                 if self.part == 3 {
                     self.part = 0;
                     freed = Some(self.e_channel);
@@ -306,8 +345,8 @@ impl Framer {
                     self.part += 1;
                 }
             }
-            Emit::Trailer if advance => {
-                produced = Some((!self.crc >> (8 * self.byte)) as u8);
+            Emit::Trailer if advance && !(self.byte == 0 && waiting) => {
+                produced = Some((!crc_now >> (8 * self.byte)) as u8);
                 if self.byte == TRAILER_LEN - 1 {
                     self.byte = 0;
                     next_state = Emit::Idle;
@@ -317,6 +356,8 @@ impl Framer {
             }
             _ => {}
         }
+        self.crc = next_crc;
+        self.crc_due = crc_byte;
         self.state = next_state;
         if advance {
             self.out_valid = produced.is_some();
@@ -325,28 +366,34 @@ impl Framer {
             }
         }
 
-        // --- ring side (this clock's registers; the emitter's frees count from the next) ---
-        let mut lane_after = None;
-        if let Some((c, rec)) = input.record {
-            let c = c % CHANNELS;
-            let mut l = self.lanes[c];
+        // --- ring side: the record taken in the previous clock, with its channel's state as it
+        // was then (the channel's `used` as it is now; whether the ring was full as it was
+        // then) ---
+        if let Some(st) = self.staged.take() {
+            let c = st.channel;
+            let mut l = Lane {
+                used: self.lanes[c].used,
+                sequence: self.lanes[c].sequence,
+                ..st.lane
+            };
             let queue_full = queue_len == QUEUE;
-            let close = match rec {
+            let close = match st.record {
                 BurstOutput::Sample { start, .. } => {
-                    l.count == SEGMENT || (l.count > 0 && (start || l.used == RING))
+                    l.count == SEGMENT || (l.count > 0 && (start || st.full))
                 }
                 BurstOutput::End { .. } => l.count > 0,
             };
-            let mut discarded = 0;
+            let discard = close && queue_full;
+            let mut dropped = 0;
             if close {
-                if queue_full {
-                    discarded = l.count;
+                if discard {
+                    dropped = l.count;
                     self.stats.discards += 1;
                     l.used -= l.count;
                     l.write = l.base;
                     l.pending_overflow = true;
                 } else {
-                    let end = matches!(rec, BurstOutput::End { .. });
+                    let end = matches!(st.record, BurstOutput::End { .. });
                     self.queue[self.queue_write % QUEUE] = Descriptor {
                         channel: c,
                         base: l.base,
@@ -358,9 +405,9 @@ impl Framer {
                 }
                 l.count = 0;
             }
-            let mut dropped = discarded;
-            if let BurstOutput::Sample { index, x, start } = rec {
-                if l.used == RING {
+            if let BurstOutput::Sample { index, x, start } = st.record {
+                // a discard gives slots back, so only a full ring without one drops
+                if st.full && !discard {
                     dropped += 1;
                     l.pending_overflow = true;
                 } else {
@@ -383,11 +430,9 @@ impl Framer {
                 }
             }
             self.stats.dropped = self.stats.dropped.wrapping_add(dropped as u32);
-            lane_after = Some((c, l));
-        }
-        if let Some((c, l)) = lane_after {
             self.lanes[c] = l;
         }
+        self.staged = staged;
         if let Some(c) = freed {
             self.lanes[c].used -= 1;
         }
@@ -583,6 +628,12 @@ mod tests {
                 },
                 &mut out,
             );
+            // a channel's records come at least two clocks apart
+            let idle = FramerInput {
+                ready: true,
+                ..Default::default()
+            };
+            run(&mut f, idle, &mut out);
         }
         run(
             &mut f,
