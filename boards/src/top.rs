@@ -1,9 +1,14 @@
 //! The development top level, for boards without a radio on the FPGA's pins: the PLL makes
-//! the fabric clock, the [`TestSource`] feeds the four-channel [`FrontEnd`], a host reaches
-//! the registers over SPI ([`SpiCsr`]), and three LEDs show detections, output records and
-//! the PLL's lock. Every output record folds into the front end's signature register, so the
-//! whole design stays in the bitstream (nothing is left unobserved for synthesis to remove)
-//! and a host can check it against the model.
+//! the fabric clock, the [`TestSource`] feeds the four-channel front end with its framer
+//! ([`StreamFrontEnd`]), a host reaches the registers over SPI ([`SpiCsr`]) and reads the
+//! burst stream through register [`STREAM`], and three LEDs show detections, output records
+//! and the PLL's lock. Every output record also folds into the front end's signature
+//! register, so a host can check the design against the model through the registers alone.
+//!
+//! Register [`STREAM`] (read): bit 8 set when a byte of the burst stream was waiting, bits
+//! 7..0 that byte; the read takes it, so a host reading `STREAM` in a loop receives the
+//! stream byte for byte (docs/burst-stream.md), at SPI speed (one byte per 40-bit
+//! transaction — enough for the test source's bursts, not for a busy band).
 //!
 //! Ports (the names the boards' LPF files place): `clk_in`, `spi_sclk`, `spi_mosi`,
 //! `spi_cs_n`, `spi_miso`, `led[2:0]`.
@@ -12,11 +17,22 @@ use crate::pll::Pll;
 use crate::source::TestSource;
 use rust_hdl::prelude::*;
 use subgate_dsp::frontend::burst::DEFAULT_PRE;
-use subgate_gateware::frontend::FrontEnd;
 use subgate_gateware::spi::SpiCsr;
+use subgate_gateware::stream::StreamFrontEnd;
 
 /// STF period of the channels (1 MHz S1G).
 pub const LAG: usize = 8;
+
+/// The register a host reads the burst stream through (see the module documentation).
+pub const STREAM: u8 = 0x19;
+/// Bit of a [`STREAM`] read that says a byte came with it.
+pub const STREAM_VALID: u32 = 1 << 8;
+
+// `update` spells the address and the flag as literals; the address is free in the front
+// end's map.
+const _: () = assert!(
+    STREAM == 0x19 && STREAM_VALID == 0x100 && STREAM > subgate_dsp::frontend::stream::reg::DROPPED
+);
 
 /// The development top level.
 #[derive(LogicBlock)]
@@ -36,8 +52,9 @@ pub struct DevTop {
     pub led: Signal<Out, Bits<3>>,
     pll: Pll,
     source: TestSource,
-    fe: FrontEnd,
+    fe: StreamFrontEnd,
     spi: SpiCsr,
+    stream_rd: DFF<Bits<32>>,
     detect_led: DFF<Bits<23>>,
     record_led: DFF<Bits<23>>,
     lit: Signal<Local, Bits<3>>,
@@ -56,8 +73,9 @@ impl DevTop {
             led: Default::default(),
             pll: Default::default(),
             source: Default::default(),
-            fe: FrontEnd::new(LAG, DEFAULT_PRE),
+            fe: StreamFrontEnd::new(LAG, DEFAULT_PRE),
             spi: Default::default(),
+            stream_rd: Default::default(),
             detect_led: Default::default(),
             record_led: Default::default(),
             lit: Default::default(),
@@ -74,6 +92,8 @@ impl Logic for DevTop {
         self.detect_led.d.next = self.detect_led.q.val();
         self.record_led.clock.next = self.pll.clkout.val();
         self.record_led.d.next = self.record_led.q.val();
+        self.stream_rd.clock.next = self.pll.clkout.val();
+        self.stream_rd.d.next = 0.into();
         self.source.clock.next = self.pll.clkout.val();
         self.fe.clock.next = self.pll.clkout.val();
         self.spi.clock.next = self.pll.clkout.val();
@@ -87,7 +107,18 @@ impl Logic for DevTop {
         self.fe.csr_write.next = self.spi.csr_write.val();
         self.fe.csr_addr.next = self.spi.csr_addr.val();
         self.fe.csr_wdata.next = self.spi.csr_wdata.val();
-        self.spi.csr_rdata.next = self.fe.csr_rdata.val();
+        // the stream register: the output byte with its valid flag, registered like the front
+        // end's reads; a read takes the byte it reported (the framer holds a byte until then)
+        if self.spi.csr_addr.val() == 0x19 {
+            self.stream_rd.d.next = bit_cast::<32, 8>(self.fe.out_data.val());
+            if self.fe.out_valid.val() {
+                self.stream_rd.d.next = bit_cast::<32, 8>(self.fe.out_data.val()) | 0x100;
+            }
+        }
+        self.fe.out_ready.next = self.spi.csr_read.val()
+            & (self.spi.csr_addr.val() == 0x19)
+            & self.stream_rd.q.val().get_bit(8);
+        self.spi.csr_rdata.next = self.fe.csr_rdata.val() | self.stream_rd.q.val();
         // LEDs: stretch activity to ~84 ms (2²³ clocks at 100 MHz)
         if self.detect_led.q.val().any() {
             self.detect_led.d.next = self.detect_led.q.val() - 1;
@@ -95,10 +126,10 @@ impl Logic for DevTop {
         if self.record_led.q.val().any() {
             self.record_led.d.next = self.record_led.q.val() - 1;
         }
-        if self.fe.out_valid.val() | self.fe.out_end.val() {
+        if self.fe.record.val() {
             self.record_led.d.next = 0x7f_ffff.into();
         }
-        if self.fe.out_start.val() & self.fe.out_valid.val() {
+        if self.fe.burst_started.val() {
             self.detect_led.d.next = 0x7f_ffff.into();
         }
         self.lit.next = bit_cast::<3, 1>(self.detect_led.q.val().any().into())

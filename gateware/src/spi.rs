@@ -34,6 +34,9 @@ pub struct SpiCsr {
     pub csr_wdata: Signal<Out, Bits<32>>,
     /// Register read data (the register at the previous clock's `csr_addr`).
     pub csr_rdata: Signal<In, Bits<32>>,
+    /// High for the one clock in which a read transaction takes `csr_rdata` (a register that
+    /// hands out a stream can move on to its next item then).
+    pub csr_read: Signal<Out, Bit>,
     sclk_s: DFF<Bits<3>>,
     cs_s: DFF<Bits<3>>,
     mosi_s: DFF<Bits<2>>,
@@ -47,6 +50,7 @@ pub struct SpiCsr {
     shift_out: DFF<Bits<32>>,
     addr: DFF<Bits<8>>,
     load: DFF<Bits<3>>,
+    is_read: DFF<Bit>,
     write: DFF<Bit>,
     wdata: DFF<Bits<32>>,
 }
@@ -55,7 +59,8 @@ impl Logic for SpiCsr {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, sclk_s, cs_s, mosi_s, count, shift_in, shift_out, addr, load, write, wdata
+            self, clock, sclk_s, cs_s, mosi_s, count, shift_in, shift_out, addr, load, is_read,
+            write, wdata
         );
         // synchronisers: bit 0 newest; edges from bits 1 and 2 (both already synchronised)
         self.sclk_s.d.next = (self.sclk_s.q.val() << 1) | bit_cast::<3, 1>(self.sclk.val().into());
@@ -81,6 +86,8 @@ impl Logic for SpiCsr {
                     // the 8th bit: the address is complete (bits 6..0 of the new shift)
                     self.addr.d.next = bit_cast::<8, 7>(self.shifted.val().get_bits::<7>(0));
                     self.load.d.next = 1.into();
+                    // bit 7 of the new shift is the transaction's first: 1 for a write
+                    self.is_read.d.next = !self.shifted.val().get_bit(7);
                 }
             }
             if self.fall.val() & (self.count.q.val() > 8) {
@@ -97,6 +104,7 @@ impl Logic for SpiCsr {
             self.write.d.next = true;
             self.wdata.d.next = self.shift_in.q.val().get_bits::<32>(0);
         }
+        self.csr_read.next = self.load.q.val().get_bit(2) & self.is_read.q.val();
         self.miso.next = self.shift_out.q.val().get_bit(31);
         self.csr_write.next = self.write.q.val();
         self.csr_addr.next = self.addr.q.val();

@@ -40,6 +40,10 @@ pub struct StreamFrontEnd {
     pub out_valid: Signal<Out, Bit>,
     /// The stream's next byte.
     pub out_data: Signal<Out, Bits<8>>,
+    /// A burst started (the front end's record of its first sample; for LEDs).
+    pub burst_started: Signal<Out, Bit>,
+    /// The front end put out a record (for LEDs).
+    pub record: Signal<Out, Bit>,
     fe: FrontEnd,
     framer: Framer,
     rdata: DFF<Bits<32>>,
@@ -64,6 +68,8 @@ impl StreamFrontEnd {
             out_ready: Default::default(),
             out_valid: Default::default(),
             out_data: Default::default(),
+            burst_started: Default::default(),
+            record: Default::default(),
             fe: FrontEnd::new(lag, pre),
             framer: Framer::new(),
             rdata: Default::default(),
@@ -104,5 +110,7 @@ impl Logic for StreamFrontEnd {
         self.csr_rdata.next = self.fe.csr_rdata.val() | self.rdata.q.val();
         self.out_valid.next = self.framer.out_valid.val();
         self.out_data.next = self.framer.out_data.val();
+        self.burst_started.next = self.fe.out_valid.val() & self.fe.out_start.val();
+        self.record.next = self.fe.out_valid.val() | self.fe.out_end.val();
     }
 }

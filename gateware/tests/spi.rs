@@ -41,7 +41,11 @@ fn spi_writes_and_reads_registers() {
         read(0x10),
         read(0x33),
     ];
-    let results = Arc::new(Mutex::new((Vec::<u32>::new(), Vec::<(u8, u32)>::new())));
+    let results = Arc::new(Mutex::new((
+        Vec::<u32>::new(),
+        Vec::<(u8, u32)>::new(),
+        Vec::<u8>::new(),
+    )));
     let mut uut = SpiCsr::default();
     uut.sclk.connect();
     uut.mosi.connect();
@@ -67,6 +71,9 @@ fn spi_writes_and_reads_registers() {
                     let v = x.csr_wdata.val().to_u32();
                     regs.insert(addr, v);
                     out.lock().unwrap().1.push((addr, v));
+                }
+                if x.csr_read.val() {
+                    out.lock().unwrap().2.push(addr);
                 }
                 let value = regs.get(&addr).copied().unwrap_or(0);
                 wait_clock_cycle!(sim, clock, x);
@@ -105,13 +112,15 @@ fn spi_writes_and_reads_registers() {
         sim.done(x)
     });
     sim.run(Box::new(uut), 200_000).unwrap();
-    let (miso, writes) = results.lock().unwrap().clone();
+    let (miso, writes, read_strobes) = results.lock().unwrap().clone();
     // reads: 0x05 (written), 0x05 again (the cut-short write changed nothing), 0x10, 0x33
     assert_eq!(miso[2], 0xDEAD_BEEF, "{miso:x?}");
     assert_eq!(miso[4], 0xDEAD_BEEF, "{miso:x?}");
     assert_eq!(miso[5], 0x1234_5678, "{miso:x?}");
     assert_eq!(miso[6], 0x0F0F_A5A5, "{miso:x?}");
     assert_eq!(writes, vec![(0x05, 0xDEAD_BEEF), (0x10, 0x1234_5678)]);
+    // one read strobe per read transaction, with its address; none for the writes
+    assert_eq!(read_strobes, vec![0x05, 0x05, 0x10, 0x33]);
 }
 
 #[test]
