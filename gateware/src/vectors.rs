@@ -829,6 +829,17 @@ pub enum FrontEndCommand {
 }
 
 impl FrontEndCommand {
+    /// The command as a line of the testbenches' scripts (`W addr value`, `R addr`, `I n`,
+    /// `S gap i q`).
+    pub fn line(&self) -> String {
+        match *self {
+            FrontEndCommand::Write(a, v) => format!("W {a} {v}"),
+            FrontEndCommand::Read(a) => format!("R {a}"),
+            FrontEndCommand::Idle(n) => format!("I {n}"),
+            FrontEndCommand::Sample(s) => format!("S {} {} {}", s.gap, s.i, s.q),
+        }
+    }
+
     /// Clocks the command takes in the testbench.
     pub fn clocks(&self) -> u64 {
         match *self {

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{field, require, synth_ecp5, verilator_run_raw};
+use common::{field, frontend_tb_cpp, require, synth_ecp5, verilator_run_raw};
 use subgate_dsp::frontend::burst::DEFAULT_PRE;
 use subgate_dsp::frontend::ddc::frequency_word;
 use subgate_dsp::frontend::detect::threshold_word;
@@ -34,17 +34,10 @@ const LINK: FramerLink = FramerLink {
     ready_eighths: 7,
 };
 
-/// The Verilator testbench: the front end's commands (`W addr value`, `R addr`, `I n`,
-/// `S gap i q`), after a first line `period stall ready_eighths` for the link, whose
-/// ready it computes per clock as `FramerLink::ready`. It writes `B clock byte` for every
-/// byte the link takes and `V addr value` for every read.
-const TB_CPP: &str = r#"#include "Vtop.h"
-#include "verilated.h"
-#include <cstdio>
-#include <cstdint>
-static Vtop* top;
-static FILE* out;
-static unsigned long long clk = 0, period, stall, eighths;
+/// The Verilator testbench's clock ([`common::frontend_tb_cpp`] runs the commands, after a
+/// first line `period stall ready_eighths` for the link): it computes the link's ready per
+/// clock as `FramerLink::ready` and writes `B clock byte` for every byte the link takes.
+const TICK_CPP: &str = r#"static unsigned long long clk = 0, period, stall, eighths;
 static void tick() {
     bool ready = clk % period >= stall &&
                  ((unsigned long long)(clk * 0x9E3779B97F4A7C15ull) >> 61) < eighths;
@@ -57,66 +50,11 @@ static void tick() {
     top->clock = 0;
     top->eval();
 }
-int main(int argc, char** argv) {
-    if (argc != 3) return 2;
-    FILE* in = std::fopen(argv[1], "r");
-    out = std::fopen(argv[2], "w");
-    if (!in || !out) return 3;
-    if (std::fscanf(in, "%llu %llu %llu", &period, &stall, &eighths) != 3) return 7;
-    top = new Vtop;
-    top->in_valid = 0;
-    top->csr_write = 0;
-    top->clock = 0;
-    top->eval();
-    uint32_t junk = 4242;
-    char op;
-    while (std::fscanf(in, " %c", &op) == 1) {
-        if (op == 'W') {
-            unsigned addr, value;
-            if (std::fscanf(in, "%u %u", &addr, &value) != 2) return 5;
-            top->csr_write = 1;
-            top->csr_addr = addr;
-            top->csr_wdata = value;
-            top->in_valid = 0;
-            tick();
-            top->csr_write = 0;
-        } else if (op == 'R') {
-            unsigned addr;
-            if (std::fscanf(in, "%u", &addr) != 1) return 5;
-            top->csr_addr = addr;
-            top->in_valid = 0;
-            tick();
-            std::fprintf(out, "V %u %u\n", addr, (unsigned)top->csr_rdata);
-        } else if (op == 'I') {
-            int n;
-            if (std::fscanf(in, "%d", &n) != 1) return 5;
-            top->in_valid = 0;
-            for (int k = 0; k < n; k++) tick();
-        } else if (op == 'S') {
-            int gap, i, q;
-            if (std::fscanf(in, "%d %d %d", &gap, &i, &q) != 3) return 5;
-            for (int k = 1; k < gap; k++) {
-                junk = junk * 1664525u + 1013904223u;
-                top->in_valid = 0;
-                top->in_i = (uint16_t)(junk >> 16);
-                top->in_q = (uint16_t)junk;
-                top->csr_addr = junk >> 24;
-                tick();
-            }
-            top->in_valid = 1;
-            top->in_i = (uint16_t)(int16_t)i;
-            top->in_q = (uint16_t)(int16_t)q;
-            tick();
-        } else {
-            return 6;
-        }
-    }
-    top->final();
-    delete top;
-    std::fclose(in);
-    return std::fclose(out) == 0 ? 0 : 4;
-}
 "#;
+
+/// Reads the link's first line.
+const SETUP_CPP: &str =
+    "    if (std::fscanf(in, \"%llu %llu %llu\", &period, &stall, &eighths) != 3) return 7;\n";
 
 #[test]
 fn stream_verilog_lints_and_matches_model_in_verilator() {
@@ -156,13 +94,9 @@ fn stream_verilog_lints_and_matches_model_in_verilator() {
         "{} {} {}",
         LINK.period, LINK.stall, LINK.ready_eighths
     ))
-    .chain(commands.iter().map(|c| match *c {
-        Write(a, v) => format!("W {a} {v}"),
-        Read(a) => format!("R {a}"),
-        Idle(n) => format!("I {n}"),
-        Sample(s) => format!("S {} {} {}", s.gap, s.i, s.q),
-    }));
-    let v = verilator_run_raw(StreamFrontEnd::new(LAG, DEFAULT_PRE), TB_CPP, lines);
+    .chain(commands.iter().map(FrontEndCommand::line));
+    let tb = frontend_tb_cpp(TICK_CPP, SETUP_CPP);
+    let v = verilator_run_raw(StreamFrontEnd::new(LAG, DEFAULT_PRE), &tb, lines);
     let (mut bytes, mut reads) = (Vec::new(), Vec::new());
     for line in &v.lines {
         let t: Vec<&str> = line.split_whitespace().collect();

@@ -208,3 +208,78 @@ where
         None => panic!("no field {k} in {line:?}"),
     }
 }
+
+/// The C++ testbench of the front-end blocks' command scripts (one command per line, as
+/// [`subgate_gateware::vectors::FrontEndCommand::line`] writes them): `W addr value` (a write
+/// clock), `S gap i q` (`gap − 1` idle clocks with junk on the data, then the sample),
+/// `R addr` (a clock with the address, then `V addr value` with what `csr_rdata` gives),
+/// `I n` (idle clocks). `tick` defines `static void tick()` (one clock, writing what the block
+/// puts out) and any globals it needs, after `top` and `out`; `setup` runs once the files are
+/// open (reading a header line, say).
+#[allow(dead_code)] // only the front-end tests run command scripts
+pub fn frontend_tb_cpp(tick: &str, setup: &str) -> String {
+    const MAIN: &str = r#"int main(int argc, char** argv) {
+    if (argc != 3) return 2;
+    FILE* in = std::fopen(argv[1], "r");
+    out = std::fopen(argv[2], "w");
+    if (!in || !out) return 3;
+@SETUP@    top = new Vtop;
+    top->in_valid = 0;
+    top->csr_write = 0;
+    top->clock = 0;
+    top->eval();
+    uint32_t junk = 4242;
+    char op;
+    while (std::fscanf(in, " %c", &op) == 1) {
+        if (op == 'W') {
+            unsigned addr, value;
+            if (std::fscanf(in, "%u %u", &addr, &value) != 2) return 5;
+            top->csr_write = 1;
+            top->csr_addr = addr;
+            top->csr_wdata = value;
+            top->in_valid = 0;
+            tick();
+            top->csr_write = 0;
+        } else if (op == 'R') {
+            unsigned addr;
+            if (std::fscanf(in, "%u", &addr) != 1) return 5;
+            top->csr_addr = addr;
+            top->in_valid = 0;
+            tick();
+            std::fprintf(out, "V %u %u\n", addr, (unsigned)top->csr_rdata);
+        } else if (op == 'I') {
+            int n;
+            if (std::fscanf(in, "%d", &n) != 1) return 5;
+            top->in_valid = 0;
+            for (int k = 0; k < n; k++) tick();
+        } else if (op == 'S') {
+            int gap, i, q;
+            if (std::fscanf(in, "%d %d %d", &gap, &i, &q) != 3) return 5;
+            for (int k = 1; k < gap; k++) {
+                junk = junk * 1664525u + 1013904223u;
+                top->in_valid = 0;
+                top->in_i = (uint16_t)(junk >> 16);
+                top->in_q = (uint16_t)junk;
+                top->csr_addr = junk >> 24;
+                tick();
+            }
+            top->in_valid = 1;
+            top->in_i = (uint16_t)(int16_t)i;
+            top->in_q = (uint16_t)(int16_t)q;
+            tick();
+        } else {
+            return 6;
+        }
+    }
+    top->final();
+    delete top;
+    std::fclose(in);
+    return std::fclose(out) == 0 ? 0 : 4;
+}
+"#;
+    format!(
+        "#include \"Vtop.h\"\n#include \"verilated.h\"\n#include <cstdio>\n#include <cstdint>\n\
+         static Vtop* top;\nstatic FILE* out;\n{tick}{}",
+        MAIN.replace("@SETUP@", setup)
+    )
+}
