@@ -30,7 +30,11 @@ enum Command {
     Gen(cmd::gen::GenArgs),
     /// Receive a SigMF recording: print the frames, optionally write pcap and annotations.
     Rx(cmd::rx::RxArgs),
-    /// Benchmarks: receiver/transmitter throughput, PER vs SNR.
+    /// List the S1G band plans (channels per region, with sources).
+    Bands(cmd::bands::BandsArgs),
+    /// List the host radios and how much of a band each covers.
+    Radios(cmd::bands::RadiosArgs),
+    /// Benchmarks: receiver/transmitter throughput, PER vs SNR, the whole band.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
     /// Simulate the gateway with N virtual terminals over a frame-level medium in virtual time.
@@ -59,6 +63,8 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Gen(a) => cmd::gen::run(a),
         Command::Rx(a) => cmd::rx::run(a),
+        Command::Bands(a) => cmd::bands::bands(a),
+        Command::Radios(a) => cmd::bands::radios(a),
         Command::Bench(b) => cmd::bench::run(b),
         Command::Configfile(a) => cmd::configfile::run(a),
         Command::Sim(a) => cmd::sim::run(a),

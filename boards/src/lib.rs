@@ -1,7 +1,10 @@
-//! Board definitions for subgate (../shared/DESIGN.md §2): the ECP5 boards the front end is
+//! Board and band definitions for subgate (../shared/DESIGN.md §2): the S1G band plans and
+//! host radios the whole-band receiver is set up from, and the ECP5 boards the front end is
 //! built for — their TOML descriptions and LPF pin files under `boards/fpga/`, their top levels
 //! in rust-hdl — and the flow from a board name to a bitstream with its utilisation and Fmax.
 //!
+//! - [`band`]: S1G band plans per region ([`band::BandPlan`], [`band::plans`], [`band::find`]).
+//! - [`radio`]: the SoapySDR host radios and how much of a band each covers.
 //! - [`fpga`]: the boards ([`fpga::FpgaBoard`], [`fpga::boards`], [`fpga::find`]).
 //! - [`pll`]: the ECP5 PLL as a rust-hdl block around the module `yowasp-ecppll` generates.
 //! - [`source`]: the test source feeding the front end on development boards.
@@ -10,8 +13,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod band;
 pub mod build;
 pub mod fpga;
 pub mod pll;
+pub mod radio;
 pub mod source;
 pub mod top;

@@ -3,6 +3,8 @@
 //! - [`tx`]: PSDU → samples (S1G_1M at 1 MHz, S1G_SHORT at 2 MHz).
 //! - [`rx`]: streaming receiver, samples → PSDUs with [`frame::RxInfo`].
 //! - [`channel`]: deterministic channel model (AWGN, CFO, clock offset, timing, multipath).
+//! - [`channelizer`]: polyphase filter bank splitting a wideband stream into channels.
+//! - [`wideband`]: every channel of a band decoded in parallel, frames merged in time order.
 //! - [`resample`]: arbitrary-ratio resampler for oversampled output and recordings.
 //! - [`frontend`]: fixed-point models of the FPGA front end (bit-exact with `subgate-gateware`).
 //!
@@ -34,6 +36,7 @@
 pub mod ampdu;
 pub mod bcc;
 pub mod channel;
+pub mod channelizer;
 pub mod crc;
 pub mod frame;
 pub mod frontend;
@@ -52,6 +55,7 @@ pub mod scrambler;
 pub mod sig;
 pub mod tx;
 pub mod viterbi;
+pub mod wideband;
 
 pub use frame::{LengthMode, Psdu, RxFrame, RxInfo, TxRequest};
 pub use num_complex::Complex32;

@@ -27,6 +27,9 @@ pub enum BenchCommand {
     /// Northbound: reports at a real-time rate through the gateway to a real mosquitto that
     /// goes down mid-run; every acked report must arrive (counts redeliveries).
     Northbound(super::bench_northbound::NorthboundArgs),
+    /// The whole-band receiver (channelizer + a receiver per channel) on the US band with 1
+    /// and 2 threads, at 0 % and 10 % airtime, beside a plain read of the same bytes.
+    Band(super::bench_band::BandArgs),
 }
 
 /// Options of `bench control`.
@@ -109,6 +112,7 @@ pub fn run(b: BenchCommand) -> Result<()> {
         BenchCommand::Per(a) => per_sweep(a),
         BenchCommand::Control(a) => control(a),
         BenchCommand::Northbound(a) => super::bench_northbound::run(a),
+        BenchCommand::Band(a) => super::bench_band::run(a),
     }
 }
 

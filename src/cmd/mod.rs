@@ -1,12 +1,16 @@
 //! One module per subcommand.
 
+pub mod bands;
 pub mod bench;
+pub mod bench_band;
 pub mod bench_northbound;
 pub mod configfile;
 pub mod demo;
 pub mod gateware;
 pub mod gen;
+pub mod gen_band;
 pub mod rx;
+pub mod rx_band;
 pub mod sim;
 
 use indicatif::{ProgressBar, ProgressStyle};

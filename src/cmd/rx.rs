@@ -3,6 +3,7 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
+use subgate_boards::band::Widths;
 use subgate_drivers::{annotation_for_frame, PcapWriter, Recording};
 use subgate_dsp::resample::Resampler;
 use subgate_dsp::rx::{Receiver, ReceiverConfig};
@@ -25,6 +26,17 @@ pub struct RxArgs {
     /// Normalised detection threshold (0..1).
     #[arg(long, default_value_t = 0.3, allow_hyphen_values = true)]
     threshold: f32,
+    /// Decode every channel of this band plan that the recording carries (`subgate bands`
+    /// lists them), each on its own receiver after a polyphase channelizer; the recording's
+    /// rate must be a whole multiple of 1 MHz (2 MHz with 2 MHz channels).
+    #[arg(long, value_name = "BAND")]
+    band: Option<String>,
+    /// With --band: which channel widths to decode: 1, 2 or both.
+    #[arg(long, default_value = "1", value_parser = ["1", "2", "both"])]
+    widths: String,
+    /// With --band: the recording's centre frequency, Hz (default: its core:frequency).
+    #[arg(long)]
+    center_freq: Option<f64>,
 }
 
 const BLOCK: usize = 1 << 16;
@@ -35,6 +47,24 @@ pub fn run(a: RxArgs) -> Result<()> {
             "--threshold {} must be between 0 and 1 (exclusive)",
             a.threshold
         );
+    }
+    if let Some(band) = &a.band {
+        if a.annotate {
+            anyhow::bail!("--annotate is not available with --band yet");
+        }
+        let widths = match a.widths.as_str() {
+            "2" => Widths::Two,
+            "both" => Widths::Both,
+            _ => Widths::One,
+        };
+        return super::rx_band::run(super::rx_band::BandRx {
+            recording: &a.recording,
+            band,
+            widths,
+            center_freq: a.center_freq,
+            threshold: a.threshold,
+            pcap: a.pcap.as_deref(),
+        });
     }
     let rec = Recording::open(&a.recording)?;
     let fs = a.format.sample_rate();

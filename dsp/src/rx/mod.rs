@@ -282,15 +282,22 @@ impl Receiver {
         }
     }
 
-    /// Drops samples no state refers to any more.
-    fn compact(&mut self) {
-        // A detection (pending, or completing at or after `scan_from` in a later block)
-        // may read back to its STF start, up to `needs_before_detection` earlier.
+    /// The earliest input sample index at which a frame not yet returned may start: every
+    /// frame a later `process` returns has `sample_index ≥ horizon()`. A detection (pending,
+    /// or completing at or after `scan_from` in a later block) may read back to its STF
+    /// start, up to `needs_before_detection` earlier. The wideband receiver merges its
+    /// channels in time order with it.
+    pub fn horizon(&self) -> u64 {
         let back = self.sync.needs_before_detection() as u64;
-        let keep_from = match self.pending {
+        match self.pending {
             Some(p) => p.det.index.saturating_sub(back),
             None => self.scan_from.saturating_sub(1 + back),
-        };
+        }
+    }
+
+    /// Drops samples no state refers to any more.
+    fn compact(&mut self) {
+        let keep_from = self.horizon();
         let dead = keep_from.saturating_sub(self.base) as usize;
         if dead > 0 && (dead >= self.buf.len() / 2 || dead >= CHUNK) {
             let dead = dead.min(self.buf.len());

@@ -1,0 +1,97 @@
+//! `subgate bands` and `subgate radios`: the band plans and host radios compiled in.
+
+use anyhow::Result;
+use clap::Args;
+use subgate_boards::band::{self, Widths};
+use subgate_boards::radio;
+
+/// Options of `subgate bands`.
+#[derive(Args, Debug)]
+pub struct BandsArgs {
+    /// Show only this band, with every channel's centre frequency.
+    band: Option<String>,
+}
+
+/// Options of `subgate radios`.
+#[derive(Args, Debug)]
+pub struct RadiosArgs {
+    /// The band whose coverage to show for each radio.
+    #[arg(long, default_value = "us")]
+    band: String,
+}
+
+pub fn bands(a: BandsArgs) -> Result<()> {
+    let plans = band::plans()?;
+    let chosen: Vec<_> = match &a.band {
+        Some(name) => {
+            let p = band::find(name)?.ok_or_else(|| {
+                let names: Vec<&str> = plans.iter().map(|p| p.name.as_str()).collect();
+                anyhow::anyhow!("unknown band {name:?}: one of {}", names.join(", "))
+            })?;
+            vec![p]
+        }
+        None => plans,
+    };
+    println!(
+        "{:<4} {:>13} {:>10} {:>8} {:>8}  description",
+        "band", "MHz", "start MHz", "1 MHz ch", "2 MHz ch"
+    );
+    for p in &chosen {
+        println!(
+            "{:<4} {:>6.1}-{:<6.1} {:>10.1} {:>8} {:>8}  {}",
+            p.name,
+            p.low_mhz,
+            p.high_mhz,
+            p.start_mhz,
+            p.channels_1mhz.len(),
+            p.channels_2mhz.len(),
+            p.description
+        );
+    }
+    if a.band.is_some() {
+        for p in &chosen {
+            println!("\nchannel  width  centre MHz");
+            for c in p.channels(Widths::Both) {
+                println!(
+                    "{:>7} {:>4} MHz {:>11.1}",
+                    c.number,
+                    c.width_mhz,
+                    c.centre_hz / 1e6
+                );
+            }
+            println!("\nsources:");
+            for s in &p.sources {
+                println!("  - {s}");
+            }
+        }
+    } else {
+        println!("\n`subgate bands <name>` lists a band's channels and sources.");
+    }
+    Ok(())
+}
+
+pub fn radios(a: RadiosArgs) -> Result<()> {
+    let plan = band::find(&a.band)?
+        .ok_or_else(|| anyhow::anyhow!("unknown band {:?}: see subgate bands", a.band))?;
+    println!(
+        "{:<16} {:>4} {:>8} {:>13}  {:<22} coverage of the {} band (1 MHz channels)",
+        "radio", "bits", "max Msps", "tunes MHz", "device", plan.name
+    );
+    for r in radio::radios()? {
+        let cover = match r.coverage(&plan, Widths::One) {
+            Ok(c) => format!(
+                "{} of {} channels at {} Msps, tuned to {:.1} MHz",
+                c.channels.len(),
+                c.channels.len() + c.missed.len(),
+                c.rate_hz / 1e6,
+                c.centre_hz / 1e6
+            ),
+            Err(e) => e.to_string(),
+        };
+        println!(
+            "{:<16} {:>4} {:>8} {:>6}-{:<6}  {:<22} {}",
+            r.name, r.adc_bits, r.max_rate_msps, r.min_freq_mhz, r.max_freq_mhz, r.device, cover
+        );
+    }
+    Ok(())
+}
