@@ -28,8 +28,11 @@ enum Command {
     Demo(cmd::demo::DemoArgs),
     /// Generate frames through the channel model into a SigMF recording.
     Gen(cmd::gen::GenArgs),
-    /// Receive a SigMF recording: print the frames, optionally write pcap and annotations.
+    /// Receive a SigMF recording (or, with --band --device, a live radio): print the frames,
+    /// optionally write pcap and annotations; --band decodes every channel of a band.
     Rx(cmd::rx::RxArgs),
+    /// Record a band from a SoapySDR radio into a SigMF recording (cargo feature `soapy`).
+    Record(cmd::record::RecordArgs),
     /// List the S1G band plans (channels per region, with sources).
     Bands(cmd::bands::BandsArgs),
     /// List the host radios and how much of a band each covers.
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Gen(a) => cmd::gen::run(a),
         Command::Rx(a) => cmd::rx::run(a),
+        Command::Record(a) => cmd::record::run(a),
         Command::Bands(a) => cmd::bands::bands(a),
         Command::Radios(a) => cmd::bands::radios(a),
         Command::Bench(b) => cmd::bench::run(b),

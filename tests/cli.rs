@@ -82,7 +82,9 @@ fn help_texts_exit_zero_and_name_the_options() {
         (
             &["rx", "--help"],
             &[
-                "<RECORDING>",
+                "[RECORDING]",
+                "--band",
+                "--device",
                 ".sigmf-meta",
                 "--format",
                 "--pcap",

@@ -103,20 +103,27 @@ impl Radio {
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), c| {
                 (l.min(c.low_hz()), h.max(c.high_hz()))
             });
-        let span_mhz = (hi - lo) / 1e6;
-        let need = (span_mhz / self.usable_fraction / grid).ceil() * grid;
+        // the whole span, centred on a 1 MHz boundary of the channels' grid (so the radio's DC
+        // spur falls between channels): the half-width it needs on the wider side
+        let on_grid = |f: f64| lo + ((f - lo) / 1e6).round() * 1e6;
+        let whole_centre = on_grid((lo + hi) / 2.0);
+        let half = (whole_centre - lo).max(hi - whole_centre);
+        let need = (2.0 * half / 1e6 / self.usable_fraction / grid).ceil() * grid;
         let rate = need.min(max_rate).max(grid);
         let usable_hz = rate * 1e6 * self.usable_fraction;
-        // the window: the whole span, or from the low edge as far as it reaches
-        let (w_lo, w_hi) = if need <= max_rate {
-            (lo, hi)
+        // too slow for the whole span: as far as the usable part reaches from the low edge
+        let centre_hz = if need <= max_rate {
+            whole_centre
         } else {
-            (lo, lo + usable_hz)
+            on_grid(lo + usable_hz / 2.0)
         };
         let channels: Vec<PlanChannel> = all
             .iter()
             .copied()
-            .filter(|c| c.low_hz() >= w_lo - 1.0 && c.high_hz() <= w_hi + 1.0)
+            .filter(|c| {
+                c.low_hz() >= centre_hz - usable_hz / 2.0 - 1.0
+                    && c.high_hz() <= centre_hz + usable_hz / 2.0 + 1.0
+            })
             .collect();
         if channels.is_empty() {
             return Err(CoverageError::TooNarrow {
@@ -125,13 +132,6 @@ impl Radio {
                 rate_msps: rate,
             });
         }
-        let (c_lo, c_hi) = channels
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), c| {
-                (l.min(c.low_hz()), h.max(c.high_hz()))
-            });
-        // centre on a 1 MHz boundary of the covered channels' edges
-        let centre_hz = c_lo + (((c_hi - c_lo) / 2.0) / 1e6).round() * 1e6;
         let missed = all
             .iter()
             .copied()
@@ -172,6 +172,19 @@ pub fn radios() -> Result<Vec<Radio>, RadioFileError> {
             toml::from_str(text).map_err(|source| RadioFileError { index, source })
         })
         .collect()
+}
+
+/// The radio a SoapySDR device string opens: the one whose own device string's `key=value`
+/// pairs all appear in `device` (`driver=hackrf,serial=…` is the HackRF; `driver=uhd`
+/// alone is no particular USRP).
+pub fn for_device(device: &str) -> Result<Option<Radio>, RadioFileError> {
+    let given: Vec<&str> = device.split(',').map(str::trim).collect();
+    Ok(radios()?.into_iter().find(|r| {
+        r.device
+            .split(',')
+            .map(str::trim)
+            .all(|pair| given.contains(&pair))
+    }))
 }
 
 /// The radio called `name` (case-insensitive), if there is one.
@@ -215,14 +228,15 @@ mod tests {
             "{c:?}"
         );
         assert_eq!(c.rate_hz % 1e6, 0.0);
-        // the HackRF does not: 20 Msps, the lowest channels that fit its usable part
+        // the HackRF does not: 20 Msps, 15 MHz usable from the band's low edge, centred on a
+        // channel boundary (902 + 8 MHz), so 14 whole channels fit
         let hackrf = find("hackrf").unwrap().unwrap();
         let c = hackrf.coverage(&us, Widths::One).unwrap();
         assert_eq!(c.rate_hz, 20e6);
-        let usable = (20.0 * hackrf.usable_fraction).floor() as usize;
-        assert_eq!(c.channels.len(), usable, "{c:?}");
-        assert_eq!(c.channels[0].number, 1);
-        assert_eq!(c.missed.len(), 26 - usable);
+        assert_eq!(c.centre_hz, 910e6);
+        assert_eq!(c.channels.len(), 14, "{c:?}");
+        assert_eq!(c.channels[0].number, 3);
+        assert_eq!(c.missed.len(), 12);
         // every covered channel lies inside the usable part around the centre
         for ch in &c.channels {
             assert!(
@@ -230,10 +244,30 @@ mod tests {
                     <= c.rate_hz * hackrf.usable_fraction / 2.0 + 1.0
             );
         }
+        // an odd span (JP: 920.5-927.5 MHz) still centres on a channel boundary and keeps
+        // every channel
+        let jp = band::find("jp").unwrap().unwrap();
+        let lime = find("limesdr-mini-v2").unwrap().unwrap();
+        let c = lime.coverage(&jp, Widths::One).unwrap();
+        assert!(c.missed.is_empty(), "{c:?}");
+        assert_eq!((c.centre_hz - 920.5e6) % 1e6, 0.0);
         // 2 MHz channels: the rate is a multiple of 2 MHz
         let c = b200.coverage(&us, Widths::Both).unwrap();
         assert_eq!(c.rate_hz % 2e6, 0.0);
         assert_eq!(c.channels.len(), 39);
+    }
+
+    #[test]
+    fn radios_are_found_by_device_string() {
+        let name = |d: &str| for_device(d).unwrap().map(|r| r.name);
+        assert_eq!(name("driver=hackrf").as_deref(), Some("hackrf"));
+        assert_eq!(
+            name("driver=hackrf,serial=0000abcd").as_deref(),
+            Some("hackrf")
+        );
+        assert_eq!(name("type=b210,driver=uhd").as_deref(), Some("usrp-b210"));
+        assert_eq!(name("driver=uhd"), None);
+        assert_eq!(name("driver=replay,file=x"), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //!   from decoded frames.
 //! - [`pcap`]: pcap files of received frames with radiotap S1G headers, for Wireshark.
 //! - [`radiotap`]: the radiotap header itself.
+//! - `soapy` (cargo feature `soapy`): SoapySDR radios as sample sources.
 //!
 //! Samples are `num_complex::Complex32` with full scale |x| = 1.
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -15,6 +16,8 @@ pub mod burst_stream;
 pub mod pcap;
 pub mod radiotap;
 pub mod sigmf;
+#[cfg(feature = "soapy")]
+pub mod soapy;
 
 pub use pcap::{PcapError, PcapWriter};
 pub use sigmf::{annotation_for_frame, Annotation, Datatype, Recording, SigmfError, Writer};

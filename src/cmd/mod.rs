@@ -9,8 +9,10 @@ pub mod demo;
 pub mod gateware;
 pub mod gen;
 pub mod gen_band;
+pub mod record;
 pub mod rx;
 pub mod rx_band;
+pub mod rx_radio;
 pub mod sim;
 
 use indicatif::{ProgressBar, ProgressStyle};

@@ -12,8 +12,15 @@ use subgate_dsp::{Complex32, Format, RxFrame};
 /// Options of `subgate rx`.
 #[derive(Args, Debug)]
 pub struct RxArgs {
-    /// The recording: base path, .sigmf-meta or .sigmf-data.
-    recording: PathBuf,
+    /// The recording: base path, .sigmf-meta or .sigmf-data (or --device instead).
+    #[arg(required_unless_present = "device")]
+    recording: Option<PathBuf>,
+    /// Receive live from a SoapySDR radio instead of a recording (needs --band and a
+    /// subgate built with `--features soapy`): the device string as SoapySDR takes it,
+    /// e.g. `driver=hackrf` or `driver=uhd,type=b200`. The radio's rate, centre frequency
+    /// and filter come from its coverage of the band (`subgate radios`).
+    #[arg(long, requires = "band", conflicts_with = "recording")]
+    device: Option<String>,
     /// PPDU format on the recorded channel: 1m or 2m.
     #[arg(long, default_value = "1m")]
     format: Format,
@@ -34,9 +41,19 @@ pub struct RxArgs {
     /// With --band: which channel widths to decode: 1, 2 or both.
     #[arg(long, default_value = "1", value_parser = ["1", "2", "both"])]
     widths: String,
-    /// With --band: the recording's centre frequency, Hz (default: its core:frequency).
+    /// With --band: the recording's centre frequency (default: its core:frequency), or the
+    /// frequency to tune the radio to, Hz.
     #[arg(long)]
     center_freq: Option<f64>,
+    /// With --device: sample rate, samples/s (default: what the radio needs for the band).
+    #[arg(long)]
+    rate: Option<f64>,
+    /// With --device: gain, dB (default: automatic where the radio has it).
+    #[arg(long, allow_hyphen_values = true)]
+    gain: Option<f64>,
+    /// With --band: stop after this many seconds of samples.
+    #[arg(long)]
+    seconds: Option<f64>,
 }
 
 const BLOCK: usize = 1 << 16;
@@ -57,16 +74,35 @@ pub fn run(a: RxArgs) -> Result<()> {
             "both" => Widths::Both,
             _ => Widths::One,
         };
+        if let Some(s) = a.seconds {
+            if !(s.is_finite() && s > 0.0) {
+                anyhow::bail!("--seconds {s} must be positive");
+            }
+        }
+        let input = match (&a.device, &a.recording) {
+            (Some(d), _) => super::rx_band::Input::Device(d),
+            (None, Some(r)) => super::rx_band::Input::Recording(r),
+            (None, None) => anyhow::bail!("give a recording or --device"),
+        };
         return super::rx_band::run(super::rx_band::BandRx {
-            recording: &a.recording,
+            input,
             band,
             widths,
             center_freq: a.center_freq,
+            rate: a.rate,
+            gain: a.gain,
+            seconds: a.seconds,
             threshold: a.threshold,
             pcap: a.pcap.as_deref(),
         });
     }
-    let rec = Recording::open(&a.recording)?;
+    if a.device.is_some() || a.rate.is_some() || a.gain.is_some() || a.seconds.is_some() {
+        anyhow::bail!("--device, --rate, --gain and --seconds go with --band");
+    }
+    let Some(recording) = a.recording.clone() else {
+        anyhow::bail!("give a recording to receive");
+    };
+    let rec = Recording::open(&recording)?;
     let fs = a.format.sample_rate();
     rec.check_rate(fs)?;
     // open the pcap first, so a bad path fails before a long decode

@@ -1,24 +1,42 @@
-//! `subgate rx --band`: every channel of a band plan in a wideband recording, decoded at
-//! once by the channelizer and one receiver per channel.
+//! `subgate rx --band`: every channel of a band plan decoded at once by the channelizer and
+//! one receiver per channel, from a wideband recording or (with cargo feature `soapy`) live
+//! from a SoapySDR radio.
 
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::sync::mpsc;
-use subgate_boards::band::{self, Widths};
+use subgate_boards::band::{self, BandPlan, PlanChannel, Widths};
 use subgate_drivers::{PcapWriter, Recording};
 use subgate_dsp::wideband::{WidebandConfig, WidebandReceiver, WidebandStats};
 use subgate_dsp::{Complex32, RxFrame};
 
+/// Where the wideband stream comes from.
+pub enum Input<'a> {
+    /// A SigMF recording.
+    Recording(&'a Path),
+    /// A SoapySDR device string.
+    Device(&'a str),
+}
+
 /// Options `rx` passes on in band mode.
 pub struct BandRx<'a> {
-    /// The recording.
-    pub recording: &'a Path,
+    /// The stream.
+    pub input: Input<'a>,
     /// Band plan name.
     pub band: &'a str,
     /// Channel widths to decode.
     pub widths: Widths,
-    /// Centre frequency when the recording does not say, or to override it.
+    /// Centre frequency: the recording's when it does not say (or to override it); the
+    /// frequency to tune a radio to.
     pub center_freq: Option<f64>,
+    /// A radio's sample rate (default: what its coverage of the band needs).
+    #[cfg_attr(not(feature = "soapy"), allow(dead_code))]
+    pub rate: Option<f64>,
+    /// A radio's gain, dB (default: automatic).
+    #[cfg_attr(not(feature = "soapy"), allow(dead_code))]
+    pub gain: Option<f64>,
+    /// Stop after this many seconds of samples.
+    pub seconds: Option<f64>,
     /// Detection threshold.
     pub threshold: f32,
     /// pcap output.
@@ -26,23 +44,53 @@ pub struct BandRx<'a> {
 }
 
 /// Wideband samples per block handed from the reader to the receiver.
-const BLOCK: usize = 1 << 18;
+pub const BLOCK: usize = 1 << 18;
 /// Blocks the reader may run ahead (the bounded queue between them).
 const QUEUE: usize = 4;
 
-pub fn run(o: BandRx) -> Result<()> {
-    let plan = band::find(o.band)?
-        .with_context(|| format!("unknown band {:?}: see subgate bands", o.band))?;
-    let rec = Recording::open(o.recording)?;
-    let rate = rec.sample_rate();
-    let centre = match (o.center_freq, rec.center_frequency()) {
-        (Some(f), _) | (None, Some(f)) => f,
-        (None, None) => bail!(
-            "{} has no core:frequency in its captures: pass --center-freq (Hz)",
-            rec.meta_path().display()
-        ),
-    };
-    let all = plan.channels(o.widths);
+/// What the reader thread hands the receiver.
+pub enum Block {
+    /// Samples.
+    Samples(Vec<Complex32>),
+    /// Samples lost by the source (the receiver is fed zeros to keep its time base).
+    #[cfg_attr(not(feature = "soapy"), allow(dead_code))]
+    Gap(u64),
+}
+
+/// Source counters printed at the end.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SourceSummary {
+    /// Overflows the source reported.
+    pub overflows: u64,
+    /// Samples it lost.
+    pub dropped: u64,
+    /// Reads that timed out.
+    pub timeouts: u64,
+}
+
+/// The band plan by name, with the list of names in the error.
+pub fn plan(name: &str) -> Result<BandPlan> {
+    band::find(name)?.with_context(|| {
+        let names: Vec<String> = band::plans()
+            .map(|p| p.into_iter().map(|p| p.name).collect())
+            .unwrap_or_default();
+        format!(
+            "unknown band {name:?}: subgate bands lists {}",
+            names.join(", ")
+        )
+    })
+}
+
+/// The channels of `plan` a stream of `rate` at `centre` carries; an error naming the
+/// stream's span when it carries none, a note on stderr for those left out.
+pub fn carried(
+    plan: &BandPlan,
+    widths: Widths,
+    centre: f64,
+    rate: f64,
+    what: &str,
+) -> Result<Vec<PlanChannel>> {
+    let all = plan.channels(widths);
     if all.is_empty() {
         bail!(
             "the {} band plan has no channels of the widths asked for",
@@ -52,7 +100,7 @@ pub fn run(o: BandRx) -> Result<()> {
     let (inside, outside) = band::split_by_stream(&all, centre, rate);
     if inside.is_empty() {
         bail!(
-            "the recording ({} Msps at {} MHz, {:.3}-{:.3} MHz) carries no whole channel of the {} band ({}-{} MHz): wrong band, or wrong centre frequency?",
+            "the {what} ({} Msps at {} MHz, {:.3}-{:.3} MHz) carries no whole channel of the {} band ({}-{} MHz): wrong band, or wrong centre frequency?",
             rate / 1e6,
             centre / 1e6,
             (centre - rate / 2.0) / 1e6,
@@ -65,15 +113,70 @@ pub fn run(o: BandRx) -> Result<()> {
     if !outside.is_empty() {
         let names: Vec<String> = outside.iter().map(|c| c.number.to_string()).collect();
         eprintln!(
-            "note: {} of {} channels lie outside the recording's {} MHz and are not decoded: {}",
+            "note: {} of {} channels lie outside the {what}'s {} MHz and are not decoded: {}",
             outside.len(),
             all.len(),
             rate / 1e6,
             names.join(", ")
         );
     }
-    let channels = inside.iter().map(|c| c.to_band_channel(centre)).collect();
-    let mut cfg = WidebandConfig::new(rate, channels);
+    Ok(inside)
+}
+
+pub fn run(o: BandRx) -> Result<()> {
+    let plan = plan(o.band)?;
+    match o.input {
+        Input::Recording(path) => {
+            let rec = Recording::open(path)?;
+            let rate = rec.sample_rate();
+            let centre = match (o.center_freq, rec.center_frequency()) {
+                (Some(f), _) | (None, Some(f)) => f,
+                (None, None) => bail!(
+                    "{} has no core:frequency in its captures: pass --center-freq (Hz)",
+                    rec.meta_path().display()
+                ),
+            };
+            let channels = carried(&plan, o.widths, centre, rate, "recording")?;
+            let total = rec.len() as u64;
+            let limit = o.seconds.map(|s| (s * rate) as u64).unwrap_or(u64::MAX);
+            receive(&o, &plan, &channels, centre, rate, total.min(limit), |tx| {
+                let mut reader = rec.reader();
+                let mut sent = 0u64;
+                while sent < limit {
+                    let mut block = vec![Complex32::new(0.0, 0.0); BLOCK];
+                    let n = reader.next_block(&mut block).min((limit - sent) as usize);
+                    if n == 0 {
+                        break;
+                    }
+                    block.truncate(n);
+                    sent += n as u64;
+                    if tx.send(Block::Samples(block)).is_err() {
+                        break;
+                    }
+                }
+                Ok(SourceSummary::default())
+            })
+        }
+        Input::Device(device) => super::rx_radio::run(&o, &plan, device),
+    }
+}
+
+/// Runs the receiver over the blocks `read` produces on its own thread (at most `QUEUE`
+/// ahead), printing frames as they come and the counters at the end.
+pub fn receive<F>(
+    o: &BandRx,
+    plan: &BandPlan,
+    channels: &[PlanChannel],
+    centre: f64,
+    rate: f64,
+    expected: u64,
+    read: F,
+) -> Result<()>
+where
+    F: FnOnce(mpsc::SyncSender<Block>) -> Result<SourceSummary> + Send,
+{
+    let list = channels.iter().map(|c| c.to_band_channel(centre)).collect();
+    let mut cfg = WidebandConfig::new(rate, list);
     cfg.threshold = o.threshold;
     let mut rx = WidebandReceiver::new(cfg).with_context(|| {
         format!(
@@ -88,10 +191,9 @@ pub fn run(o: BandRx) -> Result<()> {
         None => None,
     };
     tracing::info!(
-        recording = %rec.data_path().display(),
         rate,
         centre,
-        channels = inside.len(),
+        channels = channels.len(),
         "receiving the {} band",
         plan.name
     );
@@ -109,7 +211,7 @@ pub fn run(o: BandRx) -> Result<()> {
         "SNR dB",
         "CFO Hz"
     );
-    let pb = super::progress(rec.len() as u64, "receiving");
+    let pb = super::progress(expected, "receiving");
     let mut shown = 0usize;
     let mut frames = Vec::new();
     let mut show = |frames: &mut Vec<RxFrame>,
@@ -117,14 +219,13 @@ pub fn run(o: BandRx) -> Result<()> {
      -> Result<()> {
         for f in frames.drain(..) {
             let n = &f.info;
-            let mhz = plan.centre_hz(n.channel) / 1e6;
             println!(
                 "{:>5} {:>12} {:>10.6} {:>4} {:>9.1} {:<14} {:>4} {:>5} {:>9.1} {:>7.1} {:>8.0}",
                 shown,
                 n.sample_index,
                 n.time_s,
                 n.channel,
-                mhz,
+                plan.centre_hz(n.channel) / 1e6,
                 n.format.to_string(),
                 n.mcs.0,
                 n.length,
@@ -139,35 +240,43 @@ pub fn run(o: BandRx) -> Result<()> {
         }
         Ok(())
     };
-    // the reader runs ahead by at most QUEUE blocks (back-pressure), on its own thread
-    std::thread::scope(|s| -> Result<()> {
-        let (tx, rx_blocks) = mpsc::sync_channel::<Vec<Complex32>>(QUEUE);
-        let rec = &rec;
-        s.spawn(move || {
-            let mut reader = rec.reader();
-            loop {
-                let mut block = vec![Complex32::new(0.0, 0.0); BLOCK];
-                let n = reader.next_block(&mut block);
-                if n == 0 {
-                    break;
+    let summary = std::thread::scope(|s| -> Result<SourceSummary> {
+        let (tx, blocks) = mpsc::sync_channel::<Block>(QUEUE);
+        let reader = s.spawn(move || read(tx));
+        for block in blocks {
+            match block {
+                Block::Samples(b) => {
+                    rx.process(&b, &mut frames);
+                    pb.inc(b.len() as u64);
                 }
-                block.truncate(n);
-                if tx.send(block).is_err() {
-                    break;
+                Block::Gap(n) => {
+                    // zeros keep every later frame at its true time; a gap's frames are lost
+                    let zeros = vec![Complex32::new(0.0, 0.0); BLOCK];
+                    let mut left = n;
+                    while left > 0 {
+                        let k = left.min(BLOCK as u64) as usize;
+                        rx.process(&zeros[..k], &mut frames);
+                        left -= k as u64;
+                    }
                 }
             }
-        });
-        for block in rx_blocks {
-            rx.process(&block, &mut frames);
             show(&mut frames, &mut pcap)?;
-            pb.inc(block.len() as u64);
         }
-        Ok(())
+        match reader.join() {
+            Ok(r) => r,
+            Err(_) => bail!("the sample reader thread panicked"),
+        }
     })?;
     pb.finish_and_clear();
     let stats = rx.finish(&mut frames);
     show(&mut frames, &mut pcap)?;
     print_stats(&stats, |n| plan.centre_hz(n) / 1e6);
+    if summary.overflows + summary.dropped + summary.timeouts > 0 {
+        println!(
+            "source: {} overflows, {} samples dropped, {} reads timed out",
+            summary.overflows, summary.dropped, summary.timeouts
+        );
+    }
     if let (Some(w), Some(path)) = (pcap, o.pcap) {
         w.finish()?;
         println!("wrote {shown} frames to {}", path.display());

@@ -60,11 +60,17 @@ impl Run {
 
 /// Runs `subgate args…` with `dir` as working directory, logs at their default level.
 pub fn subgate(dir: &Path, args: &[&str]) -> Run {
+    subgate_env(dir, args, &[])
+}
+
+/// As [`subgate`], with extra environment variables.
+pub fn subgate_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_subgate"))
         .args(args)
         .current_dir(dir)
         .env_remove("RUST_LOG")
         .env("RUST_BACKTRACE", "0")
+        .envs(env.iter().copied())
         .output()
         .expect("spawn subgate");
     Run {
