@@ -33,6 +33,8 @@ enum Command {
     Rx(cmd::rx::RxArgs),
     /// Record a band from a SoapySDR radio into a SigMF recording (cargo feature `soapy`).
     Record(cmd::record::RecordArgs),
+    /// Send a recording out through a SoapySDR radio's transmitter (cargo feature `soapy`).
+    Tx(cmd::tx::TxArgs),
     /// List the S1G band plans (channels per region, with sources).
     Bands(cmd::bands::BandsArgs),
     /// List the host radios and how much of a band each covers.
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
         Command::Gen(a) => cmd::gen::run(a),
         Command::Rx(a) => cmd::rx::run(a),
         Command::Record(a) => cmd::record::run(a),
+        Command::Tx(a) => cmd::tx::run(a),
         Command::Bands(a) => cmd::bands::bands(a),
         Command::Radios(a) => cmd::bands::radios(a),
         Command::Bench(b) => cmd::bench::run(b),

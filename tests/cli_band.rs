@@ -30,20 +30,6 @@ fn truth(dir: &Path, base: &str) -> Vec<(u16, u64)> {
         .collect()
 }
 
-/// Rows of `rx --band`'s frame table: (sample, channel, MCS).
-fn decoded(r: &Run) -> Vec<(u64, u16, u32)> {
-    r.stdout
-        .lines()
-        .take_while(|l| !l.trim().is_empty())
-        .skip(1)
-        .map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            let parse = |i: usize| f[i].parse::<u64>().unwrap_or_else(|_| panic!("{l}"));
-            (parse(1), parse(3) as u16, parse(6) as u32)
-        })
-        .collect()
-}
-
 #[test]
 fn band_recording_decodes_every_frame_on_its_channel() {
     let dir = tempdir();
@@ -77,12 +63,12 @@ fn band_recording_decodes_every_frame_on_its_channel() {
     assert_eq!(sent.len(), 26 * 3);
     let r = subgate(d, &["rx", "us", "--band", "us", "--pcap", "us.pcap"]);
     r.assert_ok();
-    let got = decoded(&r);
+    let got = band_frames(&r);
     assert_eq!(got.len(), sent.len(), "{}", r.context());
     for (ch, start) in &sent {
         assert!(
             got.iter()
-                .any(|(s, c, _)| c == ch && s.abs_diff(*start) <= 100),
+                .any(|(s, c, _, _)| c == ch && s.abs_diff(*start) <= 100),
             "frame on channel {ch} at {start} not decoded there\n{}",
             r.context()
         );
@@ -139,7 +125,7 @@ fn a_recording_of_another_band_is_refused() {
     // the right band decodes
     let r = subgate(d, &["rx", "eu", "--band", "eu"]);
     r.assert_ok();
-    assert_eq!(decoded(&r).len(), 5, "{}", r.context());
+    assert_eq!(band_frames(&r).len(), 5, "{}", r.context());
     assert_files(d, &["eu.sigmf-data", "eu.sigmf-meta"]);
 }
 

@@ -66,20 +66,6 @@ fn soapy(dir: &Path, args: &[&str]) -> Run {
     subgate_env(dir, args, &[("SOAPY_SDR_PLUGIN_PATH", plugins.as_str())])
 }
 
-/// Rows of the frame table: (sample, channel, MCS, bytes).
-fn frames(r: &Run) -> Vec<(u64, u16, u32, usize)> {
-    r.stdout
-        .lines()
-        .take_while(|l| !l.trim().is_empty())
-        .skip(1)
-        .map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            let n = |i: usize| f[i].parse::<u64>().unwrap_or_else(|_| panic!("{l}"));
-            (n(1), n(3) as u16, n(6) as u32, n(7) as usize)
-        })
-        .collect()
-}
-
 /// A US-band recording `us` (ci16, 26 Msps at 915 MHz) in `dir`; its frames decoded from the
 /// file, and the device string that replays it.
 fn band_recording(dir: &Path) -> (Vec<(u64, u16, u32, usize)>, String) {
@@ -106,7 +92,7 @@ fn band_recording(dir: &Path) -> (Vec<(u64, u16, u32, usize)>, String) {
     .assert_ok();
     let r = subgate(dir, &["rx", "us", "--band", "us"]);
     r.assert_ok();
-    let from_file = frames(&r);
+    let from_file = band_frames(&r);
     assert_eq!(from_file.len(), 104, "{}", r.context());
     let data = dir.join("us.sigmf-data");
     let device = format!(
@@ -123,7 +109,7 @@ fn replay_through_soapysdr_decodes_the_same_frames_as_the_file() {
     let (from_file, device) = band_recording(d);
     let r = soapy(d, &["rx", "--device", &device, "--band", "us"]);
     r.assert_ok();
-    assert_eq!(frames(&r), from_file, "{}", r.context());
+    assert_eq!(band_frames(&r), from_file, "{}", r.context());
     assert!(
         r.stdout.contains("source: 0 overflows, 0 samples dropped"),
         "{}",
@@ -147,7 +133,7 @@ fn an_injected_overflow_is_reported_and_time_is_kept() {
         "{}",
         r.context()
     );
-    let got = frames(&r);
+    let got = band_frames(&r);
     // frames well clear of the lost stretch come out as from the file, at the same samples
     let longest = 26 * 6000; // a frame here lasts under 6 ms
     let clear: Vec<_> = from_file
@@ -202,7 +188,7 @@ fn record_captures_what_rx_decodes() {
         .cloned()
         .collect();
     assert!(!want.is_empty());
-    let got = frames(&r);
+    let got = band_frames(&r);
     for f in &want {
         assert!(got.contains(f), "{f:?}\n{}", r.context());
     }
@@ -241,4 +227,61 @@ fn devices_that_cannot_serve_the_band_are_refused() {
     soapy(d, &["record", "--device", "driver=nosuchradio", "-o", "x"])
         .assert_error(&["no SoapySDR device matches"]);
     assert_files(d, &["us.sigmf-data", "us.sigmf-meta"]);
+}
+
+#[test]
+fn tx_sends_the_recording_through_soapysdr_unchanged() {
+    use subgate_drivers::source::{RecordingSource, Source, SourceRead};
+    let dir = tempdir();
+    let d = dir.path();
+    subgate(
+        d,
+        &[
+            "gen",
+            "-o",
+            "g",
+            "--band",
+            "eu",
+            "--count",
+            "2",
+            "--datatype",
+            "ci16_le",
+        ],
+    )
+    .assert_ok();
+    let sent = d.join("sent.cf32");
+    let device = format!(
+        "driver=replay,tx_file={},rate=5000000,freq=865500000",
+        sent.display()
+    );
+    let r = soapy(d, &["tx", "g", "--device", &device]);
+    r.assert_ok();
+    // what the recording holds, read as the receiver would
+    let mut src =
+        RecordingSource::new(subgate_drivers::Recording::open(d.join("g")).expect("open"));
+    let mut want = Vec::new();
+    let mut buf = vec![subgate_dsp::Complex32::new(0.0, 0.0); 1 << 16];
+    while let SourceRead::Samples { n, .. } = src.read(&mut buf).expect("read") {
+        want.extend_from_slice(&buf[..n]);
+    }
+    assert!(
+        r.stdout.contains(&format!("sent {} samples", want.len())),
+        "{}",
+        r.context()
+    );
+    let bytes = std::fs::read(&sent).expect("the replay device wrote the transmitted samples");
+    let got: Vec<subgate_dsp::Complex32> = bytes
+        .chunks_exact(8)
+        .map(|c| {
+            let f = |b: &[u8]| f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            subgate_dsp::Complex32::new(f(&c[..4]), f(&c[4..]))
+        })
+        .collect();
+    assert_eq!(got, want, "samples changed on their way through SoapySDR");
+    // a device with no transmitter is refused
+    let rx_only = format!(
+        "driver=replay,file={},datatype=ci16_le",
+        d.join("g.sigmf-data").display()
+    );
+    soapy(d, &["tx", "g", "--device", &rx_only]).assert_error(&["no tx_file"]);
 }

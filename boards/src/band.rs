@@ -153,22 +153,12 @@ const FILES: [&str; 5] = [
     include_str!("../bands/cn.toml"),
 ];
 
-/// A band file that does not parse (a bug in `boards/bands/`, caught by the tests).
-#[derive(Debug, thiserror::Error)]
-#[error("band file {index}: {source}")]
-pub struct BandFileError {
-    index: usize,
-    #[source]
-    source: toml::de::Error,
-}
+/// A band file that does not parse (a bug in `boards/`, caught by the tests).
+pub type BandFileError = crate::files::TomlFileError;
 
 /// Every band plan, in the order `subgate bands` lists them.
 pub fn plans() -> Result<Vec<BandPlan>, BandFileError> {
-    FILES
-        .iter()
-        .enumerate()
-        .map(|(index, text)| toml::from_str(text).map_err(|source| BandFileError { index, source }))
-        .collect()
+    crate::files::parse_all("band", FILES)
 }
 
 /// The plan called `name` (case-insensitive), if there is one.

@@ -47,23 +47,11 @@ const FILES: [(&str, &str); 3] = [
 ];
 
 /// A board file that does not parse (a bug in `boards/fpga/`, caught by the tests).
-#[derive(Debug, thiserror::Error)]
-#[error("board file {index}: {source}")]
-pub struct BoardFileError {
-    index: usize,
-    #[source]
-    source: toml::de::Error,
-}
+pub type BoardFileError = crate::files::TomlFileError;
 
 /// Every board, in the order `subgate gateware boards` lists them.
 pub fn boards() -> Result<Vec<FpgaBoard>, BoardFileError> {
-    FILES
-        .iter()
-        .enumerate()
-        .map(|(index, (toml_text, _))| {
-            toml::from_str(toml_text).map_err(|source| BoardFileError { index, source })
-        })
-        .collect()
+    crate::files::parse_all("board", FILES.iter().map(|(toml_text, _)| *toml_text))
 }
 
 /// The board called `name`, if there is one.

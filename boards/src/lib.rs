@@ -5,6 +5,7 @@
 //!
 //! - [`band`]: S1G band plans per region ([`band::BandPlan`], [`band::plans`], [`band::find`]).
 //! - [`radio`]: the SoapySDR host radios and how much of a band each covers.
+//! - [`files`]: the compiled-in TOML files, parsed one way.
 //! - [`fpga`]: the boards ([`fpga::FpgaBoard`], [`fpga::boards`], [`fpga::find`]).
 //! - [`pll`]: the ECP5 PLL as a rust-hdl block around the module `yowasp-ecppll` generates.
 //! - [`source`]: the test source feeding the front end on development boards.
@@ -15,6 +16,7 @@
 
 pub mod band;
 pub mod build;
+pub mod files;
 pub mod fpga;
 pub mod pll;
 pub mod radio;

@@ -154,24 +154,12 @@ const FILES: [&str; 4] = [
     include_str!("../radios/limesdr-mini-v2.toml"),
 ];
 
-/// A radio file that does not parse (a bug in `boards/radios/`, caught by the tests).
-#[derive(Debug, thiserror::Error)]
-#[error("radio file {index}: {source}")]
-pub struct RadioFileError {
-    index: usize,
-    #[source]
-    source: toml::de::Error,
-}
+/// A radio file that does not parse (a bug in `boards/`, caught by the tests).
+pub type RadioFileError = crate::files::TomlFileError;
 
 /// Every radio, in the order `subgate radios` lists them.
 pub fn radios() -> Result<Vec<Radio>, RadioFileError> {
-    FILES
-        .iter()
-        .enumerate()
-        .map(|(index, text)| {
-            toml::from_str(text).map_err(|source| RadioFileError { index, source })
-        })
-        .collect()
+    crate::files::parse_all("radio", FILES)
 }
 
 /// The radio a SoapySDR device string opens: the one whose own device string's `key=value`

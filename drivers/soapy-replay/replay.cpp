@@ -11,6 +11,8 @@
 //                      report SOAPY_SDR_OVERFLOW, as a radio whose host fell behind does
 //   overflow_drop=M    samples dropped at the overflow (default 4096)
 //   fail=open          the device fails to open (for error tests)
+//   tx_file=PATH       gives the device a transmitter: samples written to its stream are
+//                      appended to PATH as cf32_le
 //
 // The last samples come with SOAPY_SDR_END_BURST; reads after the end time out.
 // Every read carries SOAPY_SDR_HAS_TIME with the time of its first sample (sample index /
@@ -70,11 +72,17 @@ class ReplayDevice : public SoapySDR::Device {
           want_rate_(number(args, "rate", 0.0)),
           want_freq_(number(args, "freq", 0.0)),
           overflow_at_(number(args, "overflow_at", -1.0)),
-          overflow_drop_(number(args, "overflow_drop", 4096.0)) {
+          overflow_drop_(number(args, "overflow_drop", 4096.0)),
+          tx_path_(arg_or(args, "tx_file", "")) {
         if (arg_or(args, "fail", "") == "open") {
             throw std::runtime_error("replay: device failed to open (fail=open)");
         }
-        if (path_.empty()) throw std::runtime_error("replay: no file= given");
+        rate_ = want_rate_ > 0.0 ? want_rate_ : 1e6;
+        freq_ = want_freq_ > 0.0 ? want_freq_ : 915e6;
+        if (path_.empty()) {
+            if (tx_path_.empty()) throw std::runtime_error("replay: no file= or tx_file= given");
+            return;  // a transmitter only
+        }
         sample_bytes_ = bytes_per_sample(datatype_);
         file_.open(path_, std::ios::binary);
         if (!file_) throw std::runtime_error("replay: cannot open " + path_);
@@ -84,8 +92,6 @@ class ReplayDevice : public SoapySDR::Device {
             throw std::runtime_error("replay: " + path_ + " is not a whole number of " + datatype_ + " samples");
         }
         total_ = static_cast<size_t>(size) / sample_bytes_;
-        rate_ = want_rate_ > 0.0 ? want_rate_ : 1e6;
-        freq_ = want_freq_ > 0.0 ? want_freq_ : 915e6;
     }
 
     std::string getDriverKey() const override { return "replay"; }
@@ -97,7 +103,10 @@ class ReplayDevice : public SoapySDR::Device {
         return info;
     }
 
-    size_t getNumChannels(const int direction) const override { return direction == SOAPY_SDR_RX ? 1 : 0; }
+    size_t getNumChannels(const int direction) const override {
+        if (direction == SOAPY_SDR_RX) return path_.empty() ? 0 : 1;
+        return tx_path_.empty() ? 0 : 1;
+    }
 
     std::vector<std::string> getStreamFormats(const int, const size_t) const override {
         return {SOAPY_SDR_CF32, SOAPY_SDR_CS16};
@@ -109,17 +118,54 @@ class ReplayDevice : public SoapySDR::Device {
 
     SoapySDR::Stream *setupStream(const int direction, const std::string &format, const std::vector<size_t> &channels,
                                   const SoapySDR::Kwargs &) override {
-        if (direction != SOAPY_SDR_RX) throw std::runtime_error("replay: receive only");
+        if (getNumChannels(direction) == 0) {
+            throw std::runtime_error(direction == SOAPY_SDR_RX ? "replay: no file= to receive from"
+                                                               : "replay: no tx_file= to transmit to");
+        }
         if (channels.size() > 1 || (channels.size() == 1 && channels[0] != 0)) {
             throw std::runtime_error("replay: one channel (0) only");
         }
         if (format != SOAPY_SDR_CF32 && format != SOAPY_SDR_CS16) {
             throw std::runtime_error("replay: stream format " + format + " not supported (CF32, CS16)");
         }
+        if (direction == SOAPY_SDR_TX) {
+            tx_format_ = format;
+            tx_.open(tx_path_, std::ios::binary | std::ios::app);
+            if (!tx_) throw std::runtime_error("replay: cannot write " + tx_path_);
+            return reinterpret_cast<SoapySDR::Stream *>(&tx_);
+        }
         format_ = format;
         return reinterpret_cast<SoapySDR::Stream *>(this);
     }
-    void closeStream(SoapySDR::Stream *) override { active_ = false; }
+    void closeStream(SoapySDR::Stream *stream) override {
+        if (stream == reinterpret_cast<SoapySDR::Stream *>(&tx_)) {
+            tx_.close();
+        } else {
+            active_ = false;
+        }
+    }
+
+    int writeStream(SoapySDR::Stream *stream, const void *const *buffs, const size_t numElems, int &flags,
+                    const long long, const long) override {
+        if (stream != reinterpret_cast<SoapySDR::Stream *>(&tx_) || !tx_.is_open()) return SOAPY_SDR_STREAM_ERROR;
+        const size_t n = std::min(numElems, kMtu);
+        for (size_t i = 0; i < n; i++) {
+            float iq[2];
+            if (tx_format_ == SOAPY_SDR_CF32) {
+                const auto v = static_cast<const std::complex<float> *>(buffs[0])[i];
+                iq[0] = v.real();
+                iq[1] = v.imag();
+            } else {
+                const auto *in = static_cast<const int16_t *>(buffs[0]);
+                iq[0] = in[2 * i] / 32768.0f;
+                iq[1] = in[2 * i + 1] / 32768.0f;
+            }
+            tx_.write(reinterpret_cast<const char *>(iq), sizeof iq);
+        }
+        if (flags & SOAPY_SDR_END_BURST) tx_.flush();
+        flags = 0;
+        return tx_ ? static_cast<int>(n) : SOAPY_SDR_STREAM_ERROR;
+    }
     size_t getStreamMTU(SoapySDR::Stream *) const override { return kMtu; }
     int activateStream(SoapySDR::Stream *, const int, const long long, const size_t) override {
         active_ = true;
@@ -235,6 +281,9 @@ class ReplayDevice : public SoapySDR::Device {
     double want_freq_;
     double overflow_at_;
     double overflow_drop_;
+    std::string tx_path_;
+    std::ofstream tx_;
+    std::string tx_format_ = SOAPY_SDR_CF32;
     size_t sample_bytes_ = 8;
     std::ifstream file_;
     size_t total_ = 0;
@@ -254,10 +303,11 @@ SoapySDR::KwargsList find_replay(const SoapySDR::Kwargs &args) {
     auto driver = args.find("driver");
     if (driver != args.end() && driver->second != "replay") return found;
     auto file = args.find("file");
-    if (file == args.end()) return found;
+    auto tx_file = args.find("tx_file");
+    if (file == args.end() && tx_file == args.end()) return found;
     SoapySDR::Kwargs dev = args;
     dev["driver"] = "replay";
-    dev["label"] = "subgate replay of " + file->second;
+    dev["label"] = "subgate replay " + (file != args.end() ? "of " + file->second : "into " + tx_file->second);
     found.push_back(dev);
     return found;
 }

@@ -6,7 +6,8 @@
 //!   from decoded frames.
 //! - [`pcap`]: pcap files of received frames with radiotap S1G headers, for Wireshark.
 //! - [`radiotap`]: the radiotap header itself.
-//! - `soapy` (cargo feature `soapy`): SoapySDR radios as sample sources.
+//! - [`source`]: the `Source` and `Sink` traits, with a recording as a source.
+//! - `soapy` (cargo feature `soapy`): SoapySDR radios as sources and sinks.
 //!
 //! Samples are `num_complex::Complex32` with full scale |x| = 1.
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -18,6 +19,7 @@ pub mod radiotap;
 pub mod sigmf;
 #[cfg(feature = "soapy")]
 pub mod soapy;
+pub mod source;
 
 pub use pcap::{PcapError, PcapWriter};
 pub use sigmf::{annotation_for_frame, Annotation, Datatype, Recording, SigmfError, Writer};

@@ -8,11 +8,14 @@
 //! Overflows (the device's `SOAPY_SDR_OVERFLOW`: the host fell behind and the device
 //! dropped samples), samples dropped (from the jump in the device's timestamps, when it has
 //! them), timeouts. A gap is handed to the caller with the next samples, so the receiver
-//! can keep its time base ([`SourceRead::Samples::gap`]).
+//! can keep its time base ([`SourceRead::Samples`]'s `gap`).
+//!
+//! [`SoapySink`] is the transmit side: samples written go out of the radio's transmitter.
 //!
 //! # Usage
 //! ```no_run
-//! use subgate_drivers::soapy::{SoapyConfig, SoapySource, SourceRead};
+//! use subgate_drivers::soapy::{SoapyConfig, SoapySource};
+//! use subgate_drivers::source::SourceRead;
 //! let mut radio = SoapySource::open(&SoapyConfig::new("driver=hackrf", 20e6, 910e6))?;
 //! let mut buf = vec![num_complex::Complex32::new(0.0, 0.0); 1 << 16];
 //! if let SourceRead::Samples { n, gap } = radio.read(&mut buf)? {
@@ -21,8 +24,9 @@
 //! # Ok::<(), subgate_drivers::soapy::SoapyError>(())
 //! ```
 
+use crate::source::{Sink, Source, SourceCounters, SourceRead, StreamError};
 use num_complex::Complex32;
-use soapysdr::{Device, Direction, ErrorCode, RxStream};
+use soapysdr::{Device, Direction, ErrorCode, RxStream, TxStream};
 
 /// How to open and tune a radio.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,36 +96,6 @@ pub enum SoapyError {
     },
 }
 
-/// What one read gave.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SourceRead {
-    /// `n` samples; `gap` samples were lost just before them (0 when none, or when the
-    /// device has no timestamps to tell).
-    Samples {
-        /// Samples written to the buffer.
-        n: usize,
-        /// Samples dropped before them.
-        gap: u64,
-    },
-    /// No samples within the timeout.
-    Timeout,
-    /// The device reported an overflow; the samples after it carry the gap.
-    Overflow,
-}
-
-/// What a source has seen so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SourceCounters {
-    /// Samples delivered.
-    pub samples: u64,
-    /// Overflows reported by the device.
-    pub overflows: u64,
-    /// Samples lost, measured from the device's timestamps.
-    pub dropped: u64,
-    /// Reads that timed out.
-    pub timeouts: u64,
-}
-
 /// An open, streaming radio.
 pub struct SoapySource {
     cfg: SoapyConfig,
@@ -138,55 +112,7 @@ impl SoapySource {
     /// stream.
     pub fn open(cfg: &SoapyConfig) -> Result<Self, SoapyError> {
         let device = cfg.device.clone();
-        let found = soapysdr::enumerate(cfg.device.as_str()).map_err(|e| SoapyError::Open {
-            device: device.clone(),
-            message: e.message.clone(),
-        })?;
-        if found.is_empty() {
-            return Err(SoapyError::NotFound { device });
-        }
-        let dev = Device::new(cfg.device.as_str()).map_err(|e| SoapyError::Open {
-            device: device.clone(),
-            message: e.message.clone(),
-        })?;
-        let setting = |what: &'static str| {
-            let device = device.clone();
-            move |e: soapysdr::Error| SoapyError::Setting {
-                device,
-                what,
-                message: e.message,
-            }
-        };
-        dev.set_sample_rate(Direction::Rx, 0, cfg.rate_hz)
-            .map_err(setting("sample rate"))?;
-        dev.set_frequency(Direction::Rx, 0, cfg.centre_hz, ())
-            .map_err(setting("centre frequency"))?;
-        if let Some(bw) = cfg.bandwidth_hz {
-            dev.set_bandwidth(Direction::Rx, 0, bw)
-                .map_err(setting("bandwidth"))?;
-        }
-        match cfg.gain_db {
-            Some(g) => dev.set_gain(Direction::Rx, 0, g).map_err(setting("gain"))?,
-            None => {
-                if dev.has_gain_mode(Direction::Rx, 0).unwrap_or(false) {
-                    dev.set_gain_mode(Direction::Rx, 0, true)
-                        .map_err(setting("automatic gain"))?;
-                }
-            }
-        }
-        let rate = dev
-            .sample_rate(Direction::Rx, 0)
-            .map_err(setting("sample rate"))?;
-        if (rate - cfg.rate_hz).abs() > 1.0 {
-            return Err(SoapyError::Setting {
-                device,
-                what: "sample rate",
-                message: format!(
-                    "asked for {} samples/s, the device runs at {rate}",
-                    cfg.rate_hz
-                ),
-            });
-        }
+        let dev = open_tuned(cfg, Direction::Rx)?;
         let mut stream = dev
             .rx_stream::<Complex32>(&[0])
             .map_err(|e| SoapyError::Stream {
@@ -197,7 +123,7 @@ impl SoapySource {
             device: device.clone(),
             message: e.message,
         })?;
-        tracing::info!(device = %cfg.device, rate, centre = cfg.centre_hz, "radio streaming");
+        tracing::info!(device = %cfg.device, rate = cfg.rate_hz, centre = cfg.centre_hz, "radio streaming");
         Ok(SoapySource {
             cfg: cfg.clone(),
             _device: dev,
@@ -253,5 +179,138 @@ impl SoapySource {
                 message: e.to_string(),
             }),
         }
+    }
+}
+
+/// Finds and opens `cfg.device` and sets its rate, frequency, bandwidth and gain in
+/// `direction`; checks the rate it really runs at.
+fn open_tuned(cfg: &SoapyConfig, direction: Direction) -> Result<Device, SoapyError> {
+    let device = cfg.device.clone();
+    let found = soapysdr::enumerate(cfg.device.as_str()).map_err(|e| SoapyError::Open {
+        device: device.clone(),
+        message: e.message.clone(),
+    })?;
+    if found.is_empty() {
+        return Err(SoapyError::NotFound { device });
+    }
+    let dev = Device::new(cfg.device.as_str()).map_err(|e| SoapyError::Open {
+        device: device.clone(),
+        message: e.message.clone(),
+    })?;
+    let setting = |what: &'static str| {
+        let device = device.clone();
+        move |e: soapysdr::Error| SoapyError::Setting {
+            device,
+            what,
+            message: e.message,
+        }
+    };
+    dev.set_sample_rate(direction, 0, cfg.rate_hz)
+        .map_err(setting("sample rate"))?;
+    dev.set_frequency(direction, 0, cfg.centre_hz, ())
+        .map_err(setting("centre frequency"))?;
+    if let Some(bw) = cfg.bandwidth_hz {
+        dev.set_bandwidth(direction, 0, bw)
+            .map_err(setting("bandwidth"))?;
+    }
+    match cfg.gain_db {
+        Some(g) => dev.set_gain(direction, 0, g).map_err(setting("gain"))?,
+        None => {
+            if direction == Direction::Rx && dev.has_gain_mode(direction, 0).unwrap_or(false) {
+                dev.set_gain_mode(direction, 0, true)
+                    .map_err(setting("automatic gain"))?;
+            }
+        }
+    }
+    let rate = dev
+        .sample_rate(direction, 0)
+        .map_err(setting("sample rate"))?;
+    if (rate - cfg.rate_hz).abs() > 1.0 {
+        return Err(SoapyError::Setting {
+            device,
+            what: "sample rate",
+            message: format!(
+                "asked for {} samples/s, the device runs at {rate}",
+                cfg.rate_hz
+            ),
+        });
+    }
+    Ok(dev)
+}
+
+impl Source for SoapySource {
+    fn sample_rate(&self) -> f64 {
+        self.cfg.rate_hz
+    }
+
+    fn centre_hz(&self) -> Option<f64> {
+        Some(self.cfg.centre_hz)
+    }
+
+    fn read(&mut self, buf: &mut [Complex32]) -> Result<SourceRead, StreamError> {
+        Ok(SoapySource::read(self, buf)?)
+    }
+
+    fn counters(&self) -> SourceCounters {
+        self.counters
+    }
+}
+
+/// A radio's transmitter as a sample sink: rate, frequency and gain set as for receiving
+/// (the gain is the transmit gain; without one the device's default is kept).
+pub struct SoapySink {
+    cfg: SoapyConfig,
+    _device: Device,
+    stream: TxStream<Complex32>,
+    written: u64,
+}
+
+impl SoapySink {
+    /// Opens and tunes the device's transmitter and starts its stream.
+    pub fn open(cfg: &SoapyConfig) -> Result<Self, SoapyError> {
+        let dev = open_tuned(cfg, Direction::Tx)?;
+        let stream_error = |e: soapysdr::Error| SoapyError::Stream {
+            device: cfg.device.clone(),
+            message: e.message,
+        };
+        let mut stream = dev.tx_stream::<Complex32>(&[0]).map_err(stream_error)?;
+        stream.activate(None).map_err(stream_error)?;
+        tracing::info!(device = %cfg.device, rate = cfg.rate_hz, centre = cfg.centre_hz, "transmitting");
+        Ok(SoapySink {
+            cfg: cfg.clone(),
+            _device: dev,
+            stream,
+            written: 0,
+        })
+    }
+
+    /// Samples sent so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Sends the end-of-burst flag after the last samples; returns how many were sent.
+    pub fn finish(mut self) -> Result<u64, SoapyError> {
+        let last: &[Complex32] = &[];
+        self.stream
+            .write(&[last], None, true, self.cfg.timeout_us)
+            .map_err(|e| SoapyError::Stream {
+                device: self.cfg.device.clone(),
+                message: e.to_string(),
+            })?;
+        Ok(self.written)
+    }
+}
+
+impl Sink for SoapySink {
+    fn write_samples(&mut self, samples: &[Complex32]) -> Result<(), StreamError> {
+        self.stream
+            .write_all(&[samples], None, false, self.cfg.timeout_us)
+            .map_err(|e| SoapyError::Stream {
+                device: self.cfg.device.clone(),
+                message: e.to_string(),
+            })?;
+        self.written += samples.len() as u64;
+        Ok(())
     }
 }

@@ -14,6 +14,7 @@ pub mod rx;
 pub mod rx_band;
 pub mod rx_radio;
 pub mod sim;
+pub mod tx;
 
 use indicatif::{ProgressBar, ProgressStyle};
 

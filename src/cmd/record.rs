@@ -47,9 +47,12 @@ pub fn run(a: RecordArgs) -> Result<()> {
 
 #[cfg(feature = "soapy")]
 pub fn run(a: RecordArgs) -> Result<()> {
+    use super::rx_band::{pump, Block};
     use anyhow::{bail, Context};
+    use std::sync::mpsc;
     use subgate_boards::band::Widths;
-    use subgate_drivers::soapy::{SoapyConfig, SoapySource, SourceRead};
+    use subgate_drivers::soapy::{SoapyConfig, SoapySource};
+    use subgate_drivers::source::Sink;
     use subgate_drivers::{Annotation, Datatype, Writer};
     use subgate_dsp::Complex32;
 
@@ -84,18 +87,19 @@ pub fn run(a: RecordArgs) -> Result<()> {
         .with_context(|| format!("creating {}", a.output.display()))?;
     let total = (a.seconds * rate) as u64;
     let pb = super::progress(total, "recording");
-    let mut buf = vec![Complex32::new(0.0, 0.0); 1 << 16];
     let mut written = 0u64;
-    let mut idle = 0u64;
-    let idle_reads = (1e6 / cfg.timeout_us as f64).ceil() as u64;
-    while written < total {
-        let room = buf.len().min((total - written) as usize);
-        match src.read(&mut buf[..room])? {
-            SourceRead::Samples { n, gap } => {
-                idle = 0;
-                if gap > 0 {
+    let summary = std::thread::scope(|s| -> Result<super::rx_band::SourceSummary> {
+        let (tx, blocks) = mpsc::sync_channel::<Block>(4);
+        let reader = s.spawn(move || pump(&mut src, Some(total), tx));
+        for block in blocks {
+            match block {
+                Block::Samples(b) => {
+                    w.write_samples(&b)?;
+                    written += b.len() as u64;
+                }
+                Block::Gap(gap) => {
                     // keep the time base: zeros where samples were lost, marked
-                    let lost = gap.min(total - written);
+                    let lost = gap.min(total.saturating_sub(written));
                     let mut ann = Annotation::new(written, lost);
                     ann.label = Some("gap".into());
                     ann.comment = Some(format!(
@@ -106,38 +110,30 @@ pub fn run(a: RecordArgs) -> Result<()> {
                     let mut left = lost;
                     while left > 0 {
                         let k = left.min(zeros.len() as u64) as usize;
-                        w.write(&zeros[..k])?;
+                        w.write_samples(&zeros[..k])?;
                         left -= k as u64;
                     }
                     written += lost;
                 }
-                let n = n.min((total - written) as usize);
-                w.write(&buf[..n])?;
-                written += n as u64;
-                pb.set_position(written);
             }
-            SourceRead::Timeout => {
-                idle += 1;
-                if idle >= idle_reads {
-                    eprintln!("note: no samples from {:?} for 1 s: stopping", a.device);
-                    break;
-                }
-            }
-            SourceRead::Overflow => {}
+            pb.set_position(written);
         }
-    }
+        match reader.join() {
+            Ok(r) => r,
+            Err(_) => bail!("the sample reader thread panicked"),
+        }
+    })?;
     pb.finish_and_clear();
-    let summary = w.finish()?;
-    let c = src.counters();
+    let done = w.finish()?;
     println!(
         "recorded {} samples at {} samples/s ({:.3} s) around {} MHz to {}; {} overflows, {} samples lost",
-        summary.samples,
+        done.samples,
         rate,
-        summary.samples as f64 / rate,
+        done.samples as f64 / rate,
         centre / 1e6,
-        summary.data_path.display(),
-        c.overflows,
-        c.dropped
+        done.data_path.display(),
+        summary.overflows,
+        summary.dropped
     );
     Ok(())
 }

@@ -5,7 +5,9 @@
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
 use subgate_boards::band::{self, BandPlan, PlanChannel, Widths};
+use subgate_drivers::source::{RecordingSource, Source, SourceRead};
 use subgate_drivers::{PcapWriter, Recording};
 use subgate_dsp::wideband::{WidebandConfig, WidebandReceiver, WidebandStats};
 use subgate_dsp::{Complex32, RxFrame};
@@ -53,7 +55,6 @@ pub enum Block {
     /// Samples.
     Samples(Vec<Complex32>),
     /// Samples lost by the source (the receiver is fed zeros to keep its time base).
-    #[cfg_attr(not(feature = "soapy"), allow(dead_code))]
     Gap(u64),
 }
 
@@ -81,13 +82,14 @@ pub fn plan(name: &str) -> Result<BandPlan> {
     })
 }
 
-/// The channels of `plan` a stream of `rate` at `centre` carries; an error naming the
-/// stream's span when it carries none, a note on stderr for those left out.
+/// The channels of `plan` that lie wholly in `span_hz` around `centre` (a stream's band,
+/// or the flat part of a radio's); an error naming the span when none does, a note on
+/// stderr naming those left out.
 pub fn carried(
     plan: &BandPlan,
     widths: Widths,
     centre: f64,
-    rate: f64,
+    span_hz: f64,
     what: &str,
 ) -> Result<Vec<PlanChannel>> {
     let all = plan.channels(widths);
@@ -97,14 +99,13 @@ pub fn carried(
             plan.name
         );
     }
-    let (inside, outside) = band::split_by_stream(&all, centre, rate);
+    let (inside, outside) = band::split_by_stream(&all, centre, span_hz);
     if inside.is_empty() {
         bail!(
-            "the {what} ({} Msps at {} MHz, {:.3}-{:.3} MHz) carries no whole channel of the {} band ({}-{} MHz): wrong band, or wrong centre frequency?",
-            rate / 1e6,
+            "{what} ({:.3}-{:.3} MHz around {} MHz) carries no whole channel of the {} band ({}-{} MHz): wrong band, or wrong centre frequency?",
+            (centre - span_hz / 2.0) / 1e6,
+            (centre + span_hz / 2.0) / 1e6,
             centre / 1e6,
-            (centre - rate / 2.0) / 1e6,
-            (centre + rate / 2.0) / 1e6,
             plan.name,
             plan.low_mhz,
             plan.high_mhz
@@ -113,10 +114,10 @@ pub fn carried(
     if !outside.is_empty() {
         let names: Vec<String> = outside.iter().map(|c| c.number.to_string()).collect();
         eprintln!(
-            "note: {} of {} channels lie outside the {what}'s {} MHz and are not decoded: {}",
+            "note: {} of the {} band's {} channels lie outside {what} and are not received: {}",
             outside.len(),
+            plan.name,
             all.len(),
-            rate / 1e6,
             names.join(", ")
         );
     }
@@ -136,45 +137,88 @@ pub fn run(o: BandRx) -> Result<()> {
                     rec.meta_path().display()
                 ),
             };
-            let channels = carried(&plan, o.widths, centre, rate, "recording")?;
-            let total = rec.len() as u64;
-            let limit = o.seconds.map(|s| (s * rate) as u64).unwrap_or(u64::MAX);
-            receive(&o, &plan, &channels, centre, rate, total.min(limit), |tx| {
-                let mut reader = rec.reader();
-                let mut sent = 0u64;
-                while sent < limit {
-                    let mut block = vec![Complex32::new(0.0, 0.0); BLOCK];
-                    let n = reader.next_block(&mut block).min((limit - sent) as usize);
-                    if n == 0 {
-                        break;
-                    }
-                    block.truncate(n);
-                    sent += n as u64;
-                    if tx.send(Block::Samples(block)).is_err() {
-                        break;
-                    }
-                }
-                Ok(SourceSummary::default())
-            })
+            let what = format!("the recording ({} Msps)", rate / 1e6);
+            let channels = carried(&plan, o.widths, centre, rate, &what)?;
+            let limit = o.seconds.map(|s| (s * rate) as u64);
+            let expected = limit.unwrap_or(u64::MAX).min(rec.len() as u64);
+            let source = Box::new(RecordingSource::new(rec));
+            receive(&o, &plan, &channels, centre, expected, limit, source)
         }
         Input::Device(device) => super::rx_radio::run(&o, &plan, device),
     }
 }
 
-/// Runs the receiver over the blocks `read` produces on its own thread (at most `QUEUE`
+/// Reads `source` into blocks of [`BLOCK`] samples sent to `tx`, until it ends, `limit`
+/// samples have come, the receiving side hangs up, or it has sent nothing for a second
+/// (a radio that stopped, a replay that ended). Lost stretches go as [`Block::Gap`].
+pub fn pump(
+    source: &mut dyn Source,
+    limit: Option<u64>,
+    tx: mpsc::SyncSender<Block>,
+) -> Result<SourceSummary> {
+    let mut sent = 0u64;
+    let mut block = vec![Complex32::new(0.0, 0.0); BLOCK];
+    let mut filled = 0usize;
+    let mut last_samples = Instant::now();
+    let flush = |block: &[Complex32], filled: &mut usize| -> bool {
+        let ok = *filled == 0 || tx.send(Block::Samples(block[..*filled].to_vec())).is_ok();
+        *filled = 0;
+        ok
+    };
+    loop {
+        let room = match limit {
+            Some(l) if sent >= l => break,
+            Some(l) => (BLOCK - filled).min((l - sent) as usize),
+            None => BLOCK - filled,
+        };
+        match source.read(&mut block[filled..filled + room])? {
+            SourceRead::Samples { n, gap } => {
+                last_samples = Instant::now();
+                if gap > 0 {
+                    // the lost stretch came before these samples
+                    let fresh = block[filled..filled + n].to_vec();
+                    if !flush(&block, &mut filled) || tx.send(Block::Gap(gap)).is_err() {
+                        break;
+                    }
+                    block[..n].copy_from_slice(&fresh);
+                }
+                filled += n;
+                sent += n as u64;
+                if filled == BLOCK && !flush(&block, &mut filled) {
+                    break;
+                }
+            }
+            SourceRead::Timeout => {
+                if last_samples.elapsed() >= Duration::from_secs(1) {
+                    eprintln!("note: no samples for 1 s: stopping");
+                    break;
+                }
+            }
+            SourceRead::Overflow => {}
+            SourceRead::End => break,
+        }
+    }
+    flush(&block, &mut filled);
+    let c = source.counters();
+    Ok(SourceSummary {
+        overflows: c.overflows,
+        dropped: c.dropped,
+        timeouts: c.timeouts,
+    })
+}
+
+/// Runs the receiver over `source`, read on its own thread (at most `QUEUE` blocks
 /// ahead), printing frames as they come and the counters at the end.
-pub fn receive<F>(
+pub fn receive(
     o: &BandRx,
     plan: &BandPlan,
     channels: &[PlanChannel],
     centre: f64,
-    rate: f64,
     expected: u64,
-    read: F,
-) -> Result<()>
-where
-    F: FnOnce(mpsc::SyncSender<Block>) -> Result<SourceSummary> + Send,
-{
+    limit: Option<u64>,
+    mut source: Box<dyn Source>,
+) -> Result<()> {
+    let rate = source.sample_rate();
     let list = channels.iter().map(|c| c.to_band_channel(centre)).collect();
     let mut cfg = WidebandConfig::new(rate, list);
     cfg.threshold = o.threshold;
@@ -242,7 +286,7 @@ where
     };
     let summary = std::thread::scope(|s| -> Result<SourceSummary> {
         let (tx, blocks) = mpsc::sync_channel::<Block>(QUEUE);
-        let reader = s.spawn(move || read(tx));
+        let reader = s.spawn(move || pump(source.as_mut(), limit, tx));
         for block in blocks {
             match block {
                 Block::Samples(b) => {

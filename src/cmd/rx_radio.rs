@@ -19,81 +19,24 @@ pub fn run(_: &BandRx, _: &BandPlan, device: &str) -> Result<()> {
 
 #[cfg(feature = "soapy")]
 pub fn run(o: &BandRx, plan: &BandPlan, device: &str) -> Result<()> {
-    use super::rx_band::{receive, Block, SourceSummary, BLOCK};
-    use subgate_drivers::soapy::{SoapyConfig, SoapySource, SourceRead};
-    use subgate_dsp::Complex32;
+    use super::rx_band::receive;
+    use subgate_drivers::soapy::{SoapyConfig, SoapySource};
 
     let (rate, centre, bandwidth, channels) =
         tuning(o.rate, o.center_freq, o.widths, plan, device)?;
     let mut cfg = SoapyConfig::new(device, rate, centre);
     cfg.gain_db = o.gain;
     cfg.bandwidth_hz = bandwidth;
-    let mut src = SoapySource::open(&cfg)?;
+    let source = Box::new(SoapySource::open(&cfg)?);
     let limit = o.seconds.map(|s| (s * rate) as u64);
-    // a live radio that sends nothing for this long has stopped (a replay has ended)
-    let idle_reads = (1e6 / cfg.timeout_us as f64).ceil() as u64;
     receive(
         o,
         plan,
         &channels,
         centre,
-        rate,
         limit.unwrap_or(0),
-        move |tx| {
-            let mut sent = 0u64;
-            let mut idle = 0u64;
-            let mut block = vec![Complex32::new(0.0, 0.0); BLOCK];
-            let mut filled = 0usize;
-            let flush = |block: &mut Vec<Complex32>, filled: &mut usize| -> bool {
-                if *filled == 0 {
-                    return true;
-                }
-                let out = block[..*filled].to_vec();
-                *filled = 0;
-                tx.send(Block::Samples(out)).is_ok()
-            };
-            loop {
-                let room = match limit {
-                    Some(l) if sent >= l => break,
-                    Some(l) => (BLOCK - filled).min((l - sent) as usize),
-                    None => BLOCK - filled,
-                };
-                match src.read(&mut block[filled..filled + room])? {
-                    SourceRead::Samples { n, gap } => {
-                        idle = 0;
-                        if gap > 0 {
-                            // the lost stretch came before these samples
-                            let fresh = block[filled..filled + n].to_vec();
-                            if !flush(&mut block, &mut filled) || tx.send(Block::Gap(gap)).is_err()
-                            {
-                                break;
-                            }
-                            block[..n].copy_from_slice(&fresh);
-                        }
-                        filled += n;
-                        sent += n as u64;
-                        if filled == BLOCK && !flush(&mut block, &mut filled) {
-                            break;
-                        }
-                    }
-                    SourceRead::Timeout => {
-                        idle += 1;
-                        if idle >= idle_reads {
-                            eprintln!("note: no samples from {device:?} for 1 s: stopping");
-                            break;
-                        }
-                    }
-                    SourceRead::Overflow => {}
-                }
-            }
-            flush(&mut block, &mut filled);
-            let c = src.counters();
-            Ok(SourceSummary {
-                overflows: c.overflows,
-                dropped: c.dropped,
-                timeouts: c.timeouts,
-            })
-        },
+        limit,
+        source,
     )
 }
 
@@ -114,7 +57,7 @@ pub fn tuning(
     Option<f64>,
     Vec<subgate_boards::band::PlanChannel>,
 )> {
-    use subgate_boards::band::{split_by_stream, stream_for};
+    use subgate_boards::band::stream_for;
     use subgate_boards::radio;
     let (rate, centre, bandwidth, usable) = match radio::for_device(device)? {
         Some(r) => {
@@ -142,27 +85,7 @@ pub fn tuning(
             (rate, centre.unwrap_or(span_centre), None, rate)
         }
     };
-    let all = plan.channels(widths);
-    let (inside, outside) = split_by_stream(&all, centre, usable);
-    if inside.is_empty() {
-        anyhow::bail!(
-            "{device:?} at {} Msps around {} MHz covers no whole channel of the {} band ({}-{} MHz)",
-            rate / 1e6,
-            centre / 1e6,
-            plan.name,
-            plan.low_mhz,
-            plan.high_mhz
-        );
-    }
-    if !outside.is_empty() {
-        let names: Vec<String> = outside.iter().map(|c| c.number.to_string()).collect();
-        eprintln!(
-            "note: {device:?} covers {} of the {} band's {} channels; not received: {}",
-            inside.len(),
-            plan.name,
-            all.len(),
-            names.join(", ")
-        );
-    }
+    let what = format!("the usable part of {device:?} at {} Msps", rate / 1e6);
+    let inside = super::rx_band::carried(plan, widths, centre, usable, &what)?;
     Ok((rate, centre, bandwidth, inside))
 }

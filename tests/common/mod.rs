@@ -81,6 +81,20 @@ pub fn subgate_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
+/// Rows of `rx --band`'s frame table: (sample, channel, MCS, bytes).
+pub fn band_frames(r: &Run) -> Vec<(u64, u16, u32, usize)> {
+    r.stdout
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let n = |i: usize| f[i].parse::<u64>().unwrap_or_else(|_| panic!("{l}"));
+            (n(1), n(3) as u16, n(6) as u32, n(7) as usize)
+        })
+        .collect()
+}
+
 pub fn files_in(dir: &Path) -> BTreeSet<String> {
     fs::read_dir(dir)
         .expect("read tempdir")
