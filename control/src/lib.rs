@@ -37,6 +37,7 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod charging;
 pub mod config;
 pub mod eap;
 pub mod gateway;
