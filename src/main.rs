@@ -35,6 +35,8 @@ enum Command {
     Record(cmd::record::RecordArgs),
     /// Send a recording out through a SoapySDR radio's transmitter (cargo feature `soapy`).
     Tx(cmd::tx::TxArgs),
+    /// List or export the charging records in a gateway's database (table, CSV, JSON).
+    Records(cmd::records::RecordsArgs),
     /// List the S1G band plans (channels per region, with sources).
     Bands(cmd::bands::BandsArgs),
     /// List the host radios and how much of a band each covers.
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
         Command::Gen(a) => cmd::gen::run(a),
         Command::Rx(a) => cmd::rx::run(a),
         Command::Record(a) => cmd::record::run(a),
+        Command::Records(a) => cmd::records::run(a),
         Command::Tx(a) => cmd::tx::run(a),
         Command::Bands(a) => cmd::bands::bands(a),
         Command::Radios(a) => cmd::bands::radios(a),

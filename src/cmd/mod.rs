@@ -10,6 +10,7 @@ pub mod gateware;
 pub mod gen;
 pub mod gen_band;
 pub mod record;
+pub mod records;
 pub mod rx;
 pub mod rx_band;
 pub mod rx_radio;

@@ -126,9 +126,35 @@ impl Ledger {
         })
     }
 
+    /// A ledger resuming from stored state: the open records and the last sequence number
+    /// used per subscription ([`crate::store::Store::charging_state`]).
+    pub fn restore(
+        plans: Vec<SubscriptionPlan>,
+        open: Vec<ChargingRecord>,
+        sequences: BTreeMap<String, u64>,
+    ) -> Result<Self, ChargingError> {
+        let mut ledger = Ledger::new(plans)?;
+        for r in open {
+            if !ledger.plans.contains_key(&r.subscription) {
+                return Err(ChargingError::UnknownSubscription(r.subscription));
+            }
+            ledger.open.insert(r.subscription.clone(), r);
+        }
+        for (sub, seq) in sequences {
+            let open_seq = ledger.open.get(&sub).map_or(0, |r| r.sequence);
+            ledger.sequence.insert(sub, seq.max(open_seq));
+        }
+        Ok(ledger)
+    }
+
     /// The open records.
     pub fn open_records(&self) -> impl Iterator<Item = &ChargingRecord> {
         self.open.values()
+    }
+
+    /// The open record of `subscription`, if it has one.
+    pub fn open_record_of(&self, subscription: &str) -> Option<&ChargingRecord> {
+        self.open.get(subscription)
     }
 
     /// Folds `u` into its subscription's open record (opening one if there is none);

@@ -9,14 +9,19 @@
 //!   (`Σ service limits + services × factor`), the 4 × 4 charging profiles.
 //! - [`record`]: the record format.
 //! - [`ledger`]: folding usage into records, closing them on their limits.
+//! - [`book`]: the ledger with every step committed to the store, resuming after a restart.
+//! - [`spool`]: closed records into spool files (JSON lines, fsync + rename), CSV export.
 //!
-//! This is the model; storing, spooling and publishing records come next (issue 8).
+//! Publishing over MQTT and counting usage from the gateway's frames come next (issue 8).
 
+pub mod book;
 pub mod ledger;
 pub mod limits;
 pub mod record;
+pub mod spool;
 pub mod usage;
 
+pub use book::{Book, BookError};
 pub use ledger::{ChargingError, Ledger, ServicePlan, SubscriptionPlan, Usage};
 pub use limits::{subscription_limits, Limits, Profile, ProfileTable, VolumeLimits};
 pub use record::{ChargingRecord, CloseReason, ServiceSection};

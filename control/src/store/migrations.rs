@@ -36,10 +36,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("migrations/0004_events.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("migrations/0005_charging.sql"),
+    },
 ];
 
 /// Newest schema version this build knows.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The `user_version` of the database.
 pub(crate) fn version(conn: &Connection) -> Result<i64> {

@@ -28,11 +28,16 @@
 //!   northbound's event outbox, same rule as batches; `service_config(sid, report_period,
 //!   data_format, data_amount, command_id, set_at)`: service configurations set by downlink
 //!   commands (schema version 4).
+//! - `charging_open(subscription, sequence, record JSON)`: each subscription's open charging
+//!   record; `charging_records(id, subscription, sequence, opened_at, closed_at, reason,
+//!   record JSON, spooled_at, published_at)`, `UNIQUE (subscription, sequence)`: the closed
+//!   ones (schema version 5, [`charging`]).
 //!
 //! A `Store` is a value owning one connection (no globals): tests each open their own
 //! [`Store::open_in_memory`] and run in parallel.
 
 mod batch;
+pub mod charging;
 mod error;
 mod event;
 mod migrations;
