@@ -95,12 +95,7 @@ pub fn run(a: RecordsArgs) -> Result<()> {
                 "devices"
             );
             for r in &records {
-                let reason = r
-                    .close_reason
-                    .as_ref()
-                    .and_then(|c| serde_json::to_value(c).ok())
-                    .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
-                    .unwrap_or_else(|| "(open)".into());
+                let reason = r.close_reason.as_ref().map_or("(open)", |c| c.kind());
                 let devices: usize = r.services.values().map(|s| s.devices.len()).sum();
                 println!(
                     "{:<16} {:>5} {:>14} {:>14} {:<20} {:>10} {:>10} {:>10} {:>10} {:>8}",

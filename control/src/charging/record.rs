@@ -29,6 +29,18 @@ pub enum CloseReason {
     },
 }
 
+impl CloseReason {
+    /// Its kind as the record format names it (`service_volume`, `subscription_volume`,
+    /// `service_time`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CloseReason::ServiceVolume { .. } => "service_volume",
+            CloseReason::SubscriptionVolume { .. } => "subscription_volume",
+            CloseReason::ServiceTime { .. } => "service_time",
+        }
+    }
+}
+
 /// A service's part of a record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceSection {

@@ -77,12 +77,7 @@ pub const CSV_HEADER: &str = "subscription,sequence,opened_at_ms,closed_at_ms,cl
 
 /// One CSV line per record, service and device (a device's usage of a service).
 pub fn csv_rows(r: &ChargingRecord) -> Vec<String> {
-    let reason = r
-        .close_reason
-        .as_ref()
-        .and_then(|c| serde_json::to_value(c).ok())
-        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
-        .unwrap_or_default();
+    let reason = r.close_reason.as_ref().map_or("", |c| c.kind());
     let mut out = Vec::new();
     for (svc, sec) in &r.services {
         for (dev, v) in &sec.devices {

@@ -47,16 +47,6 @@ pub enum OpenChange<'a> {
     Remove(&'a str),
 }
 
-fn reason_text(r: &ChargingRecord) -> String {
-    match &r.close_reason {
-        Some(reason) => serde_json::to_value(reason)
-            .ok()
-            .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
-            .unwrap_or_default(),
-        None => String::new(),
-    }
-}
-
 impl Store {
     /// Commits one ledger step: `open` changes and the `closed` records, in one
     /// transaction. A closed record already stored (same subscription and sequence) is an
@@ -102,7 +92,7 @@ impl Store {
                     u64_to_sql(r.sequence),
                     u64_to_sql(r.opened_at_ms),
                     u64_to_sql(r.closed_at_ms.unwrap_or(r.opened_at_ms)),
-                    reason_text(r),
+                    r.close_reason.as_ref().map_or("", |c| c.kind()),
                     json
                 ],
             )?;
