@@ -53,6 +53,15 @@ pub struct ControlArgs {
     /// With --aaa: only the associations, no simulated day.
     #[arg(long)]
     associations_only: bool,
+    /// Instead: usage events folded into charging records with durability (group commits).
+    #[arg(long)]
+    charging: bool,
+    /// With --charging: usage events.
+    #[arg(long, default_value_t = 1_000_000)]
+    events: usize,
+    /// With --charging: events per commit.
+    #[arg(long, default_value_t = 1000)]
+    batch: usize,
 }
 
 /// AAA servers `bench control --aaa` can start.
@@ -444,6 +453,9 @@ fn control(a: ControlArgs) -> Result<()> {
         .prefix("subgate-bench-")
         .tempdir_in(a.dir.clone().unwrap_or_else(std::env::temp_dir))
         .context("creating the benchmark directory")?;
+    if a.charging {
+        return super::bench_charging::run(dir.path(), a.events, a.batch, a.terminals);
+    }
     let mut out = std::io::stdout().lock();
     writeln!(
         out,

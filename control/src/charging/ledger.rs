@@ -157,6 +157,23 @@ impl Ledger {
         self.open.get(subscription)
     }
 
+    /// Refuses `u` if its subscription or service has no plan (what [`Ledger::record`]
+    /// would refuse), without changing anything.
+    pub fn check(&self, u: &Usage) -> Result<(), ChargingError> {
+        let (plan, _) = self
+            .plans
+            .get(&u.subscription)
+            .ok_or_else(|| ChargingError::UnknownSubscription(u.subscription.clone()))?;
+        if plan.services.iter().any(|s| s.service == u.service) {
+            Ok(())
+        } else {
+            Err(ChargingError::UnknownService {
+                subscription: u.subscription.clone(),
+                service: u.service.clone(),
+            })
+        }
+    }
+
     /// Folds `u` into its subscription's open record (opening one if there is none);
     /// returns the records closed on the way, oldest first: one whose time limit passed
     /// before `u`, and one each time a volume limit is reached (the bytes past it go into
