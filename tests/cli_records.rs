@@ -139,3 +139,34 @@ fn records_as_table_csv_and_json_with_filters() {
     let files = files_in(d);
     assert!(!files.contains("nope.db"), "{files:?}");
 }
+
+#[test]
+fn the_charging_bench_checks_its_records() {
+    let dir = tempdir();
+    let d = dir.path().to_string_lossy().into_owned();
+    let r = subgate(
+        dir.path(),
+        &[
+            "bench",
+            "control",
+            "--charging",
+            "--events",
+            "5000",
+            "--batch",
+            "100",
+            "--dir",
+            &d,
+        ],
+    );
+    r.assert_ok();
+    assert!(
+        r.stdout.contains("every byte in exactly one record"),
+        "{}",
+        r.context()
+    );
+    assert!(
+        r.stdout.contains("events/s with durability (50 commits"),
+        "{}",
+        r.context()
+    );
+}

@@ -207,3 +207,29 @@ fn records_list_by_subscription_service_and_time() {
         3
     );
 }
+
+#[test]
+fn a_batch_with_an_unknown_service_changes_nothing() {
+    let mut book = Book::open(Store::open_in_memory().unwrap(), plans()).unwrap();
+    let good = usage(1000, "utility", "metering", 6000);
+    let bad = usage(1001, "utility", "billing", 10);
+    assert!(book.record_all(&[good.clone(), bad]).is_err());
+    assert_eq!(
+        book.ledger().open_records().count(),
+        0,
+        "nothing applied in memory"
+    );
+    let store = book.store();
+    assert!(store
+        .charging_records(&RecordFilter::default())
+        .unwrap()
+        .is_empty());
+    assert!(store.charging_state().unwrap().0.is_empty());
+    // the good events alone go through as one step
+    let closed = book.record_all(&[good.clone(), good]).unwrap();
+    assert_eq!(closed.len(), 2, "12 000 bytes fill two 5000-byte records");
+    assert_eq!(
+        book.store().charging_state().unwrap().0[0].volumes.ul_home,
+        2000
+    );
+}
