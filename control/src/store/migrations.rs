@@ -193,8 +193,38 @@ mod tests {
             .unwrap();
         assert!(matches!(
             migrate_to(&mut c, SCHEMA_VERSION),
-            Err(StoreError::SchemaTooNew { found: 5, known: 4 })
+            Err(StoreError::SchemaTooNew { found, known })
+                if found == i64::from(SCHEMA_VERSION) + 1 && known == SCHEMA_VERSION
         ));
+    }
+
+    #[test]
+    fn version_5_adds_the_charging_tables_and_keeps_the_rest() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate_to(&mut c, 4).unwrap();
+        c.execute(
+            "INSERT INTO events (at, kind, detail) VALUES (7, 'registered', '{}')",
+            [],
+        )
+        .unwrap();
+        migrate_to(&mut c, 5).unwrap();
+        assert_eq!(version(&c).unwrap(), 5);
+        let kept: i64 = c
+            .query_row("SELECT at FROM events WHERE kind = 'registered'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(kept, 7);
+        for table in ["charging_open", "charging_records"] {
+            let n: i64 = c
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                    [table],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(n, 1, "{table}");
+        }
     }
 
     #[test]
