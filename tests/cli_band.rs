@@ -61,7 +61,18 @@ fn band_recording_decodes_every_frame_on_its_channel() {
     .assert_ok();
     let sent = truth(d, "us");
     assert_eq!(sent.len(), 26 * 3);
-    let r = subgate(d, &["rx", "us", "--band", "us", "--pcap", "us.pcap"]);
+    let r = subgate(
+        d,
+        &[
+            "rx",
+            "us",
+            "--band",
+            "us",
+            "--pcap",
+            "us.pcap",
+            "--annotate",
+        ],
+    );
     r.assert_ok();
     let got = band_frames(&r);
     assert_eq!(got.len(), sent.len(), "{}", r.context());
@@ -79,6 +90,33 @@ fn band_recording_decodes_every_frame_on_its_channel() {
         "{}",
         r.context()
     );
+    // --annotate: a decoded annotation beside each ground-truth one, same start (± a few
+    // samples) and the same channel edges
+    let meta = std::fs::read_to_string(d.join("us.sigmf-meta")).expect("meta");
+    let Some(Json::Arr(anns)) = Json::parse(&meta).get("annotations").cloned() else {
+        panic!("no annotations in {meta}");
+    };
+    let edges = |a: &Json| {
+        (
+            a.num("core:sample_start").unwrap_or(-1.0),
+            a.num("core:freq_lower_edge").unwrap_or(-1.0),
+            a.num("core:freq_upper_edge").unwrap_or(-1.0),
+        )
+    };
+    let (tx, decoded): (Vec<&Json>, Vec<&Json>) = anns
+        .iter()
+        .partition(|a| a.str("core:label").is_some_and(|l| l.starts_with("tx ")));
+    assert_eq!((tx.len(), decoded.len()), (78, 78));
+    for t in &tx {
+        let (start, lo, hi) = edges(t);
+        assert!(
+            decoded.iter().any(|a| {
+                let (s, l, h) = edges(a);
+                (s - start).abs() <= 100.0 && l == lo && h == hi
+            }),
+            "no decoded annotation for {start} {lo}-{hi}"
+        );
+    }
     assert_files(d, &["us.pcap", "us.sigmf-data", "us.sigmf-meta"]);
 }
 

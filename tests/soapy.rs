@@ -224,6 +224,11 @@ fn devices_that_cannot_serve_the_band_are_refused() {
         &["rx", "--device", &device, "--band", "eu", "--rate", "26e6"],
     )
     .assert_error(&["centre frequency", "915000000"]);
+    soapy(
+        d,
+        &["rx", "--device", &device, "--band", "us", "--annotate"],
+    )
+    .assert_error(&["--annotate", "needs a recording"]);
     soapy(d, &["record", "--device", "driver=nosuchradio", "-o", "x"])
         .assert_error(&["no SoapySDR device matches"]);
     assert_files(d, &["us.sigmf-data", "us.sigmf-meta"]);

@@ -66,8 +66,10 @@ pub fn run(a: RxArgs) -> Result<()> {
         );
     }
     if let Some(band) = &a.band {
-        if a.annotate {
-            anyhow::bail!("--annotate is not available with --band yet");
+        if a.annotate && a.device.is_some() {
+            anyhow::bail!(
+                "--annotate adds to a recording's metadata: it needs a recording, not --device"
+            );
         }
         let widths = match a.widths.as_str() {
             "2" => Widths::Two,
@@ -94,6 +96,7 @@ pub fn run(a: RxArgs) -> Result<()> {
             seconds: a.seconds,
             threshold: a.threshold,
             pcap: a.pcap.as_deref(),
+            annotate: a.annotate,
         });
     }
     if a.device.is_some() || a.rate.is_some() || a.gain.is_some() || a.seconds.is_some() {

@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use subgate_boards::band::{self, BandPlan, PlanChannel, Widths};
 use subgate_drivers::source::{RecordingSource, Source, SourceRead};
-use subgate_drivers::{PcapWriter, Recording};
+use subgate_drivers::{annotation_for_frame, Annotation, PcapWriter, Recording};
 use subgate_dsp::wideband::{WidebandConfig, WidebandReceiver, WidebandStats};
 use subgate_dsp::{Complex32, RxFrame};
 
@@ -43,6 +43,9 @@ pub struct BandRx<'a> {
     pub threshold: f32,
     /// pcap output.
     pub pcap: Option<&'a Path>,
+    /// Add the decoded frames to the recording's metadata as SigMF annotations (with the
+    /// channel's band edges).
+    pub annotate: bool,
 }
 
 /// Wideband samples per block handed from the reader to the receiver.
@@ -140,9 +143,21 @@ pub fn run(o: BandRx) -> Result<()> {
             let what = format!("the recording ({} Msps)", rate / 1e6);
             let channels = carried(&plan, o.widths, centre, rate, &what)?;
             let limit = o.seconds.map(|s| (s * rate) as u64);
-            let expected = limit.unwrap_or(u64::MAX).min(rec.len() as u64);
+            let len = rec.len() as u64;
+            let expected = limit.unwrap_or(u64::MAX).min(len);
+            let meta = rec.meta_path().to_path_buf();
             let source = Box::new(RecordingSource::new(rec));
-            receive(&o, &plan, &channels, centre, expected, limit, source)
+            let mut anns = receive(&o, &plan, &channels, centre, expected, limit, source)?;
+            if o.annotate {
+                // a frame decoded into the zeros that flush the bank ends with the data
+                for a in &mut anns {
+                    a.sample_count = a.sample_count.min(len.saturating_sub(a.sample_start));
+                }
+                let n = anns.len();
+                Recording::append_annotations(&meta, anns)?;
+                println!("annotated {n} frames in {}", meta.display());
+            }
+            Ok(())
         }
         Input::Device(device) => super::rx_radio::run(&o, &plan, device),
     }
@@ -208,7 +223,8 @@ pub fn pump(
 }
 
 /// Runs the receiver over `source`, read on its own thread (at most `QUEUE` blocks
-/// ahead), printing frames as they come and the counters at the end.
+/// ahead), printing frames as they come and the counters at the end; returns the frames'
+/// SigMF annotations when `o.annotate` asks for them.
 pub fn receive(
     o: &BandRx,
     plan: &BandPlan,
@@ -217,7 +233,7 @@ pub fn receive(
     expected: u64,
     limit: Option<u64>,
     mut source: Box<dyn Source>,
-) -> Result<()> {
+) -> Result<Vec<Annotation>> {
     let rate = source.sample_rate();
     let list = channels.iter().map(|c| c.to_band_channel(centre)).collect();
     let mut cfg = WidebandConfig::new(rate, list);
@@ -258,6 +274,7 @@ pub fn receive(
     let pb = super::progress(expected, "receiving");
     let mut shown = 0usize;
     let mut frames = Vec::new();
+    let mut anns = Vec::new();
     let mut show = |frames: &mut Vec<RxFrame>,
                     pcap: &mut Option<PcapWriter<std::io::BufWriter<std::fs::File>>>|
      -> Result<()> {
@@ -279,6 +296,13 @@ pub fn receive(
             );
             if let Some(w) = pcap.as_mut() {
                 w.write_frame(n.time_s, &f.psdu, n)?;
+            }
+            if o.annotate {
+                anns.push(annotation_for_frame(
+                    &f,
+                    rate,
+                    Some(plan.centre_hz(n.channel)),
+                ));
             }
             shown += 1;
         }
@@ -325,7 +349,7 @@ pub fn receive(
         w.finish()?;
         println!("wrote {shown} frames to {}", path.display());
     }
-    Ok(())
+    Ok(anns)
 }
 
 /// The per-channel counters as a table.

@@ -38,6 +38,7 @@ pub fn run(o: &BandRx, plan: &BandPlan, device: &str) -> Result<()> {
         limit,
         source,
     )
+    .map(|_| ())
 }
 
 /// Rate, centre frequency, analogue bandwidth and the channels for receiving `plan`
