@@ -138,11 +138,6 @@ impl SoapySource {
         &self.cfg
     }
 
-    /// Counters so far.
-    pub fn counters(&self) -> SourceCounters {
-        self.counters
-    }
-
     /// Reads up to `buf.len()` samples.
     pub fn read(&mut self, buf: &mut [Complex32]) -> Result<SourceRead, SoapyError> {
         match self.stream.read(&mut [buf], self.cfg.timeout_us) {

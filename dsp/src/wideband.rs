@@ -128,18 +128,6 @@ struct Grid {
     ready: Vec<Vec<Complex32>>,
 }
 
-impl Grid {
-    /// Wideband index of channel sample `j` (the bank's group delay taken off).
-    fn to_wideband(&self, j: u64) -> u64 {
-        Self::to_wideband_with(&self.bank, j)
-    }
-
-    fn to_wideband_with(bank: &Channelizer, j: u64) -> u64 {
-        let idx = j as f64 * bank.decimation() as f64 - bank.delay();
-        idx.max(0.0).round() as u64
-    }
-}
-
 /// The whole-band receiver (see the module documentation).
 pub struct WidebandReceiver {
     cfg: WidebandConfig,
@@ -326,7 +314,7 @@ impl WidebandReceiver {
             std::mem::swap(&mut g.outs, &mut g.ready);
             for c in &mut g.rxs {
                 for mut f in c.frames.drain(..) {
-                    let idx = Grid::to_wideband_with(&g.bank, f.info.sample_index);
+                    let idx = g.bank.input_index(f.info.sample_index);
                     f.info.sample_index = idx;
                     f.info.time_s = idx as f64 / rate;
                     self.held.push(f);
@@ -343,7 +331,11 @@ impl WidebandReceiver {
         } else {
             self.grids
                 .iter()
-                .flat_map(|g| g.rxs.iter().map(move |c| g.to_wideband(c.rx.horizon())))
+                .flat_map(|g| {
+                    g.rxs
+                        .iter()
+                        .map(move |c| g.bank.input_index(c.rx.horizon()))
+                })
                 .min()
                 .unwrap_or(u64::MAX)
         };

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::Args;
-use subgate_boards::band::{self, Widths};
+use subgate_boards::band::{self, BandPlan, Widths};
 use subgate_boards::radio;
 
 /// Options of `subgate bands`.
@@ -20,17 +20,22 @@ pub struct RadiosArgs {
     band: String,
 }
 
-pub fn bands(a: BandsArgs) -> Result<()> {
+/// The band plan called `name`, or an error listing the plans there are.
+pub fn plan_named(name: &str) -> Result<BandPlan> {
     let plans = band::plans()?;
+    let names: Vec<&str> = plans.iter().map(|p| p.name.as_str()).collect();
+    let known = names.join(", ");
+    plans
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(name))
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("unknown band {name:?}: one of {known} (subgate bands)"))
+}
+
+pub fn bands(a: BandsArgs) -> Result<()> {
     let chosen: Vec<_> = match &a.band {
-        Some(name) => {
-            let p = band::find(name)?.ok_or_else(|| {
-                let names: Vec<&str> = plans.iter().map(|p| p.name.as_str()).collect();
-                anyhow::anyhow!("unknown band {name:?}: one of {}", names.join(", "))
-            })?;
-            vec![p]
-        }
-        None => plans,
+        Some(name) => vec![plan_named(name)?],
+        None => band::plans()?,
     };
     println!(
         "{:<4} {:>13} {:>10} {:>8} {:>8}  description",
@@ -71,8 +76,7 @@ pub fn bands(a: BandsArgs) -> Result<()> {
 }
 
 pub fn radios(a: RadiosArgs) -> Result<()> {
-    let plan = band::find(&a.band)?
-        .ok_or_else(|| anyhow::anyhow!("unknown band {:?}: see subgate bands", a.band))?;
+    let plan = plan_named(&a.band)?;
     println!(
         "{:<16} {:>4} {:>8} {:>13}  {:<22} coverage of the {} band (1 MHz channels)",
         "radio", "bits", "max Msps", "tunes MHz", "device", plan.name

@@ -5,7 +5,7 @@
 use anyhow::{bail, Result};
 use clap::Args;
 use std::time::Instant;
-use subgate_boards::band::{self, stream_for, Widths};
+use subgate_boards::band::{stream_for, Widths};
 use subgate_dsp::channelizer::prototype::response_db;
 use subgate_dsp::channelizer::{
     measure, Channelizer, ChannelizerConfig, Oversampling, PrototypeSpec, S1G_1M_OCCUPIED,
@@ -132,7 +132,7 @@ pub fn run(a: BandArgs) -> Result<()> {
     if a.airtime.iter().any(|&p| !(0.0..100.0).contains(&p)) {
         bail!("--airtime takes percentages in [0, 100)");
     }
-    let plan = band::find(&a.band)?.ok_or_else(|| anyhow::anyhow!("unknown band {:?}", a.band))?;
+    let plan = super::bands::plan_named(&a.band)?;
     let chans = plan.channels(Widths::One);
     let (centre, rate) = stream_for(&chans, 1e6).ok_or_else(|| anyhow::anyhow!("no channels"))?;
     let band_channels: Vec<_> = chans.iter().map(|c| c.to_band_channel(centre)).collect();

@@ -14,15 +14,7 @@ use subgate_dsp::Format;
 /// drawn from `[--snr, --snr + --snr-spread]`, the channel's offset from the centre added
 /// to the frame's carrier offset.
 pub fn run(a: GenArgs, band_name: &str, datatype: Datatype) -> Result<()> {
-    let plan = band::find(band_name)?.with_context(|| {
-        let names: Vec<String> = band::plans()
-            .map(|p| p.into_iter().map(|p| p.name).collect())
-            .unwrap_or_default();
-        format!(
-            "unknown band {band_name:?}: subgate bands lists {}",
-            names.join(", ")
-        )
-    })?;
+    let plan = super::bands::plan_named(band_name)?;
     let widths = match a.format {
         Format::S1g1M => Widths::One,
         Format::S1gShort2M => Widths::Two,

@@ -39,10 +39,7 @@ pub struct RecordArgs {
 
 #[cfg(not(feature = "soapy"))]
 pub fn run(a: RecordArgs) -> Result<()> {
-    anyhow::bail!(
-        "this subgate was built without SoapySDR support, so --device {:?} cannot be opened: rebuild with `cargo build --release --features soapy` (needs the Debian package libsoapysdr-dev)",
-        a.device
-    )
+    Err(super::rx_band::no_soapy(&a.device))
 }
 
 #[cfg(feature = "soapy")]
@@ -50,7 +47,6 @@ pub fn run(a: RecordArgs) -> Result<()> {
     use super::rx_band::{pump, Block};
     use anyhow::{bail, Context};
     use std::sync::mpsc;
-    use subgate_boards::band::Widths;
     use subgate_drivers::soapy::{SoapyConfig, SoapySource};
     use subgate_drivers::source::Sink;
     use subgate_drivers::{Annotation, Datatype, Writer};
@@ -65,12 +61,8 @@ pub fn run(a: RecordArgs) -> Result<()> {
             a.datatype
         )
     })?;
-    let widths = match a.widths.as_str() {
-        "2" => Widths::Two,
-        "both" => Widths::Both,
-        _ => Widths::One,
-    };
-    let plan = super::rx_band::plan(&a.band)?;
+    let widths = super::rx_band::widths(&a.widths);
+    let plan = super::bands::plan_named(&a.band)?;
     let (rate, centre, bandwidth, channels) =
         super::rx_radio::tuning(a.rate, a.center_freq, widths, &plan, &a.device)?;
     let mut cfg = SoapyConfig::new(&a.device, rate, centre);
@@ -88,7 +80,7 @@ pub fn run(a: RecordArgs) -> Result<()> {
     let total = (a.seconds * rate) as u64;
     let pb = super::progress(total, "recording");
     let mut written = 0u64;
-    let summary = std::thread::scope(|s| -> Result<super::rx_band::SourceSummary> {
+    let summary = std::thread::scope(|s| -> Result<subgate_drivers::source::SourceCounters> {
         let (tx, blocks) = mpsc::sync_channel::<Block>(4);
         let reader = s.spawn(move || pump(&mut src, Some(total), tx));
         for block in blocks {

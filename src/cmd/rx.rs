@@ -3,7 +3,6 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
-use subgate_boards::band::Widths;
 use subgate_drivers::{annotation_for_frame, PcapWriter, Recording};
 use subgate_dsp::resample::Resampler;
 use subgate_dsp::rx::{Receiver, ReceiverConfig};
@@ -71,11 +70,7 @@ pub fn run(a: RxArgs) -> Result<()> {
                 "--annotate adds to a recording's metadata: it needs a recording, not --device"
             );
         }
-        let widths = match a.widths.as_str() {
-            "2" => Widths::Two,
-            "both" => Widths::Both,
-            _ => Widths::One,
-        };
+        let widths = super::rx_band::widths(&a.widths);
         if let Some(s) = a.seconds {
             if !(s.is_finite() && s > 0.0) {
                 anyhow::bail!("--seconds {s} must be positive");

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use subgate_boards::band::{self, BandPlan, PlanChannel, Widths};
-use subgate_drivers::source::{RecordingSource, Source, SourceRead};
+use subgate_drivers::source::{RecordingSource, Source, SourceCounters, SourceRead};
 use subgate_drivers::{annotation_for_frame, Annotation, PcapWriter, Recording};
 use subgate_dsp::wideband::{WidebandConfig, WidebandReceiver, WidebandStats};
 use subgate_dsp::{Complex32, RxFrame};
@@ -61,28 +61,32 @@ pub enum Block {
     Gap(u64),
 }
 
-/// Source counters printed at the end.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SourceSummary {
-    /// Overflows the source reported.
-    pub overflows: u64,
-    /// Samples it lost.
-    pub dropped: u64,
-    /// Reads that timed out.
-    pub timeouts: u64,
+/// The `--widths` option's values (`1`, `2`, `both`) as band-plan widths.
+pub fn widths(arg: &str) -> Widths {
+    match arg {
+        "2" => Widths::Two,
+        "both" => Widths::Both,
+        _ => Widths::One,
+    }
 }
 
-/// The band plan by name, with the list of names in the error.
-pub fn plan(name: &str) -> Result<BandPlan> {
-    band::find(name)?.with_context(|| {
-        let names: Vec<String> = band::plans()
-            .map(|p| p.into_iter().map(|p| p.name).collect())
-            .unwrap_or_default();
-        format!(
-            "unknown band {name:?}: subgate bands lists {}",
-            names.join(", ")
-        )
-    })
+/// The centre frequency of a recording: `given`, else its `core:frequency`.
+pub fn recording_centre(rec: &Recording, given: Option<f64>) -> Result<f64> {
+    match given.or(rec.center_frequency()) {
+        Some(f) => Ok(f),
+        None => bail!(
+            "{} has no core:frequency in its captures: pass --center-freq (Hz)",
+            rec.meta_path().display()
+        ),
+    }
+}
+
+/// The error a build without the `soapy` feature gives for a device string.
+#[cfg(not(feature = "soapy"))]
+pub fn no_soapy(device: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "this subgate was built without SoapySDR support, so --device {device:?} cannot be opened: rebuild with `cargo build --release --features soapy` (needs the Debian package libsoapysdr-dev)"
+    )
 }
 
 /// The channels of `plan` that lie wholly in `span_hz` around `centre` (a stream's band,
@@ -128,18 +132,12 @@ pub fn carried(
 }
 
 pub fn run(o: BandRx) -> Result<()> {
-    let plan = plan(o.band)?;
+    let plan = super::bands::plan_named(o.band)?;
     match o.input {
         Input::Recording(path) => {
             let rec = Recording::open(path)?;
             let rate = rec.sample_rate();
-            let centre = match (o.center_freq, rec.center_frequency()) {
-                (Some(f), _) | (None, Some(f)) => f,
-                (None, None) => bail!(
-                    "{} has no core:frequency in its captures: pass --center-freq (Hz)",
-                    rec.meta_path().display()
-                ),
-            };
+            let centre = recording_centre(&rec, o.center_freq)?;
             let what = format!("the recording ({} Msps)", rate / 1e6);
             let channels = carried(&plan, o.widths, centre, rate, &what)?;
             let limit = o.seconds.map(|s| (s * rate) as u64);
@@ -170,7 +168,7 @@ pub fn pump(
     source: &mut dyn Source,
     limit: Option<u64>,
     tx: mpsc::SyncSender<Block>,
-) -> Result<SourceSummary> {
+) -> Result<SourceCounters> {
     let mut sent = 0u64;
     let mut block = vec![Complex32::new(0.0, 0.0); BLOCK];
     let mut filled = 0usize;
@@ -214,12 +212,7 @@ pub fn pump(
         }
     }
     flush(&block, &mut filled);
-    let c = source.counters();
-    Ok(SourceSummary {
-        overflows: c.overflows,
-        dropped: c.dropped,
-        timeouts: c.timeouts,
-    })
+    Ok(source.counters())
 }
 
 /// Runs the receiver over `source`, read on its own thread (at most `QUEUE` blocks
@@ -308,7 +301,7 @@ pub fn receive(
         }
         Ok(())
     };
-    let summary = std::thread::scope(|s| -> Result<SourceSummary> {
+    let summary = std::thread::scope(|s| -> Result<SourceCounters> {
         let (tx, blocks) = mpsc::sync_channel::<Block>(QUEUE);
         let reader = s.spawn(move || pump(source.as_mut(), limit, tx));
         for block in blocks {

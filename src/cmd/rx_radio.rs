@@ -12,9 +12,7 @@ use subgate_boards::band::BandPlan;
 
 #[cfg(not(feature = "soapy"))]
 pub fn run(_: &BandRx, _: &BandPlan, device: &str) -> Result<()> {
-    anyhow::bail!(
-        "this subgate was built without SoapySDR support, so --device {device:?} cannot be opened: rebuild with `cargo build --release --features soapy` (needs the Debian package libsoapysdr-dev)"
-    )
+    Err(super::rx_band::no_soapy(device))
 }
 
 #[cfg(feature = "soapy")]

@@ -23,15 +23,11 @@ pub struct TxArgs {
 
 #[cfg(not(feature = "soapy"))]
 pub fn run(a: TxArgs) -> Result<()> {
-    anyhow::bail!(
-        "this subgate was built without SoapySDR support, so --device {:?} cannot be opened: rebuild with `cargo build --release --features soapy` (needs the Debian package libsoapysdr-dev)",
-        a.device
-    )
+    Err(super::rx_band::no_soapy(&a.device))
 }
 
 #[cfg(feature = "soapy")]
 pub fn run(a: TxArgs) -> Result<()> {
-    use anyhow::bail;
     use subgate_drivers::soapy::{SoapyConfig, SoapySink};
     use subgate_drivers::source::{RecordingSource, Sink, Source, SourceRead};
     use subgate_drivers::Recording;
@@ -39,12 +35,7 @@ pub fn run(a: TxArgs) -> Result<()> {
 
     let rec = Recording::open(&a.recording)?;
     let rate = rec.sample_rate();
-    let Some(centre) = a.center_freq.or(rec.center_frequency()) else {
-        bail!(
-            "{} has no core:frequency in its captures: pass --center-freq (Hz)",
-            rec.meta_path().display()
-        );
-    };
+    let centre = super::rx_band::recording_centre(&rec, a.center_freq)?;
     let total = rec.len() as u64;
     let mut cfg = SoapyConfig::new(&a.device, rate, centre);
     cfg.gain_db = a.gain;

@@ -231,6 +231,12 @@ impl Channelizer {
         (self.len - 1) as f64 / 2.0
     }
 
+    /// The input sample output `m` is centred on (`m·D` less the group delay, rounded, 0 for
+    /// the first outputs): how a channel's sample index maps back onto the wideband stream.
+    pub fn input_index(&self, m: u64) -> u64 {
+        (m as f64 * self.d as f64 - self.delay()).max(0.0).round() as u64
+    }
+
     /// The bins put out, in the order of `process`'s outputs.
     pub fn bins(&self) -> &[usize] {
         &self.bins
