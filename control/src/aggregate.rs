@@ -12,6 +12,7 @@
 //! again (at-least-once); its [`BatchId`] lets the receiver drop the copy.
 
 use crate::northbound::{CommandInput, StatusPayload};
+use crate::store::charging::StoredRecord;
 use crate::store::{BatchId, CloseReason, EventId, Store, StoreError, StoredEvent, StoredReport};
 use crate::wire::m2m::Sid;
 
@@ -76,6 +77,10 @@ pub trait Northbound {
     /// Delivers a stored event; `Ok` means the receiver has it (then marked forwarded).
     fn publish_event(&mut self, event: &StoredEvent) -> Result<(), NorthboundError>;
 
+    /// Delivers a closed charging record; `Ok` means the receiver has it (then marked
+    /// published).
+    fn publish_record(&mut self, record: &StoredRecord) -> Result<(), NorthboundError>;
+
     /// Publishes the gateway's status. Not retried: the next status replaces it.
     fn publish_status(&mut self, status: &StatusPayload) -> Result<(), NorthboundError>;
 
@@ -91,6 +96,8 @@ pub struct MemoryNorthbound {
     pub batches: Vec<Batch>,
     /// Events accepted, in order.
     pub events: Vec<StoredEvent>,
+    /// Charging records accepted, in order.
+    pub records: Vec<StoredRecord>,
     /// Status publications, in order.
     pub statuses: Vec<StatusPayload>,
     /// Commands waiting for [`Northbound::take_commands`].
@@ -135,6 +142,16 @@ impl Northbound for MemoryNorthbound {
             return Err(NorthboundError::Unavailable("test outage".into()));
         }
         self.events.push(event.clone());
+        Ok(())
+    }
+
+    fn publish_record(&mut self, record: &StoredRecord) -> Result<(), NorthboundError> {
+        self.calls += 1;
+        if self.fail_next > 0 {
+            self.fail_next -= 1;
+            return Err(NorthboundError::Unavailable("test outage".into()));
+        }
+        self.records.push(record.clone());
         Ok(())
     }
 

@@ -30,6 +30,10 @@ pub enum BenchCommand {
     /// The whole-band receiver (channelizer + a receiver per channel) on the US band with 1
     /// and 2 threads, at 0 % and 10 % airtime, beside a plain read of the same bytes.
     Band(super::bench_band::BandArgs),
+    /// Charging crash soak: `sim` with charging on, SIGKILLed at random moments and
+    /// restarted on the same store (default 1000 times), then every byte, record, spool
+    /// file and broker message audited.
+    Kill(super::bench_kill::KillArgs),
 }
 
 /// Options of `bench control`.
@@ -122,6 +126,7 @@ pub fn run(b: BenchCommand) -> Result<()> {
         BenchCommand::Control(a) => control(a),
         BenchCommand::Northbound(a) => super::bench_northbound::run(a),
         BenchCommand::Band(a) => super::bench_band::run(a),
+        BenchCommand::Kill(a) => super::bench_kill::run(a),
     }
 }
 

@@ -4,6 +4,7 @@ pub mod bands;
 pub mod bench;
 pub mod bench_band;
 pub mod bench_charging;
+pub mod bench_kill;
 pub mod bench_northbound;
 pub mod configfile;
 pub mod demo;

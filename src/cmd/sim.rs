@@ -200,6 +200,13 @@ pub fn print_report(out: &mut impl Write, r: &SimReport) -> std::io::Result<()> 
         "exactly once     acked but missing {} · stored twice {}",
         r.acked_missing, r.stored_twice
     )?;
+    if r.gateway.records_closed > 0 || r.gateway.records_published > 0 {
+        writeln!(
+            out,
+            "charging         records closed {} · published {} · spool/store errors {}",
+            r.gateway.records_closed, r.gateway.records_published, r.gateway.charging_errors
+        )?;
+    }
     if r.gateway.eap_accepted > 0 || r.gateway.eap_rejected > 0 {
         writeln!(
             out,

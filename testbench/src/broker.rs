@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
-use subgate_control::northbound::{BatchPayload, EventPayload, StatusPayload};
+use subgate_control::northbound::{BatchPayload, EventPayload, RecordPayload, StatusPayload};
 
 /// Where Debian puts the broker.
 pub const MOSQUITTO: &str = "/usr/sbin/mosquitto";
@@ -282,9 +282,11 @@ pub struct Received {
     pub events: Vec<EventPayload>,
     /// Status messages (the retained one first after each subscription).
     pub statuses: Vec<StatusPayload>,
+    /// Charging-record messages.
+    pub records: Vec<RecordPayload>,
     /// Messages on our topics that did not parse.
     pub unparsed: u64,
-    /// Subscriptions the broker acknowledged (three per connection).
+    /// Subscriptions the broker acknowledged (four per connection).
     pub subscriptions: u64,
 }
 
@@ -298,7 +300,7 @@ impl Received {
     }
 }
 
-/// A platform-side MQTT client: collects batches, events and status of every gateway under
+/// A platform-side MQTT client: collects batches, events, status and charging records of every gateway under
 /// `prefix`, and sends downlink commands.
 #[derive(Clone)]
 pub struct Consumer {
@@ -317,7 +319,7 @@ impl std::fmt::Debug for Consumer {
 
 impl Consumer {
     /// Connects to `host:port` as client `id` with a persistent session and subscribes
-    /// (QoS 1, again on every CONNACK) to `<prefix>/+/batches`, `/events` and `/status`;
+    /// (QoS 1, again on every CONNACK) to `<prefix>/+/batches`, `/events`, `/status` and `/charging`;
     /// returns once the first subscriptions are acknowledged (or after 10 s).
     pub fn start(port: u16, id: &str, prefix: &str) -> Consumer {
         let got = Arc::new(Mutex::new(Received::default()));
@@ -331,7 +333,7 @@ impl Consumer {
             for ev in conn.iter() {
                 match ev {
                     Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                        for t in ["batches", "events", "status"] {
+                        for t in ["batches", "events", "status", "charging"] {
                             let _ = sub.try_subscribe(format!("{p}/+/{t}"), QoS::AtLeastOnce);
                         }
                     }
@@ -344,6 +346,10 @@ impl Consumer {
                         let ok = if m.topic.ends_with("/batches") {
                             serde_json::from_slice(&m.payload)
                                 .map(|b| g.batches.push(b))
+                                .is_ok()
+                        } else if m.topic.ends_with("/charging") {
+                            serde_json::from_slice(&m.payload)
+                                .map(|r| g.records.push(r))
                                 .is_ok()
                         } else if m.topic.ends_with("/events") {
                             serde_json::from_slice(&m.payload)
@@ -368,7 +374,7 @@ impl Consumer {
             got,
             prefix: prefix.to_string(),
         };
-        c.wait_for(Duration::from_secs(10), |r| r.subscriptions >= 3);
+        c.wait_for(Duration::from_secs(10), |r| r.subscriptions >= 4);
         c
     }
 

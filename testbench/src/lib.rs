@@ -11,6 +11,7 @@
 pub mod aaa;
 pub mod bench;
 pub mod broker;
+pub mod charging_kill;
 pub mod m2m_server;
 pub mod outage;
 pub mod sim;

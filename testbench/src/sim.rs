@@ -537,6 +537,8 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         }
     };
     let store = Store::open(&path)?;
+    // The store the gateway uses is this one (its charging spool goes beside it).
+    gcfg.store.path = path.display().to_string();
     // The northbound the configuration names: a real broker for `"mqtt"`.
     let northbound: Box<dyn Northbound + Send> = match gcfg.northbound.kind {
         NorthboundKind::Memory => Box::new(MemoryNorthbound::new()),
@@ -549,6 +551,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         }
     };
     let mut gw = Gateway::new(&gcfg, registrar, store, northbound, cfg.seed)?;
+    gw.set_clock_origin_ms(subgate_control::gateway::charging::wall_clock_ms());
     let mut acked_log = match &cfg.acked_log {
         Some(p) => Some(std::io::BufWriter::new(
             std::fs::OpenOptions::new()
@@ -867,16 +870,22 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
     let wall_s = wall.elapsed().as_secs_f64();
 
     // Compare the store (one pass over it) with what the terminals saw acked.
-    // A report's identity is the store's: terminal, sequence and measurement time (a store
-    // reused across runs holds earlier readings under the same sequence numbers).
+    // A report's identity is the store's: terminal, SID, sequence and measurement time (a
+    // store reused across runs holds earlier readings under the same sequence numbers, and
+    // a terminal of another run may have had another service).
     let mut stored: HashMap<MacAddr, HashSet<u32>> = HashMap::new();
-    let mut identities: HashSet<(MacAddr, u32, u64)> = HashSet::new();
+    let mut identities: HashSet<(MacAddr, String, u32, u64)> = HashSet::new();
     gw.store().for_each_report(|r| {
         stored
             .entry(r.terminal)
             .or_default()
             .insert(r.report.sequence);
-        if !identities.insert((r.terminal, r.report.sequence, r.report.timestamp)) {
+        if !identities.insert((
+            r.terminal,
+            r.report.sid.to_string(),
+            r.report.sequence,
+            r.report.timestamp,
+        )) {
             report.stored_twice += 1;
         }
         Ok::<_, SimError>(())

@@ -36,6 +36,20 @@ impl SubscriptionPlan {
     }
 }
 
+/// The time limit of an open record: the service with the shortest one, and when it is
+/// reached, ms.
+fn time_limit(plan: &SubscriptionPlan, rec: &ChargingRecord) -> Option<(String, u64)> {
+    let (service, t) = plan
+        .services
+        .iter()
+        .filter_map(|s| s.limits.time_s.map(|t| (s.service.clone(), t)))
+        .min_by_key(|(_, t)| *t)?;
+    Some((
+        service,
+        rec.opened_at_ms.saturating_add(t.saturating_mul(1000)),
+    ))
+}
+
 /// Bytes carried for a device on a service of a subscription.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Usage {
@@ -249,22 +263,27 @@ impl Ledger {
         let Some((plan, _)) = self.plans.get(subscription) else {
             return Vec::new();
         };
-        // the service with the shortest time limit decides
-        let Some((service, t)) = plan
-            .services
-            .iter()
-            .filter_map(|s| s.limits.time_s.map(|t| (s.service.clone(), t)))
-            .min_by_key(|(_, t)| *t)
-        else {
+        let Some((service, deadline)) = time_limit(plan, rec) else {
             return Vec::new();
         };
-        let deadline = rec.opened_at_ms.saturating_add(t.saturating_mul(1000));
         if now_ms < deadline {
             return Vec::new();
         }
         self.close(subscription, deadline, CloseReason::ServiceTime { service })
             .into_iter()
             .collect()
+    }
+
+    /// The earliest time limit among the open records, ms: [`tick`](Self::tick) closes
+    /// nothing before it.
+    pub fn next_time_limit_ms(&self) -> Option<u64> {
+        self.open
+            .iter()
+            .filter_map(|(sub, rec)| {
+                let (plan, _) = self.plans.get(sub)?;
+                time_limit(plan, rec).map(|(_, at)| at)
+            })
+            .min()
     }
 
     fn close(

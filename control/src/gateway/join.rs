@@ -329,7 +329,19 @@ impl Gateway {
             M2mElement::ServiceInformation(info.clone()).to_ie()?,
             M2mElement::ServiceTime(service_time).to_ie()?,
         ];
-        self.record_registered(now, mac, aid, &service_sid, &info, allocation.channel);
+        let config_bytes = crate::wire::ie::list_len(&configuration);
+        self.record_registered(
+            now,
+            mac,
+            &super::uplink::Registered {
+                aid,
+                channel: allocation.channel,
+                sid: &service_sid,
+                info: &info,
+                config_bytes,
+            },
+        );
+        self.charge_downlink(now, mac, &service_sid, config_bytes);
         if let Some(peer) = self.peers.get_mut(&mac) {
             peer.channel = channel;
             peer.service = Some(info);

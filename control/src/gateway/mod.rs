@@ -41,6 +41,7 @@ pub mod runtime;
 pub mod timeline;
 
 mod beacon;
+pub mod charging;
 mod dot1x;
 mod join;
 mod keying;
@@ -162,6 +163,12 @@ pub struct GatewayStats {
     /// Terminals moved to a commanded service configuration (deauthenticated after a report
     /// so they join again).
     pub reconfigured: u64,
+    /// Charging records closed (a limit reached).
+    pub records_closed: u64,
+    /// Charging records the northbound accepted.
+    pub records_published: u64,
+    /// Charging spool or store failures (retried).
+    pub charging_errors: u64,
 }
 
 /// Why a gateway could not be built.
@@ -182,6 +189,19 @@ pub enum GatewayError {
     /// The store could not be read (the service configurations set by commands).
     #[error("store: {0}")]
     Store(#[from] crate::store::StoreError),
+    /// The charging spool directory cannot be created.
+    #[error("charging spool {}: {source}", .dir.display())]
+    Spool {
+        /// The directory.
+        dir: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The charging records in the store do not fit `[charging]` (a subscription or service
+    /// of an open record was removed from the configuration).
+    #[error("charging: {0}")]
+    Charging(#[from] crate::charging::ChargingError),
 }
 
 /// Gateway-side facts about a station that the state machine does not hold.
@@ -253,6 +273,8 @@ pub struct Gateway {
     service_overrides: HashMap<Sid, ServiceInfoRepr>,
     /// Terminals to move to a new service configuration at their next report.
     reconfigure: std::collections::HashSet<MacAddr>,
+    /// The charging ledger (`[charging]` enabled).
+    charging: Option<charging::GatewayCharging>,
     stats: GatewayStats,
 }
 
@@ -281,6 +303,14 @@ impl Gateway {
         config.validate()?;
         let policy = config.sid_policy()?;
         let policy_served = policy.served.clone();
+        let charging = match config.charging_setup()? {
+            Some(setup) => Some(charging::GatewayCharging::open(
+                setup,
+                &policy.correspondence,
+                &store,
+            )?),
+            None => None,
+        };
         let unmatched = match policy.unmatched {
             crate::config::Unmatched::Silent => Unmatched::Silent,
             crate::config::Unmatched::NotSupported => Unmatched::NotSupported,
@@ -359,6 +389,7 @@ impl Gateway {
             status_interval_us: u64::from(config.northbound.status_interval_s) * 1_000_000,
             service_overrides,
             reconfigure: std::collections::HashSet::new(),
+            charging,
             stats: GatewayStats::default(),
             deliveries,
             pmk,
@@ -438,6 +469,7 @@ impl Gateway {
             if committed || self.superframes.is_multiple_of(AGGREGATE_EVERY) {
                 self.aggregate(s);
             }
+            let _ = self.settle_charging(s);
             if s >= self.next_status_us {
                 self.publish_status(s);
                 self.next_status_us = s.saturating_add(self.status_interval_us);
@@ -451,6 +483,7 @@ impl Gateway {
     pub fn flush(&mut self, now_us: u64) {
         let _ = self.commit(now_us);
         self.aggregate(now_us);
+        while self.settle_charging(now_us) {}
     }
 
     /// A received PSDU (FCS included) that ended at `now_us` on `channel`.

@@ -33,6 +33,7 @@ pub async fn run(
     tx: mpsc::Sender<Transmission>,
 ) -> Gateway {
     let start = Instant::now();
+    gateway.set_clock_origin_ms(super::charging::wall_clock_ms());
     let now_us =
         |at: Instant| u64::try_from(at.duration_since(start).as_micros()).unwrap_or(u64::MAX);
     loop {

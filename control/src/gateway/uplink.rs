@@ -12,6 +12,20 @@ use crate::store::{NewEvent, ServiceConfigRecord};
 use crate::wire::m2m::{ServiceInfoRepr, Sid};
 use crate::wire::MacAddr;
 
+/// What a `registered` event says about a terminal.
+pub(super) struct Registered<'a> {
+    /// Its AID.
+    pub aid: u16,
+    /// Its window's channel.
+    pub channel: u8,
+    /// The served SID.
+    pub sid: &'a Sid,
+    /// Its service information.
+    pub info: &'a ServiceInfoRepr,
+    /// Bytes of the configuration elements sent to it.
+    pub config_bytes: usize,
+}
+
 impl Gateway {
     /// Queues an event; it is stored with the next commit and forwarded after it.
     pub(super) fn record_event(
@@ -32,27 +46,21 @@ impl Gateway {
         self.stats.events_recorded += 1;
     }
 
-    /// The `registered` event of a terminal given its window.
-    pub(super) fn record_registered(
-        &mut self,
-        now: u64,
-        mac: MacAddr,
-        aid: u16,
-        sid: &Sid,
-        info: &ServiceInfoRepr,
-        channel: u8,
-    ) {
+    /// The `registered` event of a terminal given its window, with the bytes of the
+    /// configuration elements it is sent (what charging counts downlink).
+    pub(super) fn record_registered(&mut self, now: u64, mac: MacAddr, r: &Registered<'_>) {
         let delivery =
-            serde_json::to_value(self.delivery_of(sid).unwrap_or_default()).unwrap_or_default();
+            serde_json::to_value(self.delivery_of(r.sid).unwrap_or_default()).unwrap_or_default();
         let detail = json!({
-            "aid": aid,
-            "channel": channel,
-            "report_period_s": info.report_period,
-            "data_format": info.data_format.to_string(),
-            "data_amount": info.data_amount,
+            "aid": r.aid,
+            "channel": r.channel,
+            "report_period_s": r.info.report_period,
+            "data_format": r.info.data_format.to_string(),
+            "data_amount": r.info.data_amount,
             "delivery": delivery,
+            "config_bytes": r.config_bytes,
         });
-        self.record_event(now, "registered", Some(mac), Some(sid.clone()), detail);
+        self.record_event(now, "registered", Some(mac), Some(r.sid.clone()), detail);
     }
 
     /// Forwards the stored events still pending (after the batches, each poll).

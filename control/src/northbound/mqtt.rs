@@ -3,7 +3,7 @@
 //! for it arrived. Until then it stays pending in the store — the durable outbox — and is
 //! published again, with the same `batch_id`, by the next aggregation: a broker outage or a
 //! gateway crash loses nothing, and consumers drop copies by id. Events go the same way to
-//! `.../events`; the status goes retained to `.../status`, with an `online: false` last
+//! `.../events` and closed charging records to `.../charging`; the status goes retained to `.../status`, with an `online: false` last
 //! will; downlink commands are read from `.../commands` (subscribed QoS 1 on every
 //! connection). TLS (rustls, ring) and user name / password are options.
 //!
@@ -27,8 +27,10 @@ use rumqttc::{
 use super::command::{Command, CommandInput};
 use super::event::{EventPayload, StatusPayload};
 use super::payload::BatchPayload;
+use super::record::RecordPayload;
 use crate::aggregate::{Batch, Northbound, NorthboundError};
 use crate::config::{ConfigError, NorthboundConfig};
+use crate::store::charging::StoredRecord;
 use crate::store::StoredEvent;
 
 /// Largest MQTT packet we send or take (a batch of 100 reports of 4 KiB fits).
@@ -73,6 +75,7 @@ pub struct MqttNorthbound {
     gateway: String,
     topic: String,
     event_topic: String,
+    record_topic: String,
     status_topic: String,
     timeout: Duration,
 }
@@ -189,6 +192,7 @@ impl MqttNorthbound {
             gateway: gateway.to_string(),
             topic: format!("{base}/batches"),
             event_topic: format!("{base}/events"),
+            record_topic: format!("{base}/charging"),
             status_topic,
             timeout: Duration::from_millis(u64::from(config.timeout_ms)),
         })
@@ -292,6 +296,12 @@ impl Northbound for MqttNorthbound {
         let payload = EventPayload::new(&self.gateway, event).to_json();
         let topic = self.event_topic.clone();
         self.publish_acked(&topic, payload, false, &format!("event {}", event.id))
+    }
+
+    fn publish_record(&mut self, record: &StoredRecord) -> Result<(), NorthboundError> {
+        let payload = RecordPayload::new(&self.gateway, record).to_json();
+        let topic = self.record_topic.clone();
+        self.publish_acked(&topic, payload, false, &format!("record {}", record.id))
     }
 
     fn publish_status(&mut self, status: &StatusPayload) -> Result<(), NorthboundError> {

@@ -6,10 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::error::{Result, StoreError};
-use super::{u64_from_sql, u64_to_sql, Store};
+use super::{u64_from_sql, u64_to_sql, ReportTx, Store};
 use crate::charging::ChargingRecord;
 
 /// A closed record as stored.
@@ -47,6 +47,82 @@ pub enum OpenChange<'a> {
     Remove(&'a str),
 }
 
+/// Writes one ledger step inside `tx`.
+fn write_step(
+    tx: &Transaction<'_>,
+    open: &[OpenChange<'_>],
+    closed: &[ChargingRecord],
+) -> Result<()> {
+    for change in open {
+        match change {
+            OpenChange::Set(r) => {
+                let json = serde_json::to_string(r).map_err(|_| StoreError::Corrupt {
+                    table: "charging_open",
+                    id: 0,
+                    what: "record does not encode",
+                })?;
+                tx.execute(
+                    "INSERT INTO charging_open (subscription, sequence, record) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (subscription) DO UPDATE SET sequence = excluded.sequence, record = excluded.record",
+                    params![r.subscription, u64_to_sql(r.sequence), json],
+                )?;
+            }
+            OpenChange::Remove(sub) => {
+                tx.execute("DELETE FROM charging_open WHERE subscription = ?1", [sub])?;
+            }
+        }
+    }
+    for r in closed {
+        let json = serde_json::to_string(r).map_err(|_| StoreError::Corrupt {
+            table: "charging_records",
+            id: 0,
+            what: "record does not encode",
+        })?;
+        tx.execute(
+            "INSERT INTO charging_records (subscription, sequence, opened_at, closed_at, reason, record)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                r.subscription,
+                u64_to_sql(r.sequence),
+                u64_to_sql(r.opened_at_ms),
+                u64_to_sql(r.closed_at_ms.unwrap_or(r.opened_at_ms)),
+                r.close_reason.as_ref().map_or("", |c| c.kind()),
+                json
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// A `charging_records` row (id, record JSON, spooled at, published at) decoded.
+fn decode_stored(
+    (id, json, spooled, published): (i64, String, Option<i64>, Option<i64>),
+) -> Result<StoredRecord> {
+    let record = serde_json::from_str(&json).map_err(|_| StoreError::Corrupt {
+        table: "charging_records",
+        id,
+        what: "record",
+    })?;
+    Ok(StoredRecord {
+        id,
+        record,
+        spooled_at_ms: spooled.map(u64_from_sql),
+        published_at_ms: published.map(u64_from_sql),
+    })
+}
+
+impl ReportTx<'_> {
+    /// Writes one ledger step inside the reports' transaction: the usage of the reports
+    /// committed by it is charged exactly when they are stored.
+    pub fn charging_step(
+        &mut self,
+        open: &[OpenChange<'_>],
+        closed: &[ChargingRecord],
+    ) -> Result<()> {
+        write_step(&self.tx, open, closed)
+    }
+}
+
 impl Store {
     /// Commits one ledger step: `open` changes and the `closed` records, in one
     /// transaction. A closed record already stored (same subscription and sequence) is an
@@ -59,44 +135,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for change in open {
-            match change {
-                OpenChange::Set(r) => {
-                    let json = serde_json::to_string(r).map_err(|_| StoreError::Corrupt {
-                        table: "charging_open",
-                        id: 0,
-                        what: "record does not encode",
-                    })?;
-                    tx.execute(
-                        "INSERT INTO charging_open (subscription, sequence, record) VALUES (?1, ?2, ?3)
-                         ON CONFLICT (subscription) DO UPDATE SET sequence = excluded.sequence, record = excluded.record",
-                        params![r.subscription, u64_to_sql(r.sequence), json],
-                    )?;
-                }
-                OpenChange::Remove(sub) => {
-                    tx.execute("DELETE FROM charging_open WHERE subscription = ?1", [sub])?;
-                }
-            }
-        }
-        for r in closed {
-            let json = serde_json::to_string(r).map_err(|_| StoreError::Corrupt {
-                table: "charging_records",
-                id: 0,
-                what: "record does not encode",
-            })?;
-            tx.execute(
-                "INSERT INTO charging_records (subscription, sequence, opened_at, closed_at, reason, record)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    r.subscription,
-                    u64_to_sql(r.sequence),
-                    u64_to_sql(r.opened_at_ms),
-                    u64_to_sql(r.closed_at_ms.unwrap_or(r.opened_at_ms)),
-                    r.close_reason.as_ref().map_or("", |c| c.kind()),
-                    json
-                ],
-            )?;
-        }
+        write_step(&tx, open, closed)?;
         tx.commit()?;
         Ok(())
     }
@@ -162,35 +201,64 @@ impl Store {
         )?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, json, spooled, published) = row?;
-            let record: ChargingRecord =
-                serde_json::from_str(&json).map_err(|_| StoreError::Corrupt {
-                    table: "charging_records",
-                    id,
-                    what: "record",
-                })?;
+            let stored = decode_stored(row?)?;
             if let Some(svc) = &f.service {
-                if record.services.get(svc).is_none_or(|s| s.volumes.is_zero()) {
+                if stored
+                    .record
+                    .services
+                    .get(svc)
+                    .is_none_or(|s| s.volumes.is_zero())
+                {
                     continue;
                 }
             }
-            out.push(StoredRecord {
-                id,
-                record,
-                spooled_at_ms: spooled.map(u64_from_sql),
-                published_at_ms: published.map(u64_from_sql),
-            });
+            out.push(stored);
         }
         Ok(out)
     }
 
     /// Closed records not yet in the spool file, oldest first.
     pub fn unspooled_records(&self) -> Result<Vec<StoredRecord>> {
-        let all = self.charging_records(&RecordFilter::default())?;
-        Ok(all
-            .into_iter()
-            .filter(|r| r.spooled_at_ms.is_none())
-            .collect())
+        self.records_where("spooled_at IS NULL", i64::MAX)
+    }
+
+    /// At most `limit` closed records the northbound has not taken yet, oldest first.
+    pub fn unpublished_records(&self, limit: usize) -> Result<Vec<StoredRecord>> {
+        self.records_where(
+            "published_at IS NULL",
+            i64::try_from(limit).unwrap_or(i64::MAX),
+        )
+    }
+
+    /// Marks a record as taken by the northbound (the broker acknowledged it).
+    pub fn mark_record_published(&mut self, id: i64, at_ms: u64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE charging_records SET published_at = ?2 WHERE id = ?1 AND published_at IS NULL",
+            params![id, u64_to_sql(at_ms)],
+        )?;
+        Ok(())
+    }
+
+    /// Closed records matching a fixed SQL condition, oldest first.
+    fn records_where(&self, condition: &'static str, limit: i64) -> Result<Vec<StoredRecord>> {
+        let sql = format!(
+            "SELECT id, record, spooled_at, published_at FROM charging_records
+             WHERE {condition} ORDER BY id LIMIT ?1"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([limit], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, Option<i64>>(2)?,
+                row.get::<_, Option<i64>>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(decode_stored(row?)?);
+        }
+        Ok(out)
     }
 
     /// Marks records as written to the spool file.

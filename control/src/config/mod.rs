@@ -52,6 +52,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod charging;
+
+pub use charging::{ChargingConfig, ChargingSetup, SubscriptionConfig};
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::SocketAddr;
@@ -112,6 +116,8 @@ pub struct Config {
     pub aggregation: AggregationConfig,
     /// `[northbound]`: where batches go.
     pub northbound: NorthboundConfig,
+    /// `[charging]`: charging records per subscription.
+    pub charging: ChargingConfig,
 }
 
 /// `[gateway]`.
@@ -741,7 +747,8 @@ impl Config {
         self.validate_security(&policy.served)?;
         self.validate_northbound()?;
         self.validate_scheduler()?;
-        self.validate_store_and_aggregation()
+        self.validate_store_and_aggregation()?;
+        self.charging_setup().map(|_| ())
     }
 
     fn validate_gateway(&self) -> Result<(), ConfigError> {
@@ -1490,6 +1497,10 @@ pub const SECTIONS: &[SectionDoc] = &[
         doc: "[aggregation]: reports are batched per M2M service; a batch closes at the first\nlimit reached.",
     },
     SectionDoc { name: "northbound", doc: "[northbound]: where closed batches are forwarded." },
+    SectionDoc {
+        name: "charging",
+        doc: "[charging]: charging records per subscription (docs/charging.md): usage counted from\nthe frames carried (report payloads up, configurations down), a record closed and\npublished (store, spool file, northbound) when a volume or time limit is reached.",
+    },
 ];
 
 /// Every key, in file order within its section.
@@ -1878,5 +1889,54 @@ pub const KEYS: &[KeyDoc] = &[
         ty: "integer",
         doc: "Seconds between gateway status publications (retained, on\n<topic_prefix>/<gateway.name>/status), 1..=86400.",
         example: None,
+    },
+    KeyDoc {
+        section: "charging",
+        key: "enabled",
+        ty: "boolean",
+        doc: "Keep charging records.",
+        example: Some("enabled = true"),
+    },
+    KeyDoc {
+        section: "charging",
+        key: "network",
+        ty: "string",
+        doc: "The gateway's home network id; terminals of other networks are roaming.",
+        example: None,
+    },
+    KeyDoc {
+        section: "charging",
+        key: "spool_dir",
+        ty: "string (path)",
+        doc: "Directory of the spool files (JSON lines) of closed records; empty:\n<store.path>.spool.",
+        example: None,
+    },
+    KeyDoc {
+        section: "charging",
+        key: "volume_classes",
+        ty: "list of 4 integers",
+        doc: "Per-service volume limit of the profile volume classes low .. high, bytes in each\nclass (UL/DL x home/roaming), each >= 1.",
+        example: None,
+    },
+    KeyDoc {
+        section: "charging",
+        key: "time_classes_s",
+        ty: "list of 4 integers",
+        doc: "Per-service time limit of the profile reporting-frequency classes low .. high, s,\neach >= 1.",
+        example: None,
+    },
+    KeyDoc {
+        section: "charging",
+        key: "subscriptions",
+        ty: "list of tables",
+        doc: "Subscriptions: { id, profile, factor, services }. profile n (1..=16) is M2M_CC_n =\n4 x frequency class + volume class + 1; factor (>= 1, default 1) is the one in\nsubscription limit = sum of service limits + services x factor; services are served\nSIDs, each in one subscription at most (others are not charged).",
+        example: Some("subscriptions = [{ id = \"acme-water\", profile = 6, services = [\"service:metering\"] }]"),
+    },
+    KeyDoc {
+        section: "charging",
+        key: "terminal_networks",
+        ty: "table of strings",
+        doc: "Terminal MAC prefix (1..=6 bytes) -> home network id of those terminals; the\nlongest prefix wins, terminals matching none belong to network.",
+        example: Some("\"02:aa\" = \"visited-operator\""),
     },
 ];
