@@ -41,6 +41,7 @@ pub mod charging;
 pub mod config;
 pub mod eap;
 pub mod gateway;
+pub mod groups;
 pub mod northbound;
 pub mod radius;
 pub mod registrar;

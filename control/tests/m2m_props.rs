@@ -14,8 +14,8 @@ use subgate_control::wire::m2m::{
 };
 use subgate_control::wire::{Error, MacAddr};
 
-const ELEMENT_TYPES: u8 = 7; // 1..=6 named, 0 and 7.. unknown
-const ACTION_SUBTYPES: u8 = 6; // 1..=5 named
+const ELEMENT_TYPES: u8 = 9; // 1..=8 named, 0 and 9.. unknown
+const ACTION_SUBTYPES: u8 = 8; // 1..=7 named
 
 // ---- strategies -----------------------------------------------------------------------
 
@@ -127,6 +127,19 @@ fn arb_element() -> impl Strategy<Value = M2mElement> {
                 sids,
             })
         }),
+        (1u16.., any::<bool>(), any::<bool>()).prop_map(|(group, standby, next)| {
+            M2mElement::GroupAssignment(m2m::GroupAssignmentRepr {
+                group,
+                standby,
+                wake: if next {
+                    m2m::WakeMode::NextSlot
+                } else {
+                    m2m::WakeMode::Tim
+                },
+            })
+        }),
+        prop::collection::vec(1u16.., 1..=m2m::MAX_WAKE_GROUPS)
+            .prop_map(|groups| M2mElement::WakeIndication(m2m::WakeRepr { groups })),
         (
             prop_oneof![Just(0u8), ELEMENT_TYPES..=255],
             prop::collection::vec(any::<u8>(), 0..100)
@@ -187,6 +200,21 @@ fn arb_action() -> impl Strategy<Value = M2mAction> {
                 status: AckStatus::from(s),
                 sequences,
             })
+        }),
+        (
+            1u16..,
+            any::<u32>(),
+            prop::collection::vec(any::<u8>(), 0..=m2m::MAX_GROUP_PAYLOAD)
+        )
+            .prop_map(|(group, request, payload)| {
+                M2mAction::GroupRequest(m2m::GroupRequestRepr {
+                    group,
+                    request,
+                    payload,
+                })
+            }),
+        (1u16.., any::<u32>()).prop_map(|(group, request)| {
+            M2mAction::GroupAck(m2m::GroupAckRepr { group, request })
         }),
         (
             prop_oneof![Just(0u8), ACTION_SUBTYPES..=255],

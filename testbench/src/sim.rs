@@ -17,24 +17,30 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use subgate_control::aggregate::{MemoryNorthbound, Northbound};
+use subgate_control::aggregate::{Batch, MemoryNorthbound, Northbound, NorthboundError};
 use subgate_control::config::{Config, Delivery, NorthboundKind, RegistrarKind};
 use subgate_control::gateway::timeline::Timeline;
 use subgate_control::gateway::{Gateway, GatewayError, GatewayStats};
 use subgate_control::northbound::MqttNorthbound;
+use subgate_control::northbound::{Command, CommandInput, StatusPayload};
 use subgate_control::registrar::aaa::AaaRegistrar;
 use subgate_control::registrar::aaa_check::AaaCheckedRegistrar;
 use subgate_control::registrar::{Psk, Registrar};
 use subgate_control::rsn::Pmk;
 use subgate_control::scheduler::{ChannelOccupancy, SIFS_US};
+use subgate_control::store::charging::StoredRecord;
+use subgate_control::store::StoredEvent;
 use subgate_control::store::{Store, StoreError};
+use subgate_control::wire::m2m::GroupAssignmentRepr;
 use subgate_control::wire::m2m::{DataFormat, RegistrationPath, ServiceInfoRepr, Sid};
 use subgate_control::wire::{FrameControl, FrameKind, MacAddr};
 use subgate_dsp::rng::Rng;
 use subgate_dsp::Mcs;
 
 use crate::aaa::{AaaUser, FreeRadius};
-use crate::terminal::{Discovery, GiveUp, Phase, Terminal, TerminalConfig, TerminalStats};
+use crate::terminal::{
+    Discovery, GiveUp, GroupReceipt, Phase, Terminal, TerminalConfig, TerminalStats,
+};
 use crate::M2mServerEmulator;
 
 /// One service of the simulated population.
@@ -118,6 +124,9 @@ pub struct SimConfig {
     pub acked_log: Option<PathBuf>,
     /// Live counters for a caller watching from another thread.
     pub progress: Option<Arc<SimProgress>>,
+    /// Downlink commands (JSON, docs/northbound.md §4) handed to the gateway as if they came
+    /// from the northbound, each at its virtual time, µs.
+    pub commands: Vec<(u64, String)>,
 }
 
 /// The reports an acked log ([`SimConfig::acked_log`]) lists, as (terminal, sequence);
@@ -203,6 +212,7 @@ impl SimConfig {
             pace_from_s: None,
             acked_log: None,
             progress: None,
+            commands: Vec::new(),
         }
     }
 }
@@ -279,6 +289,52 @@ pub struct SimReport {
     pub commits: u64,
     /// Reports stored per second of wall time over the report phase.
     pub stored_per_wall_s: f64,
+    /// Every group member at the end.
+    pub members: Vec<MemberView>,
+}
+
+/// A group member as the simulation ends.
+#[derive(Debug, Clone)]
+pub struct MemberView {
+    /// Terminal id.
+    pub mac: MacAddr,
+    /// Its assignment (group, initial state, wake).
+    pub assignment: GroupAssignmentRepr,
+    /// Still in standby at the end.
+    pub in_standby: bool,
+    /// Group requests its application got, once each.
+    pub receipts: Vec<GroupReceipt>,
+    /// Group-request frames it received, copies included.
+    pub frames: u64,
+}
+
+/// The configured northbound, with the simulation's scheduled commands added to what it
+/// hands the gateway.
+struct WithCommands {
+    inner: Box<dyn Northbound + Send>,
+    queue: Arc<std::sync::Mutex<Vec<CommandInput>>>,
+}
+
+impl Northbound for WithCommands {
+    fn forward(&mut self, batch: &Batch) -> Result<(), NorthboundError> {
+        self.inner.forward(batch)
+    }
+    fn publish_event(&mut self, event: &StoredEvent) -> Result<(), NorthboundError> {
+        self.inner.publish_event(event)
+    }
+    fn publish_record(&mut self, record: &StoredRecord) -> Result<(), NorthboundError> {
+        self.inner.publish_record(record)
+    }
+    fn publish_status(&mut self, status: &StatusPayload) -> Result<(), NorthboundError> {
+        self.inner.publish_status(status)
+    }
+    fn take_commands(&mut self) -> Vec<CommandInput> {
+        let mut c = self.inner.take_commands();
+        if let Ok(mut q) = self.queue.lock() {
+            c.append(&mut q);
+        }
+        c
+    }
 }
 
 /// Why a simulation could not run.
@@ -550,6 +606,16 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
             Box::new(n)
         }
     };
+    let command_queue = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let northbound: Box<dyn Northbound + Send> = Box::new(WithCommands {
+        inner: northbound,
+        queue: command_queue.clone(),
+    });
+    let mut scheduled_commands: std::collections::VecDeque<(u64, String)> = {
+        let mut c = cfg.commands.clone();
+        c.sort_by_key(|x| x.0);
+        c.into()
+    };
     let mut gw = Gateway::new(&gcfg, registrar, store, northbound, cfg.seed)?;
     gw.set_clock_origin_ms(subgate_control::gateway::charging::wall_clock_ms());
     let mut acked_log = match &cfg.acked_log {
@@ -706,6 +772,13 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         let mut touched: Vec<usize> = Vec::new();
         match ev {
             Ev::Gateway => {
+                while scheduled_commands.front().is_some_and(|c| c.0 <= now) {
+                    if let (Some((_, json)), Ok(mut q)) =
+                        (scheduled_commands.pop_front(), command_queue.lock())
+                    {
+                        q.push(Command::from_json(json.as_bytes()));
+                    }
+                }
                 gw.poll(now);
                 world.push(gw.next_wakeup(), Ev::Gateway);
             }
@@ -943,6 +1016,18 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
             report.unserved_admitted += 1;
         }
     }
+    report.members = terminals
+        .iter()
+        .filter_map(|t| {
+            Some(MemberView {
+                mac: t.mac(),
+                assignment: t.group()?,
+                in_standby: t.in_standby(),
+                receipts: t.receipts().to_vec(),
+                frames: t.group_frames(),
+            })
+        })
+        .collect();
     report.unserved = unserved.len();
     report.wrong_key = wrong_key.len();
     let counts = gw.store().counts()?;

@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use subgate_control::eap::pwd::PwdPeer;
 use subgate_control::eap::{success_config, Code as EapCode, Packet as EapPacket};
+use subgate_control::gateway::groups::group_address;
 use subgate_control::gateway::Timeline;
 use subgate_control::registrar::proof::{aaa_indication, aaa_secret, indication};
 use subgate_control::registrar::Psk;
@@ -28,9 +29,9 @@ use subgate_control::wire::m2m::carry::{
     action_frame, action_of, action_psdu_len, nonce_of, Carried,
 };
 use subgate_control::wire::m2m::{
-    AckStatus, DataFormat, M2mAction, M2mElement, RegistrationPath, ReportRepr,
-    ResourceRequestRepr, ResourceResult, ServiceInfoRepr, ServiceTimeRepr, Sid, SidList,
-    TimeWindow,
+    AckStatus, DataFormat, GroupAckRepr, GroupAssignmentRepr, M2mAction, M2mElement,
+    RegistrationPath, ReportRepr, ResourceRequestRepr, ResourceResult, ServiceInfoRepr,
+    ServiceTimeRepr, Sid, SidList, TimeWindow, WakeMode,
 };
 use subgate_control::wire::mac::fc_flags;
 use subgate_control::wire::mac::{HeaderRepr, SeqCtrl};
@@ -147,6 +148,18 @@ pub struct TerminalStats {
     pub skipped: u64,
 }
 
+/// A group request as the terminal's application got it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupReceipt {
+    /// Request id.
+    pub request: u32,
+    /// When it was handed to the application, µs.
+    pub at_us: u64,
+    /// When the terminal left standby for it (the wake indication it heard), if it was in
+    /// standby.
+    pub woke_at_us: Option<u64>,
+}
+
 /// One unacked report.
 #[derive(Debug, Clone)]
 struct Outgoing {
@@ -200,6 +213,20 @@ pub struct Terminal {
     out: Vec<(u64, u8, Vec<u8>, u64)>,
     mac_seq: u16,
     stats: TerminalStats,
+    /// Its peripheral group and initial state, when it is a group member.
+    group: Option<GroupAssignmentRepr>,
+    /// In standby: no readings, listening only to the beacons that may wake it.
+    standby: bool,
+    /// Listening to the downlink parts until then (woken for a group request).
+    awake_until: Option<u64>,
+    /// With next-slot wake: the superframe (start) whose beacon it listens to next.
+    slot_beacon: Option<u64>,
+    /// When it last left standby.
+    woke_at: Option<u64>,
+    /// Group requests handed to its application, once each.
+    receipts: Vec<GroupReceipt>,
+    /// Group-request frames received (copies included).
+    group_frames: u64,
 }
 
 impl Terminal {
@@ -233,6 +260,13 @@ impl Terminal {
             out: Vec::new(),
             mac_seq: 0,
             stats: TerminalStats::default(),
+            group: None,
+            standby: false,
+            awake_until: None,
+            slot_beacon: None,
+            woke_at: None,
+            receipts: Vec::new(),
+            group_frames: 0,
         }
     }
 
@@ -276,6 +310,26 @@ impl Terminal {
         self.outbox.len()
     }
 
+    /// Its group assignment, if it is a group member.
+    pub fn group(&self) -> Option<GroupAssignmentRepr> {
+        self.group
+    }
+
+    /// Whether it is in standby now.
+    pub fn in_standby(&self) -> bool {
+        self.standby
+    }
+
+    /// Group requests its application got (each once), in order.
+    pub fn receipts(&self) -> &[GroupReceipt] {
+        &self.receipts
+    }
+
+    /// Group-request frames it received, copies included.
+    pub fn group_frames(&self) -> u64 {
+        self.group_frames
+    }
+
     /// The window it was granted.
     pub fn allocation(&self) -> Option<ServiceTimeRepr> {
         self.allocation
@@ -292,7 +346,8 @@ impl Terminal {
     /// Whether it wants beacons now (scanning, or waiting for an indication).
     pub fn wants_beacon(&self) -> bool {
         self.phase == Phase::Scanning
-            || (self.phase == Phase::Reporting && self.cfg.wait_for_indication)
+            || (self.phase == Phase::Reporting
+                && (self.cfg.wait_for_indication || self.group.is_some()))
     }
 
     /// Whether its receiver is on at `t` on `channel`: always while joining, and in the
@@ -306,8 +361,22 @@ impl Terminal {
             Phase::Off | Phase::GaveUp(_) => false,
             Phase::Reporting => {
                 let tl = &self.cfg.timeline;
-                let into = t - tl.superframe_start(t);
-                into < tl.downlink_us && (!self.outbox.is_empty() || self.cfg.wait_for_indication)
+                let start = tl.superframe_start(t);
+                let into = t - start;
+                let group_beacon = match self.group.map(|g| g.wake) {
+                    Some(WakeMode::Tim) => true,
+                    Some(WakeMode::NextSlot) => self.slot_beacon == Some(start),
+                    None => false,
+                };
+                if into < tl.beacon_us && group_beacon {
+                    return true;
+                }
+                if into < tl.downlink_us && self.awake_until.is_some_and(|u| t < u) {
+                    return true;
+                }
+                !self.standby
+                    && into < tl.downlink_us
+                    && (!self.outbox.is_empty() || self.cfg.wait_for_indication)
             }
             _ => true,
         }
@@ -446,11 +515,17 @@ impl Terminal {
                 self.aid = aid;
                 self.service = Some(service);
                 self.allocation = Some(time);
+                self.group = c.group;
                 self.dialog_token = self.dialog_token.wrapping_add(1);
                 self.attempts = 0;
                 self.send_resource_request(now);
             }
-            Frame::Action(a) if a.header.addr1 == self.cfg.mac => {
+            Frame::Action(a)
+                if a.header.addr1 == self.cfg.mac
+                    || self
+                        .group
+                        .is_some_and(|g| a.header.addr1 == group_address(g.group)) =>
+            {
                 let Ok(action) = action_of(&a) else {
                     return;
                 };
@@ -474,6 +549,16 @@ impl Terminal {
         let Ok(c) = Carried::from_elements(&b.elements) else {
             return;
         };
+        if self.phase == Phase::Reporting && self.group.is_some_and(|g| c.wake.contains(&g.group)) {
+            // Named: listen to the downlink parts while the gateway keeps naming the
+            // group (this superframe's and the next).
+            let tl = self.cfg.timeline;
+            self.awake_until = Some(tl.superframe_start(now) + 2 * tl.superframe_us);
+            if self.standby {
+                self.standby = false;
+                self.woke_at = Some(now);
+            }
+        }
         match self.phase {
             Phase::Scanning => {
                 self.gateway = Some(b.sa);
@@ -504,6 +589,7 @@ impl Terminal {
                     (ResourceResult::Accept | ResourceResult::CounterProposal, Some(a)) => {
                         self.allocation = Some(a);
                         self.phase = Phase::Reporting;
+                        self.standby = self.group.is_some_and(|g| g.standby);
                         self.deadline = None;
                         self.next_window = Some(self.first_window_from(now));
                     }
@@ -521,6 +607,24 @@ impl Terminal {
                         }
                     }
                 }
+            }
+            M2mAction::GroupRequest(r) if self.group.is_some_and(|g| g.group == r.group) => {
+                self.group_frames += 1;
+                if !self.receipts.iter().any(|x| x.request == r.request) {
+                    self.receipts.push(GroupReceipt {
+                        request: r.request,
+                        at_us: now,
+                        woke_at_us: self.woke_at,
+                    });
+                }
+                // Acked every time: an earlier ack may have been lost.
+                let ack = M2mAction::GroupAck(GroupAckRepr {
+                    group: r.group,
+                    request: r.request,
+                });
+                let at = self.contention_slot(now, action_psdu_len(&ack));
+                let ch = self.channel();
+                self.transmit_action(at, ch, ack);
             }
             M2mAction::ReportPoll(_) if self.phase == Phase::Reporting => {
                 self.stats.polls += 1;
@@ -568,6 +672,14 @@ impl Terminal {
         let Some(w) = self.advance_window(now) else {
             return;
         };
+        if self.group.is_some_and(|g| g.wake == WakeMode::NextSlot) {
+            let tl = self.cfg.timeline;
+            self.slot_beacon = Some(tl.superframe_start(w) + tl.superframe_us);
+        }
+        if self.standby {
+            // Asleep: no reading, no report.
+            return;
+        }
         if self.cfg.wait_for_indication
             && self.indicated != Some(self.cfg.timeline.superframe_start(w))
         {
@@ -751,11 +863,14 @@ impl Terminal {
             Ok(SuppStep::Send(m2)) => self.send_eapol(now, &m2),
             Ok(SuppStep::Done(delivered)) => {
                 self.send_eapol(now, &delivered.message4);
-                let from_m3 = delivered
+                let carried = delivered
                     .config
                     .and_then(|b| subgate_control::wire::ie::parse_list(&b).ok())
-                    .and_then(|ies| Carried::from_elements(&ies).ok())
-                    .and_then(|c| c.service.zip(c.service_time));
+                    .and_then(|ies| Carried::from_elements(&ies).ok());
+                if let Some(g) = carried.as_ref().and_then(|c| c.group) {
+                    self.group = Some(g);
+                }
+                let from_m3 = carried.and_then(|c| c.service.zip(c.service_time));
                 let Some((service, time)) = from_m3.or_else(|| self.eap_config.take()) else {
                     return;
                 };

@@ -53,8 +53,10 @@
 //! ```
 
 mod charging;
+mod groups;
 
 pub use charging::{ChargingConfig, ChargingSetup, SubscriptionConfig};
+pub use groups::{group_spec, GroupConfig, GroupsConfig};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -118,6 +120,8 @@ pub struct Config {
     pub northbound: NorthboundConfig,
     /// `[charging]`: charging records per subscription.
     pub charging: ChargingConfig,
+    /// `[groups]`: peripheral groups.
+    pub groups: GroupsConfig,
 }
 
 /// `[gateway]`.
@@ -748,7 +752,8 @@ impl Config {
         self.validate_northbound()?;
         self.validate_scheduler()?;
         self.validate_store_and_aggregation()?;
-        self.charging_setup().map(|_| ())
+        self.charging_setup()?;
+        self.group_table().map(|_| ())
     }
 
     fn validate_gateway(&self) -> Result<(), ConfigError> {
@@ -1501,6 +1506,10 @@ pub const SECTIONS: &[SectionDoc] = &[
         name: "charging",
         doc: "[charging]: charging records per subscription (docs/charging.md): usage counted from\nthe frames carried (report payloads up, configurations down), a record closed and\npublished (store, spool file, northbound) when a volume or time limit is reached.",
     },
+    SectionDoc {
+        name: "groups",
+        doc: "[groups]: peripheral groups (docs/groups.md): a group id pre-allocated to every\nconfigured member with its initial state (standby or active), and how group service\nrequests reach the members.",
+    },
 ];
 
 /// Every key, in file order within its section.
@@ -1938,5 +1947,40 @@ pub const KEYS: &[KeyDoc] = &[
         ty: "table of strings",
         doc: "Terminal MAC prefix (1..=6 bytes) -> home network id of those terminals; the\nlongest prefix wins, terminals matching none belong to network.",
         example: Some("\"02:aa\" = \"visited-operator\""),
+    },
+    KeyDoc {
+        section: "groups",
+        key: "wake",
+        ty: "string",
+        doc: "How standby members are woken for a group request: \"tim\" (they hear every beacon's\nwake indication) or \"next-slot\" (they listen to the beacon after their own report\nslot: less energy, a later wake).",
+        example: None,
+    },
+    KeyDoc {
+        section: "groups",
+        key: "delivery",
+        ty: "string",
+        doc: "How a group request is sent: \"unicast\" (one frame per member) or \"group-addressed\"\n(one frame per channel for the woken members there). Every member acks either way.",
+        example: None,
+    },
+    KeyDoc {
+        section: "groups",
+        key: "retries",
+        ty: "integer",
+        doc: "Sends to a member before its status is no-ack, >= 1.",
+        example: None,
+    },
+    KeyDoc {
+        section: "groups",
+        key: "resend_superframes",
+        ty: "integer",
+        doc: "Superframes between sends to a member that has not acked, >= 1.",
+        example: None,
+    },
+    KeyDoc {
+        section: "groups",
+        key: "groups",
+        ty: "list of tables",
+        doc: "Groups: { name, members, standby }: members are terminal MACs (each in one group),\nstandby the members that start in standby. Ids 1, 2, ... are given in this order.",
+        example: Some("groups = [{ name = \"street-12\", members = [\"02:10:00:00:00:01\"], standby = [] }]"),
     },
 ];

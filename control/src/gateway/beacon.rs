@@ -46,7 +46,13 @@ pub(super) fn max_len(filter: &SidFilter, config: &Config) -> Result<usize, Conf
         value: "…".into(),
         expected: "served SIDs that fit one beacon element".into(),
     })?;
-    Ok(Frame::S1gBeacon(b).buffer_len() + 2 + MAX_ELEMENT_BODY + FCS_LEN)
+    // With groups, room for a wake indication of the most groups one beacon names.
+    let wake = if config.groups.groups.is_empty() {
+        0
+    } else {
+        2 + 4 + 2 * super::groups::WAKE_PER_BEACON
+    };
+    Ok(Frame::S1gBeacon(b).buffer_len() + 2 + MAX_ELEMENT_BODY + wake + FCS_LEN)
 }
 
 /// The most AIDs of `aids` (in order) one indication element names.
@@ -81,6 +87,7 @@ impl Gateway {
                     beacon.elements.push(ie);
                 }
             }
+            beacon.elements.extend(self.wake_indication());
             let psdu = with_fcs(&Frame::S1gBeacon(beacon).to_bytes());
             let airtime = crate::scheduler::airtime_us(self.format, self.mcs, psdu.len());
             self.out.push(super::Transmission {

@@ -325,10 +325,12 @@ impl Gateway {
             }
         }
         let service_time = allocation.service_time_from(now);
-        let configuration = vec![
+        let mut configuration = vec![
             M2mElement::ServiceInformation(info.clone()).to_ie()?,
             M2mElement::ServiceTime(service_time).to_ie()?,
         ];
+        configuration.extend(self.group_assignment_ie(mac));
+        self.group_registered(mac);
         let config_bytes = crate::wire::ie::list_len(&configuration);
         self.record_registered(
             now,
@@ -339,6 +341,7 @@ impl Gateway {
                 sid: &service_sid,
                 info: &info,
                 config_bytes,
+                group: self.group_of(mac),
             },
         );
         self.charge_downlink(now, mac, &service_sid, config_bytes);
@@ -405,6 +408,10 @@ impl Gateway {
             M2mAction::ResourceRequest(r) => self.on_resource(now, channel, mac, &r),
             M2mAction::Report(r) => {
                 self.on_report(now, channel, mac, r);
+                Ok(())
+            }
+            M2mAction::GroupAck(ack) => {
+                self.on_group_ack(now, mac, ack);
                 Ok(())
             }
             _ => {
@@ -485,6 +492,7 @@ impl Gateway {
                     now,
                     &self.timeouts,
                 );
+                self.group_scheduled(now, mac);
             }
         }
         if let Some(peer) = self.peers.get_mut(&mac) {
@@ -619,6 +627,7 @@ impl Gateway {
     fn record_deregistered(&mut self, now: u64, mac: MacAddr, why: &str) {
         let sid = self.peers.get_mut(&mac).and_then(|p| p.service_sid.take());
         if let Some(sid) = sid {
+            self.group_deregistered(mac);
             self.reconfigure.remove(&mac);
             let detail = serde_json::json!({ "reason": why });
             self.record_event(now, "deregistered", Some(mac), Some(sid), detail);

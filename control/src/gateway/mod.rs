@@ -43,6 +43,7 @@ pub mod timeline;
 mod beacon;
 pub mod charging;
 mod dot1x;
+pub mod groups;
 mod join;
 mod keying;
 mod reports;
@@ -169,6 +170,14 @@ pub struct GatewayStats {
     pub records_published: u64,
     /// Charging spool or store failures (retried).
     pub charging_errors: u64,
+    /// Group members put in standby when scheduled.
+    pub standby_entered: u64,
+    /// Group-request frames sent (unicast or group-addressed).
+    pub group_requests_sent: u64,
+    /// Group requests acked by a member (one per member and request).
+    pub group_deliveries: u64,
+    /// Group requests finished (every member delivered, unanswered or refused).
+    pub group_requests_done: u64,
 }
 
 /// Why a gateway could not be built.
@@ -275,6 +284,8 @@ pub struct Gateway {
     reconfigure: std::collections::HashSet<MacAddr>,
     /// The charging ledger (`[charging]` enabled).
     charging: Option<charging::GatewayCharging>,
+    /// Peripheral groups and the group requests being delivered.
+    groups: groups::GroupState,
     stats: GatewayStats,
 }
 
@@ -303,6 +314,7 @@ impl Gateway {
         config.validate()?;
         let policy = config.sid_policy()?;
         let policy_served = policy.served.clone();
+        let group_table = config.group_table()?;
         let charging = match config.charging_setup()? {
             Some(setup) => Some(charging::GatewayCharging::open(
                 setup,
@@ -390,6 +402,14 @@ impl Gateway {
             service_overrides,
             reconfigure: std::collections::HashSet::new(),
             charging,
+            groups: groups::GroupState::new(
+                group_table,
+                config.groups.retries,
+                u64::from(config.groups.resend_superframes)
+                    * u64::from(config.gateway.beacon_interval_ms)
+                    * 1_000,
+                0,
+            ),
             stats: GatewayStats::default(),
             deliveries,
             pmk,
@@ -401,6 +421,8 @@ impl Gateway {
         let mut key = gateway.next_nonce().to_vec();
         key.extend_from_slice(&gateway.next_nonce());
         gateway.gtk.key = key;
+        let n = gateway.next_nonce();
+        gateway.groups.next_id = u32::from_le_bytes([n[0], n[1], n[2], n[3]]);
         Ok(gateway)
     }
 
@@ -462,6 +484,7 @@ impl Gateway {
             }
             self.send_beacons(s);
             self.run_commands(s);
+            self.run_group_requests(s);
             self.run_deadlines(s);
             // Batches change only when reports were committed; age limits are checked at
             // least every AGGREGATE_EVERY superframes.
@@ -547,6 +570,11 @@ impl Gateway {
 
     /// Queues `frame` in the first downlink part on `channel` at or after `not_before`.
     fn send(&mut self, channel: u8, not_before: u64, frame: &Frame) -> bool {
+        self.send_at(channel, not_before, frame).is_some()
+    }
+
+    /// [`send`](Self::send), returning when the frame goes.
+    fn send_at(&mut self, channel: u8, not_before: u64, frame: &Frame) -> Option<u64> {
         let psdu = with_fcs(&frame.to_bytes());
         let airtime = airtime_us(self.format, self.mcs, psdu.len());
         match self.downlink.place(channel, not_before, airtime) {
@@ -557,12 +585,12 @@ impl Gateway {
                     airtime_us: airtime,
                     request: TxRequest::new(psdu, self.format, self.mcs),
                 });
-                true
+                Some(at)
             }
             None => {
                 self.stats.downlink_dropped += 1;
                 tracing::warn!(channel, "downlink full: frame dropped");
-                false
+                None
             }
         }
     }

@@ -24,6 +24,8 @@ pub(super) struct Registered<'a> {
     pub info: &'a ServiceInfoRepr,
     /// Bytes of the configuration elements sent to it.
     pub config_bytes: usize,
+    /// Its peripheral group (name, id), if it is a configured member.
+    pub group: Option<(String, u16)>,
 }
 
 impl Gateway {
@@ -59,6 +61,8 @@ impl Gateway {
             "data_amount": r.info.data_amount,
             "delivery": delivery,
             "config_bytes": r.config_bytes,
+            "group": r.group.as_ref().map(|g| g.0.clone()),
+            "group_id": r.group.as_ref().map(|g| g.1),
         });
         self.record_event(now, "registered", Some(mac), Some(r.sid.clone()), detail);
     }
@@ -131,19 +135,24 @@ impl Gateway {
         let result = match c.action {
             CommandAction::ServiceConfig { sid, info } => self
                 .set_service_config(now, &c.id, &sid, info)
-                .map(|n| (sid, n)),
+                .map(|n| (Some(sid), json!({ "terminals_to_reconfigure": n }))),
+            group => self
+                .apply_group_command(now, &c.id, group)
+                .map(|d| (None, d)),
         };
         let (sid, detail) = match result {
-            Ok((sid, moved)) => {
+            Ok((sid, extra)) => {
                 self.stats.commands_applied += 1;
-                tracing::info!(gateway = %self.name, command = %c.id, %sid, moved, "service configuration set");
-                let detail = json!({
+                tracing::info!(gateway = %self.name, command = %c.id, kind, "downlink command applied");
+                let mut detail = json!({
                     "command_id": c.id,
                     "type": kind,
                     "status": "applied",
-                    "terminals_to_reconfigure": moved,
                 });
-                (Some(sid), detail)
+                if let (Some(d), serde_json::Value::Object(x)) = (detail.as_object_mut(), extra) {
+                    d.extend(x);
+                }
+                (sid, detail)
             }
             Err(reason) => {
                 self.stats.commands_refused += 1;

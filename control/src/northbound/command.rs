@@ -8,12 +8,15 @@ use std::str::FromStr;
 use serde::Deserialize;
 
 use super::payload::SCHEMA;
-use crate::wire::m2m::{DataFormat, ServiceInfoRepr, Sid};
+use crate::config::{group_spec, GroupConfig};
+use crate::groups::GroupSpec;
+use crate::wire::m2m::{DataFormat, ServiceInfoRepr, Sid, MAX_GROUP_PAYLOAD};
+use crate::wire::MacAddr;
 
 /// Longest command id kept (longer ids are refused).
 pub const MAX_COMMAND_ID: usize = 64;
-/// Largest command payload read, bytes.
-pub const MAX_COMMAND_LEN: usize = 4096;
+/// Largest command payload read, bytes (a `group-config` of 2000 members fits).
+pub const MAX_COMMAND_LEN: usize = 65_536;
 
 /// A valid command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +30,25 @@ pub struct Command {
 /// What a command asks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommandAction {
+    /// `group-request`: deliver `payload` to every member of `group` (or to `terminals` of
+    /// it), waking those in standby first.
+    GroupRequest {
+        /// Group name.
+        group: String,
+        /// Only these members (`None`: all).
+        terminals: Option<Vec<MacAddr>>,
+        /// What the application sends, ≤ 1024 bytes.
+        payload: Vec<u8>,
+    },
+    /// `group-config`: create the group, or replace its members and standby members.
+    GroupConfig(GroupSpec),
+    /// `group-member`: the application's answer to a member's registration.
+    GroupMember {
+        /// The member.
+        terminal: MacAddr,
+        /// `false`: rejected (removed from its group and deregistered).
+        authorise: bool,
+    },
     /// `service-config`: from now on, terminals of service `sid` get `info` (report period,
     /// data format, data amount) instead of what the registrar returns; terminals already
     /// registered are moved over at their next report (docs/northbound.md §4).
@@ -43,6 +65,9 @@ impl CommandAction {
     pub fn kind(&self) -> &'static str {
         match self {
             CommandAction::ServiceConfig { .. } => "service-config",
+            CommandAction::GroupRequest { .. } => "group-request",
+            CommandAction::GroupConfig(_) => "group-config",
+            CommandAction::GroupMember { .. } => "group-member",
         }
     }
 }
@@ -72,6 +97,13 @@ struct Raw {
     report_period: Option<u32>,
     data_format: Option<String>,
     data_amount: Option<u32>,
+    group: Option<String>,
+    terminals: Option<Vec<String>>,
+    payload_hex: Option<String>,
+    members: Option<Vec<String>>,
+    standby: Option<Vec<String>>,
+    terminal: Option<String>,
+    action: Option<String>,
 }
 
 /// Just the id, to quote it when the rest does not parse.
@@ -141,9 +173,92 @@ impl Command {
                     },
                 })
             }
+            "group-request" => {
+                let need =
+                    |what: &str| refuse(Some(id.clone()), format!("group-request needs {what}"));
+                let group = raw.group.ok_or_else(|| need("group"))?;
+                let hex = raw.payload_hex.ok_or_else(|| need("payload_hex"))?;
+                let payload = decode_hex(&hex).ok_or_else(|| {
+                    refuse(Some(id.clone()), "payload_hex is not hex".to_string())
+                })?;
+                if payload.len() > MAX_GROUP_PAYLOAD {
+                    return Err(refuse(
+                        Some(id),
+                        format!(
+                            "payload of {} bytes, over {MAX_GROUP_PAYLOAD}",
+                            payload.len()
+                        ),
+                    ));
+                }
+                let terminals = match raw.terminals {
+                    None => None,
+                    Some(list) => Some(
+                        list.iter()
+                            .map(|t| {
+                                t.parse::<MacAddr>().map_err(|_| {
+                                    refuse(Some(id.clone()), format!("terminal {t:?} is not a MAC"))
+                                })
+                            })
+                            .collect::<Result<Vec<_>, _>>()?,
+                    ),
+                };
+                Ok(Command {
+                    id,
+                    action: CommandAction::GroupRequest {
+                        group,
+                        terminals,
+                        payload,
+                    },
+                })
+            }
+            "group-config" => {
+                let need =
+                    |what: &str| refuse(Some(id.clone()), format!("group-config needs {what}"));
+                let g = GroupConfig {
+                    name: raw.group.ok_or_else(|| need("group"))?,
+                    members: raw.members.ok_or_else(|| need("members"))?,
+                    standby: raw.standby.unwrap_or_default(),
+                };
+                let spec = group_spec("group-config", &g)
+                    .map_err(|e| refuse(Some(id.clone()), e.to_string()))?;
+                Ok(Command {
+                    id,
+                    action: CommandAction::GroupConfig(spec),
+                })
+            }
+            "group-member" => {
+                let need =
+                    |what: &str| refuse(Some(id.clone()), format!("group-member needs {what}"));
+                let text = raw.terminal.ok_or_else(|| need("terminal"))?;
+                let terminal = text.parse::<MacAddr>().map_err(|_| {
+                    refuse(Some(id.clone()), format!("terminal {text:?} is not a MAC"))
+                })?;
+                let authorise = match raw.action.as_deref() {
+                    Some("authorise") => true,
+                    Some("reject") => false,
+                    _ => return Err(need("action \"authorise\" or \"reject\"")),
+                };
+                Ok(Command {
+                    id,
+                    action: CommandAction::GroupMember {
+                        terminal,
+                        authorise,
+                    },
+                })
+            }
             other => Err(refuse(Some(id), format!("unknown command type {other:?}"))),
         }
     }
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 fn valid_id(id: &str) -> bool {

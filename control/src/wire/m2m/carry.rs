@@ -3,8 +3,8 @@
 //! it back out, carry the gateway nonce. The gateway and the testbench's terminals use the
 //! same functions, so both sides agree on where everything goes (docs/protocol.md §5).
 
+use super::{GroupAssignmentRepr, ReportIndicationRepr, SidNotSupportedRepr};
 use super::{M2mAction, M2mElement, RegistrationRepr, ServiceInfoRepr, ServiceTimeRepr, Sid};
-use super::{ReportIndicationRepr, SidNotSupportedRepr};
 use crate::wire::mac::HeaderRepr;
 use crate::wire::mgmt::{ActionCategory, ActionRepr};
 use crate::wire::{ElementId, Elements, Error, Frame, Ie, Result};
@@ -53,6 +53,10 @@ pub struct Carried {
     pub indications: Vec<ReportIndicationRepr>,
     /// SID not supported.
     pub not_supported: Option<SidNotSupportedRepr>,
+    /// Peripheral group assignment.
+    pub group: Option<GroupAssignmentRepr>,
+    /// Groups to wake (every wake indication's groups).
+    pub wake: Vec<u16>,
 }
 
 impl Carried {
@@ -78,6 +82,10 @@ impl Carried {
                 M2mElement::SidNotSupported(n) => {
                     c.not_supported.get_or_insert(n);
                 }
+                M2mElement::GroupAssignment(g) => {
+                    c.group.get_or_insert(g);
+                }
+                M2mElement::WakeIndication(w) => c.wake.extend(w.groups),
                 M2mElement::Unknown { .. } => {}
             }
         }

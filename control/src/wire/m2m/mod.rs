@@ -18,6 +18,7 @@
 //! Byte-by-byte layouts and the registration sequence: `docs/protocol.md`.
 
 pub mod carry;
+pub mod group;
 pub mod indication;
 pub mod not_supported;
 pub mod registration;
@@ -26,6 +27,10 @@ pub mod resource;
 pub mod service;
 pub mod sid;
 
+pub use group::{
+    AckRepr as GroupAckRepr, AssignmentRepr as GroupAssignmentRepr,
+    RequestRepr as GroupRequestRepr, WakeMode, WakeRepr, MAX_GROUP_PAYLOAD, MAX_WAKE_GROUPS,
+};
 pub use indication::{
     IndicationKind, PollPacket as ReportPollPacket, PollRepr as ReportPollRepr,
     Repr as ReportIndicationRepr, MAX_AID,
@@ -90,6 +95,10 @@ crate::enum_with_unknown! {
         ReportIndication = 5,
         /// SIDs refused with a reason (probe response, association response).
         SidNotSupported = 6,
+        /// The terminal's peripheral group and initial state (its configuration).
+        GroupAssignment = 7,
+        /// Groups whose standby members are to wake (beacon).
+        WakeIndication = 8,
     }
 }
 
@@ -106,6 +115,10 @@ crate::enum_with_unknown! {
         Report = 4,
         /// Gateway → terminal: report acknowledgement.
         ReportAck = 5,
+        /// Gateway → member(s): a group service request.
+        GroupRequest = 6,
+        /// Member → gateway: the group request was delivered.
+        GroupAck = 7,
     }
 }
 
@@ -321,6 +334,10 @@ pub enum M2mElement {
     ReportIndication(ReportIndicationRepr),
     /// SIDs refused, with the reason.
     SidNotSupported(SidNotSupportedRepr),
+    /// Peripheral group and initial state.
+    GroupAssignment(GroupAssignmentRepr),
+    /// Groups to wake.
+    WakeIndication(WakeRepr),
     /// An element type this version does not name, kept raw.
     Unknown {
         /// Element type byte.
@@ -351,6 +368,10 @@ impl M2mElement {
             ElementType::SidNotSupported => {
                 M2mElement::SidNotSupported(SidNotSupportedRepr::parse(p)?)
             }
+            ElementType::GroupAssignment => {
+                M2mElement::GroupAssignment(GroupAssignmentRepr::parse(p)?)
+            }
+            ElementType::WakeIndication => M2mElement::WakeIndication(WakeRepr::parse(p)?),
             ElementType::Unknown(t) => M2mElement::Unknown {
                 element_type: t,
                 payload: p.to_vec(),
@@ -383,6 +404,8 @@ impl M2mElement {
             M2mElement::ServiceTime(_) => ElementType::ServiceTimeAllocation,
             M2mElement::ReportIndication(_) => ElementType::ReportIndication,
             M2mElement::SidNotSupported(_) => ElementType::SidNotSupported,
+            M2mElement::GroupAssignment(_) => ElementType::GroupAssignment,
+            M2mElement::WakeIndication(_) => ElementType::WakeIndication,
             M2mElement::Unknown { element_type, .. } => ElementType::Unknown(*element_type),
         }
     }
@@ -395,6 +418,8 @@ impl M2mElement {
             M2mElement::ServiceTime(r) => r.buffer_len(),
             M2mElement::ReportIndication(r) => r.buffer_len(),
             M2mElement::SidNotSupported(r) => r.buffer_len(),
+            M2mElement::GroupAssignment(r) => r.buffer_len(),
+            M2mElement::WakeIndication(r) => r.buffer_len(),
             M2mElement::Unknown { payload, .. } => payload.len(),
         }
     }
@@ -420,6 +445,8 @@ impl M2mElement {
             M2mElement::ServiceTime(r) => r.emit(&mut ServiceTimePacket::new_unchecked(p)),
             M2mElement::ReportIndication(r) => r.emit(p),
             M2mElement::SidNotSupported(r) => r.emit(p),
+            M2mElement::GroupAssignment(r) => r.emit(p),
+            M2mElement::WakeIndication(r) => r.emit(p),
             M2mElement::Unknown { payload, .. } => p[..payload.len()].copy_from_slice(payload),
         }
     }
@@ -469,6 +496,10 @@ pub enum M2mAction {
     Report(ReportRepr),
     /// Report acknowledgement.
     ReportAck(ReportAckRepr),
+    /// Group service request.
+    GroupRequest(GroupRequestRepr),
+    /// Group request acknowledgement.
+    GroupAck(GroupAckRepr),
     /// A subtype this version does not name, kept raw.
     Unknown {
         /// Subtype byte.
@@ -498,6 +529,8 @@ impl M2mAction {
             ActionSubtype::ReportAck => {
                 M2mAction::ReportAck(ReportAckRepr::parse(&ReportAckPacket::new_checked(p)?)?)
             }
+            ActionSubtype::GroupRequest => M2mAction::GroupRequest(GroupRequestRepr::parse(p)?),
+            ActionSubtype::GroupAck => M2mAction::GroupAck(GroupAckRepr::parse(p)?),
             ActionSubtype::Unknown(t) => M2mAction::Unknown {
                 subtype: t,
                 payload: p.to_vec(),
@@ -518,6 +551,8 @@ impl M2mAction {
             M2mAction::ReportPoll(_) => ActionSubtype::ReportPoll,
             M2mAction::Report(_) => ActionSubtype::Report,
             M2mAction::ReportAck(_) => ActionSubtype::ReportAck,
+            M2mAction::GroupRequest(_) => ActionSubtype::GroupRequest,
+            M2mAction::GroupAck(_) => ActionSubtype::GroupAck,
             M2mAction::Unknown { subtype, .. } => ActionSubtype::Unknown(*subtype),
         }
     }
@@ -529,6 +564,8 @@ impl M2mAction {
             M2mAction::ReportPoll(r) => r.buffer_len(),
             M2mAction::Report(r) => r.buffer_len(),
             M2mAction::ReportAck(r) => r.buffer_len(),
+            M2mAction::GroupRequest(r) => r.buffer_len(),
+            M2mAction::GroupAck(r) => r.buffer_len(),
             M2mAction::Unknown { payload, .. } => payload.len(),
         }
     }
@@ -552,6 +589,8 @@ impl M2mAction {
             M2mAction::ReportPoll(r) => r.emit(&mut ReportPollPacket::new_unchecked(p)),
             M2mAction::Report(r) => r.emit(&mut ReportPacket::new_unchecked(p)),
             M2mAction::ReportAck(r) => r.emit(&mut ReportAckPacket::new_unchecked(p)),
+            M2mAction::GroupRequest(r) => r.emit(p),
+            M2mAction::GroupAck(r) => r.emit(p),
             M2mAction::Unknown { payload, .. } => p[..payload.len()].copy_from_slice(payload),
         }
     }
