@@ -170,3 +170,56 @@ fn the_charging_bench_checks_its_records() {
         r.context()
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_is_no_error() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = tempdir();
+    let d = dir.path();
+    // 2000 closed records: every format prints well over a pipe's 64 KiB, so the writer
+    // meets the closed pipe.
+    let plans = vec![SubscriptionPlan {
+        subscription: "many".into(),
+        services: vec![ServicePlan {
+            service: "metering".into(),
+            limits: Limits {
+                volume: VolumeLimits::all(10),
+                time_s: None,
+            },
+        }],
+        factor: 1,
+    }];
+    let mut book = Book::open(Store::open(d.join("gw.db")).expect("db"), plans).expect("book");
+    let events: Vec<Usage> = (0..2000)
+        .map(|i| Usage {
+            at_ms: i,
+            subscription: "many".into(),
+            service: "metering".into(),
+            device: format!("meter-{i}"),
+            class: Class::ALL[0],
+            bytes: 10,
+        })
+        .collect();
+    assert_eq!(book.record_all(&events).expect("record").len(), 2000);
+    drop(book);
+    for format in ["table", "csv", "json"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_subgate"))
+            .current_dir(d)
+            .args(["records", "--db", "gw.db", "--open", "--format", format])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Like `| head -1`: one line, then the pipe closes.
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{format}: {:?} {err}", out.status);
+        assert!(!err.contains("panicked"), "{format}: {err}");
+    }
+}

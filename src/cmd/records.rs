@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
+use std::io::Write;
 use std::path::PathBuf;
 use subgate_control::charging::spool::{csv_rows, CSV_HEADER};
 use subgate_control::charging::ChargingRecord;
@@ -70,18 +71,36 @@ pub fn run(a: RecordsArgs) -> Result<()> {
                     .is_none_or(|s| r.services.get(s).is_some_and(|sec| !sec.volumes.is_zero()))
         }));
     }
-    match a.format {
-        RecordsFormat::Json => println!("{}", serde_json::to_string_pretty(&records)?),
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // A reader that stops early (`| head`) is no error.
+    match print_records(&mut out, a.format, &records).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
+}
+
+/// The records in `format`.
+fn print_records(
+    out: &mut impl Write,
+    format: RecordsFormat,
+    records: &[ChargingRecord],
+) -> std::io::Result<()> {
+    match format {
+        RecordsFormat::Json => {
+            let json = serde_json::to_string_pretty(records).map_err(std::io::Error::other)?;
+            writeln!(out, "{json}")?;
+        }
         RecordsFormat::Csv => {
-            println!("{CSV_HEADER}");
-            for r in &records {
+            writeln!(out, "{CSV_HEADER}")?;
+            for r in records {
                 for row in csv_rows(r) {
-                    println!("{row}");
+                    writeln!(out, "{row}")?;
                 }
             }
         }
         RecordsFormat::Table => {
-            println!(
+            writeln!(
+                out,
                 "{:<16} {:>5} {:>14} {:>14} {:<20} {:>10} {:>10} {:>10} {:>10} {:>8}",
                 "subscription",
                 "seq",
@@ -93,11 +112,12 @@ pub fn run(a: RecordsArgs) -> Result<()> {
                 "UL roam",
                 "DL roam",
                 "devices"
-            );
-            for r in &records {
+            )?;
+            for r in records {
                 let reason = r.close_reason.as_ref().map_or("(open)", |c| c.kind());
                 let devices: usize = r.services.values().map(|s| s.devices.len()).sum();
-                println!(
+                writeln!(
+                    out,
                     "{:<16} {:>5} {:>14} {:>14} {:<20} {:>10} {:>10} {:>10} {:>10} {:>8}",
                     r.subscription,
                     r.sequence,
@@ -111,9 +131,9 @@ pub fn run(a: RecordsArgs) -> Result<()> {
                     r.volumes.ul_roaming,
                     r.volumes.dl_roaming,
                     devices
-                );
+                )?;
             }
-            println!("\n{} records", records.len());
+            writeln!(out, "\n{} records", records.len())?;
         }
     }
     Ok(())
