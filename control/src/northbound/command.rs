@@ -319,4 +319,66 @@ mod tests {
         let e = Command::from_json(&big).unwrap_err();
         assert!(e.reason.contains("limit"));
     }
+
+    #[test]
+    fn group_commands_parse() {
+        let c = Command::from_json(
+            br#"{"schema":1,"command_id":"g-1","type":"group-request","group":"street","payload_hex":"a1B2","terminals":["02:10:00:00:00:01"]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            c.action,
+            CommandAction::GroupRequest {
+                group: "street".into(),
+                terminals: Some(vec!["02:10:00:00:00:01".parse().unwrap()]),
+                payload: vec![0xa1, 0xb2],
+            }
+        );
+        let c = Command::from_json(
+            br#"{"schema":1,"command_id":"g-2","type":"group-config","group":"street","members":["02:10:00:00:00:01","02:10:00:00:00:02"],"standby":["02:10:00:00:00:02"]}"#,
+        )
+        .unwrap();
+        let CommandAction::GroupConfig(spec) = c.action else {
+            panic!("not a group-config");
+        };
+        assert_eq!((spec.members.len(), spec.standby.len()), (2, 1));
+        let c = Command::from_json(
+            br#"{"schema":1,"command_id":"g-3","type":"group-member","terminal":"02:10:00:00:00:01","action":"reject"}"#,
+        )
+        .unwrap();
+        assert_eq!(c.action.kind(), "group-member");
+        assert!(matches!(
+            c.action,
+            CommandAction::GroupMember {
+                authorise: false,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn bad_group_commands_are_refused_with_the_reason() {
+        let too_big = format!(
+            r#"{{"schema":1,"command_id":"g-9","type":"group-request","group":"g","payload_hex":"{}"}}"#,
+            "00".repeat(MAX_GROUP_PAYLOAD + 1)
+        );
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (br#"{"schema":1,"command_id":"g-4","type":"group-request","payload_hex":"00"}"#.to_vec(), "needs group"),
+            (br#"{"schema":1,"command_id":"g-5","type":"group-request","group":"g","payload_hex":"0"}"#.to_vec(), "not hex"),
+            (br#"{"schema":1,"command_id":"g-6","type":"group-request","group":"g","payload_hex":"00","terminals":["x"]}"#.to_vec(), "not a MAC"),
+            (br#"{"schema":1,"command_id":"g-7","type":"group-config","group":"g","members":["02:00:00:00:00:01"],"standby":["02:00:00:00:00:02"]}"#.to_vec(), "a member of the group"),
+            (br#"{"schema":1,"command_id":"g-8","type":"group-member","terminal":"02:00:00:00:00:01","action":"maybe"}"#.to_vec(), "authorise"),
+            (too_big.into_bytes(), "over 1024"),
+        ];
+        for (bytes, reason) in cases {
+            let e = Command::from_json(&bytes).unwrap_err();
+            assert!(e.id.is_some());
+            assert!(
+                e.reason.contains(reason),
+                "{} → {}",
+                String::from_utf8_lossy(&bytes),
+                e.reason
+            );
+        }
+    }
 }
