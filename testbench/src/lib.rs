@@ -9,9 +9,11 @@
 #![warn(missing_docs)]
 
 pub mod aaa;
+pub mod air;
 pub mod bench;
 pub mod broker;
 pub mod charging_kill;
+pub mod link;
 pub mod m2m_server;
 pub mod outage;
 pub mod sim;

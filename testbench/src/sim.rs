@@ -38,6 +38,8 @@ use subgate_dsp::rng::Rng;
 use subgate_dsp::Mcs;
 
 use crate::aaa::{AaaUser, FreeRadius};
+use crate::air::{Air, AirStats, Emission, Node};
+use crate::link::{snr_at_10pct_per, LinkBudget};
 use crate::terminal::{
     Discovery, GiveUp, GroupReceipt, Phase, Terminal, TerminalConfig, TerminalStats,
 };
@@ -127,6 +129,23 @@ pub struct SimConfig {
     /// Downlink commands (JSON, docs/northbound.md §4) handed to the gateway as if they came
     /// from the northbound, each at its virtual time, µs.
     pub commands: Vec<(u64, String)>,
+    /// Decide every reception at IQ level (`None`: the frame-level rules: collisions lose
+    /// both frames, `loss` drops at random).
+    pub air: Option<AirSetup>,
+}
+
+/// The IQ-level medium of a simulation ([`crate::air`]).
+#[derive(Debug, Clone)]
+pub struct AirSetup {
+    /// Link budget.
+    pub budget: LinkBudget,
+    /// Terminal positions, m, gateway at the origin (terminal `i` takes entry `i`; missing
+    /// entries are at 100 m).
+    pub positions: Vec<(f64, f64)>,
+    /// MCSs a terminal may pick from its link budget (the most robust when none fits).
+    pub mcs: Vec<Mcs>,
+    /// Crystal offsets are drawn uniformly in ± this, ppm.
+    pub ppm: f64,
 }
 
 /// The reports an acked log ([`SimConfig::acked_log`]) lists, as (terminal, sequence);
@@ -213,6 +232,7 @@ impl SimConfig {
             acked_log: None,
             progress: None,
             commands: Vec::new(),
+            air: None,
         }
     }
 }
@@ -291,6 +311,11 @@ pub struct SimReport {
     pub stored_per_wall_s: f64,
     /// Every group member at the end.
     pub members: Vec<MemberView>,
+    /// The IQ-level medium's counters (zero with the frame-level one).
+    pub air: AirStats,
+    /// Per terminal with an IQ-level medium: (distance m, MCS, SNR at the gateway dB, reports
+    /// acked).
+    pub links: Vec<(f64, Mcs, f64, usize)>,
 }
 
 /// A group member as the simulation ends.
@@ -381,6 +406,7 @@ enum Ev {
 
 /// A frame on air.
 struct Tx {
+    mcs: Mcs,
     channel: u8,
     start: u64,
     end: u64,
@@ -487,6 +513,48 @@ impl World {
         }
         self.push(end, Ev::TxEnd(idx));
     }
+}
+
+/// The terminals a gateway frame is for: the beacon listeners for a beacon or a group frame,
+/// else the addressee.
+fn receivers_of(
+    psdu: &[u8],
+    beacon_listeners: &std::collections::BTreeSet<usize>,
+    by_mac: &HashMap<MacAddr, usize>,
+) -> Vec<usize> {
+    let beacon = FrameControl::read(psdu).is_ok_and(|fc| fc.kind() == FrameKind::S1gBeacon);
+    let to = match psdu.get(4..10) {
+        Some(b) if !beacon => MacAddr::from_bytes(b),
+        _ => MacAddr::BROADCAST,
+    };
+    if to.is_group() {
+        beacon_listeners.iter().copied().collect()
+    } else {
+        by_mac.get(&to).copied().into_iter().collect()
+    }
+}
+
+/// The frames overlapping `tx` (index `idx`) on its channel: those still on air and those
+/// that ended already (`recent`), as (sender, start, PSDU, MCS).
+fn overlapping(
+    world: &World,
+    recent: &HashMap<u8, Vec<Tx>>,
+    idx: usize,
+    tx: &Tx,
+) -> Vec<(Option<usize>, u64, Vec<u8>, Mcs)> {
+    let on_air = world
+        .on_air
+        .get(&tx.channel)
+        .into_iter()
+        .flatten()
+        .filter(|&&j| j != idx)
+        .filter_map(|&j| world.txs[j].as_ref());
+    let ended = recent.get(&tx.channel).into_iter().flatten();
+    on_air
+        .chain(ended)
+        .filter(|o| o.start < tx.end && tx.start < o.end)
+        .map(|o| (o.from, o.start, o.psdu.clone(), o.mcs))
+        .collect()
 }
 
 fn is_report(psdu: &[u8]) -> bool {
@@ -643,6 +711,21 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         Some(p) => (Some(pmk_of(p)?), Some(pmk_of(&format!("not {p}"))?)),
         None => (None, None),
     };
+    // The IQ-level medium: every terminal placed, its MCS picked from its link budget.
+    let mut air = cfg.air.as_ref().map(|a| {
+        let mut prng = Rng::new(cfg.seed ^ 0x0A1E_5EED);
+        let nodes = (0..cfg.terminals)
+            .map(|i| {
+                let (x, y) = a.positions.get(i).copied().unwrap_or((100.0, 0.0));
+                Node {
+                    x_m: x,
+                    y_m: y,
+                    ppm: (prng.uniform() * 2.0 - 1.0) * a.ppm,
+                }
+            })
+            .collect();
+        Air::new(a.budget, format, nodes, cfg.seed)
+    });
     let mut terminals = Vec::with_capacity(cfg.terminals);
     let mut unserved = HashSet::new();
     let mut wrong_key = HashSet::new();
@@ -706,7 +789,22 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
             wait_for_indication: rng.uniform() < cfg.wait_for_indication_share,
             timeline,
             format,
-            mcs,
+            mcs: match (air.as_mut(), cfg.air.as_ref()) {
+                (Some(air), Some(a)) => {
+                    let snr = air.snr_db(Some(i), None);
+                    a.budget
+                        .pick_mcs(format, snr, &a.mcs)
+                        .or_else(|| {
+                            a.mcs.iter().copied().min_by(|x, y| {
+                                snr_at_10pct_per(format, *x)
+                                    .unwrap_or(f64::MAX)
+                                    .total_cmp(&snr_at_10pct_per(format, *y).unwrap_or(f64::MAX))
+                            })
+                        })
+                        .unwrap_or(mcs)
+                }
+                _ => mcs,
+            },
             ack_timeout_us: gcfg.store.commit_interval_ms as u64 * 1_000
                 + 4 * timeline.superframe_us,
             seed: cfg.seed.wrapping_mul(31).wrapping_add(i as u64 + 7),
@@ -739,6 +837,9 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
     let mut joined_at: Option<(f64, f64)> = None;
     let mut beacon_listeners: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
     let mut loss_rng = Rng::new(cfg.seed ^ 0x1055);
+    // With the IQ-level medium: frames that ended lately, per channel (they may overlap
+    // frames still on air).
+    let mut recent: HashMap<u8, Vec<Tx>> = HashMap::new();
     let mut csma_rng = Rng::new(cfg.seed ^ 0xC5AA);
     let mut stored_at_reports_end: Option<(u64, f64)> = None;
     let mut report_phase_start: Option<(u64, f64)> = None;
@@ -805,6 +906,61 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                     continue;
                 };
                 let report_frame = tx.from.is_some() && is_report(&tx.psdu);
+                if let Some(air) = air.as_mut() {
+                    let others: Vec<(Option<usize>, u64, Vec<u8>, Mcs)> = if tx.collided {
+                        overlapping(&world, &recent, idx, &tx)
+                    } else {
+                        Vec::new()
+                    };
+                    let others: Vec<Emission<'_>> = others
+                        .iter()
+                        .map(|(from, start_us, psdu, mcs)| Emission {
+                            from: *from,
+                            start_us: *start_us,
+                            psdu,
+                            mcs: *mcs,
+                        })
+                        .collect();
+                    let target = Emission {
+                        from: tx.from,
+                        start_us: tx.start,
+                        psdu: &tx.psdu,
+                        mcs: tx.mcs,
+                    };
+                    if tx.collided {
+                        report.frames_collided += 1;
+                    }
+                    match tx.from {
+                        Some(_) => {
+                            if air.decodes(None, &target, &others) {
+                                if report_frame {
+                                    report.delivered += 1;
+                                }
+                                gw.handle_rx(now, tx.channel, &tx.psdu);
+                            } else if report_frame {
+                                if tx.collided {
+                                    report.collided += 1;
+                                } else {
+                                    report.lost += 1;
+                                }
+                            }
+                        }
+                        None => {
+                            for r in receivers_of(&tx.psdu, &beacon_listeners, &by_mac) {
+                                if terminals[r].listening(tx.start, tx.channel)
+                                    && air.decodes(Some(r), &target, &others)
+                                {
+                                    terminals[r].on_frame(now, tx.channel, &tx.psdu);
+                                    touched.push(r);
+                                }
+                            }
+                        }
+                    }
+                    let list = recent.entry(tx.channel).or_default();
+                    list.retain(|o: &Tx| o.end + 1_000_000 > now);
+                    list.push(tx);
+                    continue;
+                }
                 if tx.collided {
                     report.frames_collided += 1;
                     if report_frame {
@@ -826,18 +982,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                         gw.handle_rx(now, tx.channel, &tx.psdu);
                     }
                     None => {
-                        let beacon = FrameControl::read(&tx.psdu)
-                            .is_ok_and(|fc| fc.kind() == FrameKind::S1gBeacon);
-                        let to = match tx.psdu.get(4..10) {
-                            Some(b) if !beacon => MacAddr::from_bytes(b),
-                            _ => MacAddr::BROADCAST,
-                        };
-                        let receivers: Vec<usize> = if to.is_group() {
-                            beacon_listeners.iter().copied().collect()
-                        } else {
-                            by_mac.get(&to).copied().into_iter().collect()
-                        };
-                        for r in receivers {
+                        for r in receivers_of(&tx.psdu, &beacon_listeners, &by_mac) {
                             if !terminals[r].listening(tx.start, tx.channel) {
                                 continue;
                             }
@@ -854,6 +999,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         for t in gw.drain_transmissions() {
             world.submit(
                 Tx {
+                    mcs: t.request.mcs,
                     channel: t.channel,
                     start: t.at_us,
                     end: t.at_us + t.airtime_us,
@@ -886,9 +1032,11 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
             p.virtual_us.store(now, Ordering::Relaxed);
         }
         for i in touched {
+            let terminal_mcs = terminals[i].mcs();
             for (at, ch, psdu, air) in terminals[i].drain() {
                 world.submit(
                     Tx {
+                        mcs: terminal_mcs,
                         channel: ch,
                         start: at,
                         end: at + air,
@@ -1028,6 +1176,17 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
             })
         })
         .collect();
+    if let Some(air) = air.as_mut() {
+        report.air = air.stats();
+        report.links = terminals
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let d = air.terminal(i).map_or(0.0, |n| (n.x_m).hypot(n.y_m));
+                (d, t.mcs(), air.snr_db(Some(i), None), t.acked().len())
+            })
+            .collect();
+    }
     report.unserved = unserved.len();
     report.wrong_key = wrong_key.len();
     let counts = gw.store().counts()?;

@@ -310,6 +310,11 @@ impl Terminal {
         self.outbox.len()
     }
 
+    /// The MCS it sends at.
+    pub fn mcs(&self) -> Mcs {
+        self.cfg.mcs
+    }
+
     /// Its group assignment, if it is a group member.
     pub fn group(&self) -> Option<GroupAssignmentRepr> {
         self.group
