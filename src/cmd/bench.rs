@@ -34,6 +34,10 @@ pub enum BenchCommand {
     /// restarted on the same store (default 1000 times), then every byte, record, spool
     /// file and broker message audited.
     Kill(super::bench_kill::KillArgs),
+    /// Delivery ratio against distance at IQ level: meters on rings around the gateway, every
+    /// frame through the real PHY with the macro path loss; the reach at ≥ 99 % beside the
+    /// standard's sensitivity.
+    Range(super::bench_range::RangeArgs),
 }
 
 /// Options of `bench control`.
@@ -127,6 +131,7 @@ pub fn run(b: BenchCommand) -> Result<()> {
         BenchCommand::Northbound(a) => super::bench_northbound::run(a),
         BenchCommand::Band(a) => super::bench_band::run(a),
         BenchCommand::Kill(a) => super::bench_kill::run(a),
+        BenchCommand::Range(a) => super::bench_range::run_range(a),
     }
 }
 

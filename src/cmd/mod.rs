@@ -6,6 +6,7 @@ pub mod bench_band;
 pub mod bench_charging;
 pub mod bench_kill;
 pub mod bench_northbound;
+pub mod bench_range;
 pub mod configfile;
 pub mod demo;
 pub mod gateware;

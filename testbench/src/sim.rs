@@ -313,9 +313,25 @@ pub struct SimReport {
     pub members: Vec<MemberView>,
     /// The IQ-level medium's counters (zero with the frame-level one).
     pub air: AirStats,
-    /// Per terminal with an IQ-level medium: (distance m, MCS, SNR at the gateway dB, reports
-    /// acked).
-    pub links: Vec<(f64, Mcs, f64, usize)>,
+    /// Per terminal with an IQ-level medium: its link and what got through.
+    pub links: Vec<LinkView>,
+}
+
+/// One terminal's link at the end of a simulation with the IQ-level medium.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinkView {
+    /// Distance to the gateway, m.
+    pub distance_m: f64,
+    /// The MCS it picked.
+    pub mcs: Mcs,
+    /// SNR of its frames at the gateway (shadowing included), dB.
+    pub snr_db: f64,
+    /// Readings it made (0 if it never joined).
+    pub generated: u64,
+    /// Readings acked.
+    pub acked: usize,
+    /// Whether it was scheduled at the end.
+    pub joined: bool,
 }
 
 /// A group member as the simulation ends.
@@ -1181,9 +1197,13 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         report.links = terminals
             .iter()
             .enumerate()
-            .map(|(i, t)| {
-                let d = air.terminal(i).map_or(0.0, |n| (n.x_m).hypot(n.y_m));
-                (d, t.mcs(), air.snr_db(Some(i), None), t.acked().len())
+            .map(|(i, t)| LinkView {
+                distance_m: air.terminal(i).map_or(0.0, |n| (n.x_m).hypot(n.y_m)),
+                mcs: t.mcs(),
+                snr_db: air.snr_db(Some(i), None),
+                generated: t.stats().generated,
+                acked: t.acked().len(),
+                joined: t.phase() == Phase::Reporting,
             })
             .collect();
     }

@@ -35,10 +35,10 @@ fn a_street_of_meters_at_iq_level() {
         "street at IQ level: {:.0} s simulated in {:.1} s; {} receptions rendered ({} samples), {} overlapped, {} captured, {} lost",
         r.simulated_s, r.wall_s, r.air.receptions, r.air.samples, r.air.overlapped, r.air.captured, r.air.lost
     );
-    for (i, (d, mcs, snr, acked)) in r.links.iter().enumerate().step_by(7) {
+    for (i, l) in r.links.iter().enumerate().step_by(7) {
         println!(
-            "  meter {i:2} at {d:6.0} m: MCS{:<2} SNR {snr:5.1} dB, {acked} reports acked",
-            mcs.0
+            "  meter {i:2} at {:6.0} m: MCS{:<2} SNR {:5.1} dB, {} reports acked",
+            l.distance_m, l.mcs.0, l.snr_db, l.acked
         );
     }
     assert_eq!((r.acked_missing, r.stored_twice), (0, 0));
@@ -50,15 +50,17 @@ fn a_street_of_meters_at_iq_level() {
     let street = &r.links[..50];
     let inside: Vec<_> = street
         .iter()
-        .filter(|l| l.2 >= need(Mcs(10)) + budget.margin_db)
+        .filter(|l| l.snr_db >= need(Mcs(10)) + budget.margin_db)
         .collect();
     assert!(inside.len() >= 45, "{street:?}");
-    assert!(inside.iter().all(|l| l.3 >= 25), "{street:?}");
+    assert!(inside.iter().all(|l| l.acked >= 25), "{street:?}");
     assert!(r.scheduled >= inside.len());
     // The two far meters never got through.
-    assert!(r.links[50..].iter().all(|l| l.3 == 0 && l.2 < -20.0));
+    assert!(r.links[50..]
+        .iter()
+        .all(|l| l.acked == 0 && !l.joined && l.snr_db < -20.0));
     // Near meters picked faster MCSs than far ones; every reception went through the PHY.
-    assert!(need(street[0].1) > need(street[49].1));
+    assert!(need(street[0].mcs) > need(street[49].mcs));
     assert!(r.air.receptions > 1_000 && r.air.samples > 1_000_000);
     assert!(r.air.lost > 0, "the far meters' frames are lost");
 }
