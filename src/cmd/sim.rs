@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::Args;
 use subgate_control::config::{Config, Delivery};
+use subgate_testbench::scenario::Scenario;
 use subgate_testbench::sim::{self, SimConfig, SimReport};
 
 /// Options of `subgate sim`.
@@ -75,6 +76,11 @@ pub struct SimArgs {
     /// acks come (what a crash test compares with the northbound).
     #[arg(long, value_name = "FILE")]
     pub acked_log: Option<PathBuf>,
+    /// Run a scenario file (testbench/scenarios/*.toml: meters, placement, medium, services,
+    /// gateway configuration, commands) instead of the population options; --db, --mqtt,
+    /// --name and --acked-log still apply.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
 }
 
 /// How `sim --eap` delivers the configuration.
@@ -89,6 +95,19 @@ pub enum EapDelivery {
 impl SimArgs {
     /// The simulation settings these options describe.
     pub fn sim_config(&self) -> Result<SimConfig> {
+        if let Some(path) = &self.scenario {
+            let mut cfg = Scenario::load(path)?.sim;
+            cfg.store_path = self.db.clone();
+            if let Some(broker) = &self.mqtt {
+                cfg.gateway.northbound.kind = subgate_control::config::NorthboundKind::Mqtt;
+                cfg.gateway.northbound.broker = broker.clone();
+            }
+            if let Some(name) = &self.name {
+                cfg.gateway.gateway.name = name.clone();
+            }
+            cfg.acked_log = self.acked_log.clone();
+            return Ok(cfg);
+        }
         if !(0.0..1.0).contains(&self.loss) {
             bail!("--loss must be in [0, 1), got {}", self.loss);
         }
@@ -150,12 +169,16 @@ impl SimArgs {
 pub fn run(args: SimArgs) -> Result<()> {
     let cfg = args.sim_config()?;
     eprintln!(
-        "simulating {} terminals for {} h (loss {:.0} %) …",
+        "simulating {} terminals for {} h ({}) …",
         cfg.terminals,
         cfg.hours,
-        cfg.loss * 100.0
+        if cfg.air.is_some() {
+            "every reception through the PHY".to_string()
+        } else {
+            format!("frame level, loss {:.0} %", cfg.loss * 100.0)
+        }
     );
-    let r = sim::run(&cfg)?;
+    let r = run_with_progress(cfg)?;
     print_report(&mut std::io::stdout().lock(), &r)?;
     if r.acked_missing > 0
         || r.stored_twice > 0
@@ -171,6 +194,29 @@ pub fn run(args: SimArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Runs the simulation on its own thread with a progress bar of virtual time (hidden when
+/// stderr is not a terminal).
+fn run_with_progress(mut cfg: SimConfig) -> Result<SimReport> {
+    let progress = std::sync::Arc::new(sim::SimProgress::default());
+    cfg.progress = Some(progress.clone());
+    let total_s = (cfg.hours * 3600.0) as u64 + cfg.drain_s;
+    let worker = std::thread::spawn(move || sim::run(&cfg));
+    let pb = super::progress(total_s, "virtual s");
+    while !worker.is_finished() {
+        let v = progress
+            .virtual_us
+            .load(std::sync::atomic::Ordering::Relaxed)
+            / 1_000_000;
+        pb.set_position(v.min(total_s));
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    pb.finish_and_clear();
+    match worker.join() {
+        Ok(r) => Ok(r?),
+        Err(_) => bail!("the simulation thread panicked"),
+    }
 }
 
 /// The report as a table.
@@ -200,6 +246,25 @@ pub fn print_report(out: &mut impl Write, r: &SimReport) -> std::io::Result<()> 
         "exactly once     acked but missing {} · stored twice {}",
         r.acked_missing, r.stored_twice
     )?;
+    if r.air.receptions > 0 {
+        writeln!(
+            out,
+            "air (IQ level)   receptions {} · overlapped {} · captured {} · lost {} · samples {}",
+            r.air.receptions, r.air.overlapped, r.air.captured, r.air.lost, r.air.samples
+        )?;
+        let joined: Vec<_> = r.links.iter().filter(|l| l.joined).collect();
+        let generated: u64 = r.links.iter().map(|l| l.generated).sum();
+        let acked: usize = r.links.iter().map(|l| l.acked).sum();
+        writeln!(
+            out,
+            "links            {} of {} meters joined · readings made {} · acked {} ({:.3} %)",
+            joined.len(),
+            r.links.len(),
+            generated,
+            acked,
+            100.0 * acked as f64 / generated.max(1) as f64
+        )?;
+    }
     if r.gateway.records_closed > 0 || r.gateway.records_published > 0 {
         writeln!(
             out,

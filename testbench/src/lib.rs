@@ -16,6 +16,7 @@ pub mod charging_kill;
 pub mod link;
 pub mod m2m_server;
 pub mod outage;
+pub mod scenario;
 pub mod sim;
 pub mod terminal;
 

@@ -952,7 +952,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                                 if report_frame {
                                     report.delivered += 1;
                                 }
-                                gw.handle_rx(now, tx.channel, &tx.psdu);
+                                gw.handle_rx_at_mcs(now, tx.channel, &tx.psdu, tx.mcs);
                             } else if report_frame {
                                 if tx.collided {
                                     report.collided += 1;
@@ -975,38 +975,38 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                     let list = recent.entry(tx.channel).or_default();
                     list.retain(|o: &Tx| o.end + 1_000_000 > now);
                     list.push(tx);
-                    continue;
-                }
-                if tx.collided {
-                    report.frames_collided += 1;
-                    if report_frame {
-                        report.collided += 1;
-                    }
-                    continue;
-                }
-                match tx.from {
-                    Some(_) => {
-                        if loss_rng.uniform() < cfg.loss {
-                            if report_frame {
-                                report.lost += 1;
-                            }
-                            continue;
-                        }
+                } else {
+                    if tx.collided {
+                        report.frames_collided += 1;
                         if report_frame {
-                            report.delivered += 1;
+                            report.collided += 1;
                         }
-                        gw.handle_rx(now, tx.channel, &tx.psdu);
+                        continue;
                     }
-                    None => {
-                        for r in receivers_of(&tx.psdu, &beacon_listeners, &by_mac) {
-                            if !terminals[r].listening(tx.start, tx.channel) {
-                                continue;
-                            }
+                    match tx.from {
+                        Some(_) => {
                             if loss_rng.uniform() < cfg.loss {
+                                if report_frame {
+                                    report.lost += 1;
+                                }
                                 continue;
                             }
-                            terminals[r].on_frame(now, tx.channel, &tx.psdu);
-                            touched.push(r);
+                            if report_frame {
+                                report.delivered += 1;
+                            }
+                            gw.handle_rx(now, tx.channel, &tx.psdu);
+                        }
+                        None => {
+                            for r in receivers_of(&tx.psdu, &beacon_listeners, &by_mac) {
+                                if !terminals[r].listening(tx.start, tx.channel) {
+                                    continue;
+                                }
+                                if loss_rng.uniform() < cfg.loss {
+                                    continue;
+                                }
+                                terminals[r].on_frame(now, tx.channel, &tx.psdu);
+                                touched.push(r);
+                            }
                         }
                     }
                 }

@@ -174,6 +174,10 @@ struct Outgoing {
 const ANSWER_SUPERFRAMES: u64 = 3;
 /// Requests repeated before starting discovery again.
 const MAX_ATTEMPTS: u32 = 6;
+/// First pause after repeated unanswered joins, µs (doubling up to [`MAX_JOIN_BACKOFF_US`]).
+const JOIN_BACKOFF_US: u64 = 30_000_000;
+/// Longest pause between joins, µs.
+const MAX_JOIN_BACKOFF_US: u64 = 3_600_000_000;
 /// Discovery rounds in a row with every probe unanswered before the terminal gives up.
 const MAX_DISCOVERY_ROUNDS: u32 = 3;
 
@@ -190,6 +194,8 @@ pub struct Terminal {
     discovery_rounds: u32,
     /// Handshakes that ended without a configuration, in a row.
     keying_failures: u32,
+    /// Joins given up in a row (answer timeouts): the pause before the next one grows.
+    join_failures: u32,
     supplicant: Option<Supplicant>,
     /// Its EAP-pwd peer while authenticating by 802.1X.
     eap_peer: Option<PwdPeer>,
@@ -242,6 +248,7 @@ impl Terminal {
             attempts: 0,
             discovery_rounds: 0,
             keying_failures: 0,
+            join_failures: 0,
             supplicant: None,
             eap_peer: None,
             eap_last: None,
@@ -594,6 +601,7 @@ impl Terminal {
                     (ResourceResult::Accept | ResourceResult::CounterProposal, Some(a)) => {
                         self.allocation = Some(a);
                         self.phase = Phase::Reporting;
+                        self.join_failures = 0;
                         self.standby = self.group.is_some_and(|g| g.standby);
                         self.deadline = None;
                         self.next_window = Some(self.first_window_from(now));
@@ -773,14 +781,22 @@ impl Terminal {
         }
     }
 
-    /// Back to discovery after a random pause (outbox and sequence numbers kept).
+    /// Back to discovery after a random pause (outbox and sequence numbers kept). After two
+    /// joins in a row ended unanswered the pause doubles each time, from 30 s to an hour: a
+    /// battery meter that hears the gateway's beacons but is not heard (the gateway's link is
+    /// the stronger one) sleeps instead of scanning all day.
     fn restart(&mut self, now: u64) {
         self.phase = Phase::Off;
         self.aid = 0;
         self.supplicant = None;
         self.allocation = None;
         self.next_window = None;
-        self.cfg.boot_us = now + self.rng.below(10 * self.cfg.timeline.superframe_us.max(1));
+        let backoff = match self.join_failures {
+            0 | 1 => 0,
+            n => (JOIN_BACKOFF_US << (n - 2).min(7)).min(MAX_JOIN_BACKOFF_US),
+        };
+        self.cfg.boot_us =
+            now + backoff + self.rng.below(10 * self.cfg.timeline.superframe_us.max(1));
     }
 
     fn on_answer_timeout(&mut self, now: u64) {
@@ -801,6 +817,7 @@ impl Terminal {
             return;
         }
         if self.attempts >= MAX_ATTEMPTS {
+            self.join_failures = self.join_failures.saturating_add(1);
             // Unanswered probes: silence or collisions, which a terminal cannot tell apart;
             // it scans again a few times before concluding it is ignored.
             if matches!(self.phase, Phase::Probing) {

@@ -563,7 +563,8 @@ impl Gateway {
             return false;
         };
         let len = report_psdu_len(&report.sid, report.payload.len());
-        let start = end_us.saturating_sub(crate::scheduler::airtime_us(self.format, self.mcs, len));
+        let mcs = self.rx_mcs.unwrap_or(self.mcs);
+        let start = end_us.saturating_sub(crate::scheduler::airtime_us(self.format, mcs, len));
         if start < a.initial_time_us {
             return false;
         }

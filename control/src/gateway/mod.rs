@@ -286,6 +286,8 @@ pub struct Gateway {
     charging: Option<charging::GatewayCharging>,
     /// Peripheral groups and the group requests being delivered.
     groups: groups::GroupState,
+    /// The MCS the PHY reported for the frame being handled (else `mcs` is assumed).
+    rx_mcs: Option<Mcs>,
     stats: GatewayStats,
 }
 
@@ -402,6 +404,7 @@ impl Gateway {
             service_overrides,
             reconfigure: std::collections::HashSet::new(),
             charging,
+            rx_mcs: None,
             groups: groups::GroupState::new(
                 group_table,
                 config.groups.retries,
@@ -507,6 +510,14 @@ impl Gateway {
         let _ = self.commit(now_us);
         self.aggregate(now_us);
         while self.settle_charging(now_us) {}
+    }
+
+    /// [`handle_rx`](Self::handle_rx) of a PSDU the PHY decoded at `mcs` (terminals pick
+    /// their own MCS from their link budget: a report's start is found from its end with it).
+    pub fn handle_rx_at_mcs(&mut self, now_us: u64, channel: u8, psdu: &[u8], mcs: Mcs) {
+        self.rx_mcs = Some(mcs);
+        self.handle_rx(now_us, channel, psdu);
+        self.rx_mcs = None;
     }
 
     /// A received PSDU (FCS included) that ended at `now_us` on `channel`.
