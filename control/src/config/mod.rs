@@ -73,7 +73,7 @@ use crate::scheduler::{
 };
 use crate::station::Timeouts;
 use crate::wire::m2m::{M2mElement, Sid, SidList};
-use crate::wire::MacAddr;
+use crate::wire::{parse_hex, MacAddr};
 
 /// Highest S1G channel number accepted in `radio.channels` (the US 1 MHz band plan,
 /// 902–928 MHz, numbers its channels 1..=51).
@@ -1370,16 +1370,6 @@ fn socket_addr(key: &str, text: &str) -> Result<SocketAddr, ConfigError> {
             "an IP:port address like \"127.0.0.1:8700\" or \"[::1]:8700\"",
         )
     })
-}
-
-fn parse_hex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) || !s.is_ascii() {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
-        .collect()
 }
 
 /// A toml error with its position and, found from the source around it, the key.

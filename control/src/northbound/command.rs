@@ -11,7 +11,7 @@ use super::payload::SCHEMA;
 use crate::config::{group_spec, GroupConfig};
 use crate::groups::GroupSpec;
 use crate::wire::m2m::{DataFormat, ServiceInfoRepr, Sid, MAX_GROUP_PAYLOAD};
-use crate::wire::MacAddr;
+use crate::wire::{parse_hex, MacAddr};
 
 /// Longest command id kept (longer ids are refused).
 pub const MAX_COMMAND_ID: usize = 64;
@@ -178,7 +178,7 @@ impl Command {
                     |what: &str| refuse(Some(id.clone()), format!("group-request needs {what}"));
                 let group = raw.group.ok_or_else(|| need("group"))?;
                 let hex = raw.payload_hex.ok_or_else(|| need("payload_hex"))?;
-                let payload = decode_hex(&hex).ok_or_else(|| {
+                let payload = parse_hex(&hex).ok_or_else(|| {
                     refuse(Some(id.clone()), "payload_hex is not hex".to_string())
                 })?;
                 if payload.len() > MAX_GROUP_PAYLOAD {
@@ -249,16 +249,6 @@ impl Command {
             other => Err(refuse(Some(id), format!("unknown command type {other:?}"))),
         }
     }
-}
-
-fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 fn valid_id(id: &str) -> bool {

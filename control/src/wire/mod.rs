@@ -63,6 +63,18 @@ pub type Result<T> = core::result::Result<T, Error>;
 /// A named byte range inside a header.
 pub type Field = core::ops::Range<usize>;
 
+/// Hex text (two digits a byte, either case) as bytes; `None` for an odd length, a
+/// non-ASCII character or a non-hex digit. One parser for SIDs, config keys and commands.
+pub(crate) fn parse_hex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
+
 /// Reads a little-endian `u16` from the first two bytes (callers checked the length).
 pub(crate) fn read_u16(b: &[u8]) -> u16 {
     u16::from_le_bytes([b[0], b[1]])

@@ -22,7 +22,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
-use crate::wire::{Error, MacAddr, Result};
+use crate::wire::{parse_hex, Error, MacAddr, Result};
 
 crate::enum_with_unknown! {
     /// Kind of a service identifier: which of the patent's four identifiers (and, for the
@@ -427,16 +427,6 @@ impl fmt::Display for ParseSidError {
 }
 
 impl std::error::Error for ParseSidError {}
-
-fn parse_hex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) || !s.is_ascii() {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
-        .collect()
-}
 
 impl FromStr for Sid {
     type Err = ParseSidError;
