@@ -119,59 +119,34 @@ fn drain() -> u64 {
     300
 }
 
+/// `[medium]`; a missing key takes [`Medium::default`]'s value.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 struct Medium {
-    #[serde(default = "frame")]
     kind: String,
-    #[serde(default = "macro_model")]
     model: String,
-    #[serde(default = "shadowing")]
     shadowing_db: f64,
-    #[serde(default = "terminal_dbm")]
     terminal_dbm: f64,
-    #[serde(default = "gateway_dbm")]
     gateway_dbm: f64,
-    #[serde(default = "nf")]
     noise_figure_db: f64,
-    #[serde(default = "mcs_list")]
     mcs: Vec<u8>,
 }
 
 impl Default for Medium {
+    /// Frame level; for IQ level the macro model and [`LinkBudget::default`]'s radio, any
+    /// 1 MHz MCS but 8.
     fn default() -> Self {
+        let b = LinkBudget::default();
         Medium {
-            kind: frame(),
-            model: macro_model(),
-            shadowing_db: shadowing(),
-            terminal_dbm: terminal_dbm(),
-            gateway_dbm: gateway_dbm(),
-            noise_figure_db: nf(),
-            mcs: mcs_list(),
+            kind: "frame".into(),
+            model: "macro".into(),
+            shadowing_db: b.shadowing_db,
+            terminal_dbm: b.terminal_dbm,
+            gateway_dbm: b.gateway_dbm,
+            noise_figure_db: b.noise_figure_db,
+            mcs: vec![10, 0, 1, 2, 3, 4, 5, 6, 7],
         }
     }
-}
-
-fn frame() -> String {
-    "frame".into()
-}
-fn macro_model() -> String {
-    "macro".into()
-}
-fn shadowing() -> f64 {
-    LinkBudget::default().shadowing_db
-}
-fn terminal_dbm() -> f64 {
-    LinkBudget::default().terminal_dbm
-}
-fn gateway_dbm() -> f64 {
-    LinkBudget::default().gateway_dbm
-}
-fn nf() -> f64 {
-    LinkBudget::default().noise_figure_db
-}
-fn mcs_list() -> Vec<u8> {
-    vec![10, 0, 1, 2, 3, 4, 5, 6, 7]
 }
 
 #[derive(Debug, Deserialize)]

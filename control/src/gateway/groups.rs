@@ -173,6 +173,12 @@ impl Gateway {
         let delivery = self.groups.table.delivery();
         let (retries, resend_us) = (self.groups.retries, self.groups.resend_us);
         let next_slot = self.groups.table.wake() == WakeMode::NextSlot;
+        // The same action in every frame of this superframe, unicast or group-addressed.
+        let req = M2mAction::GroupRequest(GroupRequestRepr {
+            group: r.group,
+            request: r.id,
+            payload: r.payload.clone(),
+        });
         // Channel → members to reach with one group-addressed frame there.
         let mut by_channel: std::collections::BTreeMap<u8, Vec<MacAddr>> = Default::default();
         // Channels whose downlink part of this superframe is full: the rest wait.
@@ -241,11 +247,6 @@ impl Gateway {
             }
             match group_addressed {
                 false => {
-                    let req = M2mAction::GroupRequest(GroupRequestRepr {
-                        group: r.group,
-                        request: r.id,
-                        payload: r.payload.clone(),
-                    });
                     let h = self.header_to(mac);
                     let Ok(frame) = action_frame(h, &req) else {
                         continue;
@@ -265,11 +266,6 @@ impl Gateway {
             }
         }
         for (channel, members) in by_channel {
-            let req = M2mAction::GroupRequest(GroupRequestRepr {
-                group: r.group,
-                request: r.id,
-                payload: r.payload.clone(),
-            });
             let h = HeaderRepr {
                 addr1: group_address(r.group),
                 ..self.header_to(MacAddr::BROADCAST)
