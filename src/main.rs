@@ -24,7 +24,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the PHY demo: mixed-MCS frames through the channel model, decoded, summarised.
+    /// Run the whole system end to end: virtual meters over the air at IQ level, the gateway,
+    /// an embedded MQTT broker; prints a summary and writes plots (--phy: the PHY alone).
     Demo(cmd::demo::DemoArgs),
     /// Generate frames through the channel model into a SigMF recording.
     Gen(cmd::gen::GenArgs),

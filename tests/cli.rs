@@ -518,7 +518,7 @@ fn gen_unknown_datatype() {
 fn demo_decodes_every_frame() {
     let dir = tempdir();
     let d = dir.path();
-    let r = subgate(d, &["demo", "--frames", "30"]);
+    let r = subgate(d, &["demo", "--phy", "--frames", "30"]);
     r.assert_ok();
     let last = r.stdout.lines().rev().find(|l| !l.trim().is_empty());
     assert!(

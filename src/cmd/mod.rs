@@ -12,6 +12,7 @@ pub mod demo;
 pub mod gateware;
 pub mod gen;
 pub mod gen_band;
+pub mod metrics;
 pub mod record;
 pub mod records;
 pub mod rx;

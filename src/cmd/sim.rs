@@ -81,6 +81,9 @@ pub struct SimArgs {
     /// --name and --acked-log still apply.
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
+    /// Serve the gateway's counters for Prometheus at http://ADDR/metrics while it runs.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<String>,
 }
 
 /// How `sim --eap` delivers the configuration.
@@ -178,7 +181,12 @@ pub fn run(args: SimArgs) -> Result<()> {
             format!("frame level, loss {:.0} %", cfg.loss * 100.0)
         }
     );
-    let r = run_with_progress(cfg)?;
+    let progress = std::sync::Arc::new(sim::SimProgress::default());
+    if let Some(addr) = &args.metrics {
+        let server = super::metrics::serve(addr, progress.clone())?;
+        eprintln!("metrics: http://{}/metrics", server.addr);
+    }
+    let r = run_with_progress(cfg, progress)?;
     print_report(&mut std::io::stdout().lock(), &r)?;
     if r.acked_missing > 0
         || r.stored_twice > 0
@@ -198,8 +206,10 @@ pub fn run(args: SimArgs) -> Result<()> {
 
 /// Runs the simulation on its own thread with a progress bar of virtual time (hidden when
 /// stderr is not a terminal).
-fn run_with_progress(mut cfg: SimConfig) -> Result<SimReport> {
-    let progress = std::sync::Arc::new(sim::SimProgress::default());
+fn run_with_progress(
+    mut cfg: SimConfig,
+    progress: std::sync::Arc<sim::SimProgress>,
+) -> Result<SimReport> {
     cfg.progress = Some(progress.clone());
     let total_s = (cfg.hours * 3600.0) as u64 + cfg.drain_s;
     let worker = std::thread::spawn(move || sim::run(&cfg));

@@ -10,13 +10,13 @@
 //! receiver starts afresh for each reception), which is what lets a simulated day of
 //! thousands of meters run in minutes.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use subgate_dsp::channel::Multipath;
 use subgate_dsp::rng::Rng;
 use subgate_dsp::rx::{Receiver, ReceiverConfig};
 use subgate_dsp::scene::{render, SceneFrame};
-use subgate_dsp::{Format, Gi, Mcs, TxRequest};
+use subgate_dsp::{Complex32, Format, Gi, Mcs, TxRequest};
 
 use crate::link::LinkBudget;
 
@@ -85,6 +85,9 @@ pub struct Air {
     rx: Receiver,
     renders: u64,
     stats: AirStats,
+    /// Equalised points of frames the gateway decoded, per MCS, up to `keep_per_mcs` each.
+    constellations: BTreeMap<u8, Vec<Complex32>>,
+    keep_per_mcs: usize,
 }
 
 impl std::fmt::Debug for Air {
@@ -121,7 +124,24 @@ impl Air {
             rx: Receiver::new(ReceiverConfig::new(format)),
             renders: 0,
             stats: AirStats::default(),
+            constellations: BTreeMap::new(),
+            keep_per_mcs: 0,
         }
+    }
+
+    /// Keeps up to `points` equalised data points per MCS of the frames the gateway decodes
+    /// (for constellation plots; 0 keeps none).
+    pub fn keep_constellations(&mut self, points: usize) {
+        self.keep_per_mcs = points;
+        self.rx = Receiver::new(ReceiverConfig {
+            keep_points: points.min(4096),
+            ..ReceiverConfig::new(self.format)
+        });
+    }
+
+    /// The kept points per MCS, in the order the frames came.
+    pub fn constellations(&self) -> &BTreeMap<u8, Vec<Complex32>> {
+        &self.constellations
     }
 
     /// The link budget.
@@ -178,7 +198,7 @@ impl Air {
     }
 
     /// Carrier offset of `from`'s frames at `to`, Hz.
-    fn cfo_hz(&self, from: Option<usize>, to: Option<usize>) -> f64 {
+    pub fn cfo_hz(&self, from: Option<usize>, to: Option<usize>) -> f64 {
         let ppm = |n| self.node(n).map_or(0.0, |x| x.ppm);
         (ppm(from) - ppm(to)) * CARRIER_HZ * 1e-6
     }
@@ -240,6 +260,15 @@ impl Air {
             .any(|f| f.psdu == target.psdu && f.info.sample_index.abs_diff(at) < 64);
         if ok && !others.is_empty() {
             self.stats.captured += 1;
+        }
+        if self.keep_per_mcs > 0 {
+            for c in self.rx.take_constellations() {
+                if to.is_none() && c.sample_index.abs_diff(at) < 64 {
+                    let kept = self.constellations.entry(c.mcs.0).or_default();
+                    let room = self.keep_per_mcs.saturating_sub(kept.len());
+                    kept.extend(c.points.into_iter().take(room));
+                }
+            }
         }
         if !ok {
             self.stats.lost += 1;

@@ -27,7 +27,7 @@ use subgate_control::registrar::aaa::AaaRegistrar;
 use subgate_control::registrar::aaa_check::AaaCheckedRegistrar;
 use subgate_control::registrar::{Psk, Registrar};
 use subgate_control::rsn::Pmk;
-use subgate_control::scheduler::{ChannelOccupancy, SIFS_US};
+use subgate_control::scheduler::{Allocation, ChannelOccupancy, SIFS_US};
 use subgate_control::store::charging::StoredRecord;
 use subgate_control::store::StoredEvent;
 use subgate_control::store::{Store, StoreError};
@@ -35,7 +35,7 @@ use subgate_control::wire::m2m::GroupAssignmentRepr;
 use subgate_control::wire::m2m::{DataFormat, RegistrationPath, ServiceInfoRepr, Sid};
 use subgate_control::wire::{FrameControl, FrameKind, MacAddr};
 use subgate_dsp::rng::Rng;
-use subgate_dsp::Mcs;
+use subgate_dsp::{Complex32, Mcs};
 
 use crate::aaa::{AaaUser, FreeRadius};
 use crate::air::{Air, AirStats, Emission, Node};
@@ -132,6 +132,19 @@ pub struct SimConfig {
     /// Decide every reception at IQ level (`None`: the frame-level rules: collisions lose
     /// both frames, `loss` drops at random).
     pub air: Option<AirSetup>,
+    /// What to keep for plots and live metrics beyond the counts.
+    pub observe: Observe,
+}
+
+/// Observations a simulation keeps for plots (`subgate demo`): they cost memory, so none
+/// is kept by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Observe {
+    /// Keep every frame that starts in `[from, to)` µs ([`SimReport::frames`]).
+    pub frames_us: Option<(u64, u64)>,
+    /// With the IQ-level medium: equalised points kept per MCS of frames the gateway
+    /// decoded ([`SimReport::constellations`]).
+    pub constellation_points: usize,
 }
 
 /// The IQ-level medium of a simulation ([`crate::air`]).
@@ -173,6 +186,11 @@ pub struct SimProgress {
     pub virtual_us: AtomicU64,
     /// Set by the caller to end the report phase now (the drain still runs).
     pub stop: AtomicBool,
+    /// The gateway's counters, refreshed about every 100 ms of wall time (for a metrics
+    /// endpoint watching the run).
+    pub gateway: std::sync::Mutex<GatewayStats>,
+    /// Readings made by the terminals so far.
+    pub generated: AtomicU64,
 }
 
 impl SimConfig {
@@ -233,6 +251,7 @@ impl SimConfig {
             progress: None,
             commands: Vec::new(),
             air: None,
+            observe: Observe::default(),
         }
     }
 }
@@ -315,6 +334,65 @@ pub struct SimReport {
     pub air: AirStats,
     /// Per terminal with an IQ-level medium: its link and what got through.
     pub links: Vec<LinkView>,
+    /// Frames received and lost per channel and direction.
+    pub channels: Vec<ChannelFrames>,
+    /// The schedule as the report phase ended: every terminal's report window.
+    pub allocations: Vec<Allocation>,
+    /// Frames kept by [`Observe::frames_us`], in the order they ended.
+    pub frames: Vec<AirFrame>,
+    /// Points kept by [`Observe::constellation_points`], per MCS.
+    pub constellations: Vec<(Mcs, Vec<Complex32>)>,
+}
+
+/// Receptions on one channel: a frame counts once per receiver it was meant for (the
+/// gateway for uplink; the addressed terminal, or every listening one for broadcasts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChannelFrames {
+    /// Channel number.
+    pub channel: u8,
+    /// Terminal frames the gateway had to receive.
+    pub uplink: u64,
+    /// Of those, lost (not decoded, collided or dropped).
+    pub uplink_lost: u64,
+    /// Gateway frames a listening terminal had to receive.
+    pub downlink: u64,
+    /// Of those, lost.
+    pub downlink_lost: u64,
+}
+
+impl ChannelFrames {
+    /// Packet error ratio over both directions (0 when nothing was sent).
+    pub fn per(&self) -> f64 {
+        let n = self.uplink + self.downlink;
+        if n == 0 {
+            0.0
+        } else {
+            (self.uplink_lost + self.downlink_lost) as f64 / n as f64
+        }
+    }
+}
+
+/// One frame as it went on air ([`Observe::frames_us`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AirFrame {
+    /// Sender: `None` the gateway, `Some(i)` terminal `i`.
+    pub from: Option<usize>,
+    /// Channel number.
+    pub channel: u8,
+    /// Start and end, µs of virtual time.
+    pub start_us: u64,
+    /// End, µs.
+    pub end_us: u64,
+    /// MCS.
+    pub mcs: Mcs,
+    /// The PSDU, FCS included.
+    pub psdu: Vec<u8>,
+    /// Uplink: whether the gateway received it. `None` for the gateway's own frames.
+    pub received: Option<bool>,
+    /// SNR at the gateway (uplink, IQ level; `NaN` otherwise), dB.
+    pub snr_db: f64,
+    /// Carrier offset at the gateway (uplink, IQ level), Hz.
+    pub cfo_hz: f64,
 }
 
 /// One terminal's link at the end of a simulation with the IQ-level medium.
@@ -740,7 +818,9 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                 }
             })
             .collect();
-        Air::new(a.budget, format, nodes, cfg.seed)
+        let mut air = Air::new(a.budget, format, nodes, cfg.seed);
+        air.keep_constellations(cfg.observe.constellation_points);
+        air
     });
     let mut terminals = Vec::with_capacity(cfg.terminals);
     let mut unserved = HashSet::new();
@@ -858,6 +938,8 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
     let mut recent: HashMap<u8, Vec<Tx>> = HashMap::new();
     let mut csma_rng = Rng::new(cfg.seed ^ 0xC5AA);
     let mut stored_at_reports_end: Option<(u64, f64)> = None;
+    let mut per_channel: HashMap<u8, ChannelFrames> = HashMap::new();
+    let mut last_snapshot = Instant::now();
     let mut report_phase_start: Option<(u64, f64)> = None;
 
     while let Some(Reverse((now, _, ev))) = world.queue.pop() {
@@ -885,6 +967,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         if stored_at_reports_end.is_none() && now >= reports_end {
             stored_at_reports_end = Some((gw.stats().reports_stored, wall.elapsed().as_secs_f64()));
             report.deregistered_reporting = gw.stats().deregistered;
+            report.allocations = gw.scheduler().allocations().copied().collect();
         }
         let mut touched: Vec<usize> = Vec::new();
         match ev {
@@ -946,68 +1029,98 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                     if tx.collided {
                         report.frames_collided += 1;
                     }
+                    let counts = per_channel.entry(tx.channel).or_default();
+                    let mut received = None;
                     match tx.from {
                         Some(_) => {
-                            if air.decodes(None, &target, &others) {
+                            counts.uplink += 1;
+                            let ok = air.decodes(None, &target, &others);
+                            received = Some(ok);
+                            if ok {
                                 if report_frame {
                                     report.delivered += 1;
                                 }
                                 gw.handle_rx_at_mcs(now, tx.channel, &tx.psdu, tx.mcs);
-                            } else if report_frame {
-                                if tx.collided {
-                                    report.collided += 1;
-                                } else {
-                                    report.lost += 1;
-                                }
-                            }
-                        }
-                        None => {
-                            for r in receivers_of(&tx.psdu, &beacon_listeners, &by_mac) {
-                                if terminals[r].listening(tx.start, tx.channel)
-                                    && air.decodes(Some(r), &target, &others)
-                                {
-                                    terminals[r].on_frame(now, tx.channel, &tx.psdu);
-                                    touched.push(r);
-                                }
-                            }
-                        }
-                    }
-                    let list = recent.entry(tx.channel).or_default();
-                    list.retain(|o: &Tx| o.end + 1_000_000 > now);
-                    list.push(tx);
-                } else {
-                    if tx.collided {
-                        report.frames_collided += 1;
-                        if report_frame {
-                            report.collided += 1;
-                        }
-                        continue;
-                    }
-                    match tx.from {
-                        Some(_) => {
-                            if loss_rng.uniform() < cfg.loss {
+                            } else {
+                                counts.uplink_lost += 1;
                                 if report_frame {
-                                    report.lost += 1;
+                                    if tx.collided {
+                                        report.collided += 1;
+                                    } else {
+                                        report.lost += 1;
+                                    }
                                 }
-                                continue;
                             }
-                            if report_frame {
-                                report.delivered += 1;
-                            }
-                            gw.handle_rx(now, tx.channel, &tx.psdu);
                         }
                         None => {
                             for r in receivers_of(&tx.psdu, &beacon_listeners, &by_mac) {
                                 if !terminals[r].listening(tx.start, tx.channel) {
                                     continue;
                                 }
-                                if loss_rng.uniform() < cfg.loss {
+                                counts.downlink += 1;
+                                if air.decodes(Some(r), &target, &others) {
+                                    terminals[r].on_frame(now, tx.channel, &tx.psdu);
+                                    touched.push(r);
+                                } else {
+                                    counts.downlink_lost += 1;
+                                }
+                            }
+                        }
+                    }
+                    if observed(&cfg.observe, &tx) {
+                        let (snr_db, cfo_hz) = match tx.from {
+                            Some(_) => (air.snr_db(tx.from, None), air.cfo_hz(tx.from, None)),
+                            None => (f64::NAN, 0.0),
+                        };
+                        report.frames.push(air_frame(&tx, received, snr_db, cfo_hz));
+                    }
+                    let list = recent.entry(tx.channel).or_default();
+                    list.retain(|o: &Tx| o.end + 1_000_000 > now);
+                    list.push(tx);
+                } else {
+                    let counts = per_channel.entry(tx.channel).or_default();
+                    let mut received = None;
+                    match tx.from {
+                        Some(_) => {
+                            counts.uplink += 1;
+                            let ok = !tx.collided && loss_rng.uniform() >= cfg.loss;
+                            received = Some(ok);
+                            if ok {
+                                if report_frame {
+                                    report.delivered += 1;
+                                }
+                                gw.handle_rx(now, tx.channel, &tx.psdu);
+                            } else {
+                                counts.uplink_lost += 1;
+                                if report_frame {
+                                    if tx.collided {
+                                        report.collided += 1;
+                                    } else {
+                                        report.lost += 1;
+                                    }
+                                }
+                            }
+                        }
+                        None => {
+                            for r in receivers_of(&tx.psdu, &beacon_listeners, &by_mac) {
+                                if !terminals[r].listening(tx.start, tx.channel) {
+                                    continue;
+                                }
+                                counts.downlink += 1;
+                                if tx.collided || loss_rng.uniform() < cfg.loss {
+                                    counts.downlink_lost += 1;
                                     continue;
                                 }
                                 terminals[r].on_frame(now, tx.channel, &tx.psdu);
                                 touched.push(r);
                             }
                         }
+                    }
+                    if tx.collided {
+                        report.frames_collided += 1;
+                    }
+                    if observed(&cfg.observe, &tx) {
+                        report.frames.push(air_frame(&tx, received, f64::NAN, 0.0));
                     }
                 }
             }
@@ -1046,6 +1159,14 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         if let Some(p) = &cfg.progress {
             p.acked.store(acked_so_far, Ordering::Relaxed);
             p.virtual_us.store(now, Ordering::Relaxed);
+            if last_snapshot.elapsed() >= Duration::from_millis(100) {
+                last_snapshot = Instant::now();
+                let made: u64 = terminals.iter().map(|t| t.stats().generated).sum();
+                p.generated.store(made, Ordering::Relaxed);
+                if let Ok(mut g) = p.gateway.lock() {
+                    *g = gw.stats();
+                }
+            }
         }
         for i in touched {
             let terminal_mcs = terminals[i].mcs();
@@ -1235,5 +1356,48 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         })
         .collect();
     report.occupancy = gw.scheduler().occupancy();
+    if report.allocations.is_empty() {
+        report.allocations = gw.scheduler().allocations().copied().collect();
+    }
+    let mut chans: Vec<ChannelFrames> = per_channel
+        .into_iter()
+        .map(|(channel, c)| ChannelFrames { channel, ..c })
+        .collect();
+    chans.sort_by_key(|c| c.channel);
+    report.channels = chans;
+    if let Some(air) = air.as_ref() {
+        report.constellations = air
+            .constellations()
+            .iter()
+            .map(|(m, p)| (Mcs(*m), p.clone()))
+            .collect();
+    }
+    if let Some(p) = &cfg.progress {
+        p.generated.store(report.generated, Ordering::Relaxed);
+        if let Ok(mut g) = p.gateway.lock() {
+            *g = report.gateway;
+        }
+    }
     Ok(report)
+}
+
+/// Whether `tx` starts inside the observed window.
+fn observed(o: &Observe, tx: &Tx) -> bool {
+    o.frames_us
+        .is_some_and(|(from, to)| tx.start >= from && tx.start < to)
+}
+
+/// The kept view of `tx`.
+fn air_frame(tx: &Tx, received: Option<bool>, snr_db: f64, cfo_hz: f64) -> AirFrame {
+    AirFrame {
+        from: tx.from,
+        channel: tx.channel,
+        start_us: tx.start,
+        end_us: tx.end,
+        mcs: tx.mcs,
+        psdu: tx.psdu.clone(),
+        received,
+        snr_db,
+        cfo_hz,
+    }
 }

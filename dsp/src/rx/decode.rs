@@ -78,6 +78,9 @@ pub struct FrameDecoder {
     /// Corrections applied to the last frame's symbols, SIG first (for the genie and
     /// diagnostics).
     pub corrections: Vec<Correction>,
+    /// Equalised data points to keep per frame (0: none).
+    pub keep_points: usize,
+    kept: Vec<Complex32>,
 }
 
 impl FrameDecoder {
@@ -113,6 +116,8 @@ impl FrameDecoder {
             interleavers,
             sig_il,
             corrections: Vec::with_capacity(MAX_DATA_SYMBOLS + 6),
+            keep_points: 0,
+            kept: Vec::new(),
         }
     }
 
@@ -214,6 +219,11 @@ impl FrameDecoder {
                 self.weights[i] = 0.0;
             }
         }
+    }
+
+    /// The equalised data points kept from the last decoding pass (at most `keep_points`).
+    pub fn kept_points(&self) -> &[Complex32] {
+        &self.kept
     }
 
     /// Number of SIG symbols of the format.
@@ -437,8 +447,11 @@ impl FrameDecoder {
         let il = self.interleavers[mcs.0 as usize]
             .take()
             .ok_or(DecodeError::Sig(SigError::Unsupported("MCS")))?;
+        self.kept.clear();
         for s in 0..n_sym {
             self.equalise(sync, n_sig + s, f.data_tones());
+            let room = self.keep_points.saturating_sub(self.kept.len()).min(nd);
+            self.kept.extend_from_slice(&self.points[..room]);
             mapping::demap(
                 modu,
                 &self.points[..nd],

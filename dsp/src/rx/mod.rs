@@ -41,6 +41,9 @@ pub struct ReceiverConfig {
     /// and PHY tests; PSDUs shorter than an FCS always fail it). Default off: such frames
     /// are only counted.
     pub deliver_bad_fcs: bool,
+    /// Keep up to this many equalised data points of every decoded frame (constellation
+    /// plots: [`Receiver::take_constellations`]). Default 0: nothing is kept.
+    pub keep_points: usize,
 }
 
 impl ReceiverConfig {
@@ -53,6 +56,7 @@ impl ReceiverConfig {
             threshold: 0.3,
             smoothing: true,
             deliver_bad_fcs: false,
+            keep_points: 0,
         }
     }
 }
@@ -111,6 +115,19 @@ pub struct Receiver {
     scan_from: u64,
     pending: Option<Pending>,
     stats: RxStats,
+    constellations: Vec<Constellation>,
+}
+
+/// The equalised data points of one decoded frame (`ReceiverConfig::keep_points`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Constellation {
+    /// The frame's `RxInfo::sample_index`.
+    pub sample_index: u64,
+    /// Its MCS.
+    pub mcs: crate::params::Mcs,
+    /// Equalised data-tone points, symbol after symbol, from the decoding pass whose bits
+    /// were kept (unit mean power on the ideal constellation).
+    pub points: Vec<Complex32>,
 }
 
 impl Receiver {
@@ -121,15 +138,18 @@ impl Receiver {
         let mut sync = Synchronizer::new(f, fft.clone());
         sync.smoothing = cfg.smoothing;
         let max_frame = f.ppdu_len(crate::params::Gi::Long, crate::params::MAX_DATA_SYMBOLS);
+        let mut dec = FrameDecoder::new(f, fft);
+        dec.keep_points = cfg.keep_points;
         Receiver {
             detector: StfDetector::new(f.fft_len() / 4, cfg.threshold),
             sync,
-            dec: FrameDecoder::new(f, fft),
+            dec,
             buf: Vec::with_capacity(2 * max_frame + 2 * CHUNK),
             base: 0,
             scan_from: 0,
             pending: None,
             stats: RxStats::default(),
+            constellations: Vec::new(),
             cfg,
         }
     }
@@ -142,6 +162,12 @@ impl Receiver {
     /// Counters so far.
     pub fn stats(&self) -> RxStats {
         self.stats
+    }
+
+    /// The constellations of the frames decoded since the last call, oldest first (empty
+    /// unless `ReceiverConfig::keep_points` > 0).
+    pub fn take_constellations(&mut self) -> Vec<Constellation> {
+        std::mem::take(&mut self.constellations)
     }
 
     /// Forgets the stream (sample indices restart at 0); counters are kept.
@@ -253,6 +279,13 @@ impl Receiver {
                 if ok || self.cfg.deliver_bad_fcs {
                     let mut info = self.info(start_abs, &sync, &d);
                     info.fcs_ok = ok;
+                    if self.cfg.keep_points > 0 {
+                        self.constellations.push(Constellation {
+                            sample_index: start_abs,
+                            mcs: d.sig.mcs,
+                            points: self.dec.kept_points().to_vec(),
+                        });
+                    }
                     out.push(RxFrame { info, psdu: d.psdu });
                 }
                 // resume a little before the end: a back-to-back STF may start right there

@@ -1,7 +1,7 @@
-//! `subgate demo`: the PHY end to end on an embedded default scenario.
+//! `subgate demo --phy`: the PHY end to end — frames of every format and MCS through the
+//! channel model, received in random blocks and summarised per format and MCS.
 
 use anyhow::Result;
-use clap::Args;
 use std::collections::BTreeMap;
 use subgate_dsp::channel::Multipath;
 use subgate_dsp::crc::append_fcs;
@@ -9,20 +9,6 @@ use subgate_dsp::rng::Rng;
 use subgate_dsp::rx::{Receiver, ReceiverConfig};
 use subgate_dsp::scene::{render, SceneFrame};
 use subgate_dsp::{Format, Gi, Mcs, TxRequest};
-
-/// Options of the demo (all have embedded defaults).
-#[derive(Args, Debug)]
-pub struct DemoArgs {
-    /// Frames per format.
-    #[arg(long, default_value_t = 200)]
-    frames: usize,
-    /// Seed of every random draw (payloads, SNRs, CFOs, channels).
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Multipath model: none, b or d (TGn with ×10 delays).
-    #[arg(long, default_value = "none")]
-    multipath: Multipath,
-}
 
 /// SNR (dB) comfortably above each MCS's threshold in AWGN.
 fn comfortable_snr(format: Format, mcs: Mcs) -> f64 {
@@ -45,6 +31,12 @@ fn comfortable_snr(format: Format, mcs: Mcs) -> f64 {
     }
 }
 
+struct PhyArgs {
+    frames: usize,
+    seed: u64,
+    multipath: Multipath,
+}
+
 #[derive(Default)]
 struct Row {
     sent: usize,
@@ -53,7 +45,13 @@ struct Row {
     cfo_err: f64,
 }
 
-pub fn run(a: DemoArgs) -> Result<()> {
+/// Runs `frames` frames per format (seed `seed`, multipath `multipath`).
+pub fn run(frames: usize, seed: u64, multipath: Multipath) -> Result<()> {
+    let a = PhyArgs {
+        frames,
+        seed,
+        multipath,
+    };
     println!(
         "subgate PHY demo: {} frames per format, mixed MCS, through the channel model",
         a.frames
@@ -99,7 +97,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
         // feed the receiver in blocks of random size, as a radio would
         let mut rx = Receiver::new(ReceiverConfig::new(format));
         let mut got = Vec::new();
-        let pb = super::progress(samples.len() as u64, format.name());
+        let pb = super::super::progress(samples.len() as u64, format.name());
         let mut pos = 0;
         while pos < samples.len() {
             let n = (1 + rng.below(20_000) as usize).min(samples.len() - pos);
