@@ -107,6 +107,7 @@ pub fn run_range(a: RangeArgs) -> Result<()> {
         positions,
         mcs: vec![mcs],
         ppm: 20.0,
+        beacon_resync: true,
     });
     eprintln!(
         "range at IQ level: {n} meters on {} rings, {:.0}–{:.0} m, MCS{}, {} h …",

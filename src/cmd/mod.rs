@@ -7,6 +7,7 @@ pub mod bench_charging;
 pub mod bench_kill;
 pub mod bench_northbound;
 pub mod bench_range;
+pub mod bench_scenario;
 pub mod configfile;
 pub mod demo;
 pub mod gateware;

@@ -206,7 +206,7 @@ pub fn run(args: SimArgs) -> Result<()> {
 
 /// Runs the simulation on its own thread with a progress bar of virtual time (hidden when
 /// stderr is not a terminal).
-fn run_with_progress(
+pub fn run_with_progress(
     mut cfg: SimConfig,
     progress: std::sync::Arc<sim::SimProgress>,
 ) -> Result<SimReport> {
@@ -239,11 +239,19 @@ pub fn print_report(out: &mut impl Write, r: &SimReport) -> std::io::Result<()> 
         r.simulated_s / r.wall_s.max(1e-9)
     )?;
     writeln!(out, "terminals        scheduled {} · refused {} · ignored {} · still joining {} · served that gave up {}", r.scheduled, r.refused, r.ignored, r.joining, r.served_gave_up)?;
-    writeln!(
-        out,
-        "joined           all by {:.0} s simulated ({:.2} s wall)",
-        r.join_simulated_s, r.join_wall_s
-    )?;
+    if r.joining == 0 {
+        writeln!(
+            out,
+            "joined           all by {:.0} s simulated ({:.2} s wall)",
+            r.join_simulated_s, r.join_wall_s
+        )?;
+    } else {
+        writeln!(
+            out,
+            "joined           not all: {} still trying at the end (out of reach, backing off)",
+            r.joining
+        )?;
+    }
     writeln!(out, "reports          generated {} · delivered {} · acked {} · stored {} · duplicate {} · late {} · collided {} · lost {} · unacked at end {}",
         r.generated, r.delivered, r.acked, r.stored, r.duplicates, r.late, r.collided, r.lost, r.unacked)?;
     writeln!(
@@ -298,12 +306,14 @@ pub fn print_report(out: &mut impl Write, r: &SimReport) -> std::io::Result<()> 
     }
     writeln!(
         out,
-        "terminal side    sends {} · retries {} · polls {} · rejoins {} · skipped windows {}",
+        "terminal side    sends {} · retries {} · polls {} · rejoins {} · skipped windows {} · clock resyncs on a beacon {} of {} wake-ups",
         r.terminals.sent,
         r.terminals.retries,
         r.terminals.polls,
         r.terminals.rejoins,
-        r.terminals.skipped
+        r.terminals.skipped,
+        r.terminals.beacon_syncs,
+        r.terminals.beacon_wakes
     )?;
     let g = &r.gateway;
     writeln!(out, "gateway          beacons {} · associated {} · refused {} · not-supported answers {} · silent drops {} · polls {} · acks {} · commits {} · deregistered {} · downlink dropped {} · batches north {}",

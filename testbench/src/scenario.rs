@@ -305,6 +305,7 @@ impl Scenario {
                     positions,
                     mcs,
                     ppm: 20.0,
+                    beacon_resync: true,
                 });
             }
             k => {

@@ -157,8 +157,12 @@ pub struct AirSetup {
     pub positions: Vec<(f64, f64)>,
     /// MCSs a terminal may pick from its link budget (the most robust when none fits).
     pub mcs: Vec<Mcs>,
-    /// Crystal offsets are drawn uniformly in ± this, ppm.
+    /// Crystal offsets are drawn uniformly in ± this, ppm: the carrier offset of a
+    /// terminal's frames and the drift of its sleep clock.
     pub ppm: f64,
+    /// Terminals wake for the beacon before a window to resynchronise their clock (see
+    /// [`TerminalConfig::clock_ppm`]); `false` models meters that never do.
+    pub beacon_resync: bool,
 }
 
 /// The reports an acked log ([`SimConfig::acked_log`]) lists, as (terminal, sequence);
@@ -342,6 +346,59 @@ pub struct SimReport {
     pub frames: Vec<AirFrame>,
     /// Points kept by [`Observe::constellation_points`], per MCS.
     pub constellations: Vec<(Mcs, Vec<Complex32>)>,
+}
+
+/// Delivery of the meters inside the link budget ([`SimReport::budget_delivery`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BudgetDelivery {
+    /// Meters whose link has the margin for the most robust MCS they may use.
+    pub meters: usize,
+    /// Readings they made.
+    pub made: u64,
+    /// Of those, acked.
+    pub acked: u64,
+}
+
+impl BudgetDelivery {
+    /// Share acked, % (100 when nothing was made).
+    pub fn percent(&self) -> f64 {
+        if self.made == 0 {
+            100.0
+        } else {
+            100.0 * self.acked as f64 / self.made as f64
+        }
+    }
+}
+
+impl SimReport {
+    /// With the IQ-level medium `air` of a run in `format`: how the meters whose SNR at the
+    /// gateway reaches the most robust allowed MCS's 10 % PER point plus the budget's margin
+    /// fared — the population a deployment plans for. `None` without links.
+    pub fn budget_delivery(
+        &self,
+        air: &AirSetup,
+        format: subgate_dsp::Format,
+    ) -> Option<BudgetDelivery> {
+        if self.links.is_empty() {
+            return None;
+        }
+        let need = air
+            .mcs
+            .iter()
+            .filter_map(|m| snr_at_10pct_per(format, *m))
+            .fold(f64::INFINITY, f64::min);
+        let mut d = BudgetDelivery::default();
+        for l in self
+            .links
+            .iter()
+            .filter(|l| l.snr_db >= need + air.budget.margin_db)
+        {
+            d.meters += 1;
+            d.made += l.generated;
+            d.acked += l.acked as u64;
+        }
+        Some(d)
+    }
 }
 
 /// Receptions on one channel: a frame counts once per receiver it was meant for (the
@@ -905,6 +962,12 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                 + 4 * timeline.superframe_us,
             seed: cfg.seed.wrapping_mul(31).wrapping_add(i as u64 + 7),
             pmk,
+            // Its crystal sets both its carrier offset and its sleep clock's drift.
+            clock_ppm: air
+                .as_ref()
+                .and_then(|a| a.terminal(i))
+                .map_or(0.0, |n| n.ppm),
+            resync_on_beacon: cfg.air.as_ref().is_none_or(|a| a.beacon_resync),
         }));
     }
     let by_mac: HashMap<MacAddr, usize> = terminals
@@ -1263,6 +1326,8 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         sum.polls += s.polls;
         sum.rejoins += s.rejoins;
         sum.skipped += s.skipped;
+        sum.beacon_wakes += s.beacon_wakes;
+        sum.beacon_syncs += s.beacon_syncs;
         let is_unserved = unserved.contains(&i);
         let is_wrong_key = wrong_key.contains(&i);
         if is_wrong_key && (t.configured() || !seqs.is_empty()) {

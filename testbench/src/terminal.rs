@@ -93,7 +93,23 @@ pub struct TerminalConfig {
     pub pmk: Option<Pmk>,
     /// Seed of its random choices (contention slot, backoff).
     pub seed: u64,
+    /// Error of its sleep clock, ppm (positive: fast). Between syncs — a beacon heard, a
+    /// frame from the gateway — its idea of the gateway's TSF drifts by this much; before a
+    /// window further than [`SYNC_TOLERANCE_US`] of drift from its last sync it wakes for
+    /// that superframe's beacon, and without one it sends where its drifted clock says.
+    /// 0: a perfect clock.
+    pub clock_ppm: f64,
+    /// Wake for the beacon before a window when the drift calls for it (what a meter's
+    /// firmware should do); `false` models one that never does.
+    pub resync_on_beacon: bool,
 }
+
+/// Drift (µs) a terminal accepts before a window without resynchronising on the beacon
+/// first.
+pub const SYNC_TOLERANCE_US: f64 = 100.0;
+
+/// How long before a superframe a terminal wakes for its beacon, µs.
+const BEACON_WAKE_LEAD_US: u64 = 1_000;
 
 /// Where a terminal is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,6 +162,10 @@ pub struct TerminalStats {
     pub rejoins: u64,
     /// Windows skipped because the beacon did not name it.
     pub skipped: u64,
+    /// Wake-ups for a beacon before a window (clock drift).
+    pub beacon_wakes: u64,
+    /// Of those, beacons heard (clock resynchronised before the window).
+    pub beacon_syncs: u64,
 }
 
 /// A group request as the terminal's application got it.
@@ -233,6 +253,10 @@ pub struct Terminal {
     receipts: Vec<GroupReceipt>,
     /// Group-request frames received (copies included).
     group_frames: u64,
+    /// When its clock was last set from the gateway's (true µs).
+    last_sync: u64,
+    /// The superframe (start) whose beacon it woke for, before its next window.
+    beacon_for: Option<u64>,
 }
 
 impl Terminal {
@@ -274,6 +298,8 @@ impl Terminal {
             woke_at: None,
             receipts: Vec::new(),
             group_frames: 0,
+            last_sync: 0,
+            beacon_for: None,
         }
     }
 
@@ -355,9 +381,11 @@ impl Terminal {
         }
     }
 
-    /// Whether it wants beacons now (scanning, or waiting for an indication).
+    /// Whether it wants beacons now (scanning, waiting for an indication, or woken to
+    /// resynchronise its clock before a window).
     pub fn wants_beacon(&self) -> bool {
         self.phase == Phase::Scanning
+            || (self.phase == Phase::Reporting && self.beacon_for.is_some())
             || (self.phase == Phase::Reporting
                 && (self.cfg.wait_for_indication || self.group.is_some()))
     }
@@ -380,7 +408,7 @@ impl Terminal {
                     Some(WakeMode::NextSlot) => self.slot_beacon == Some(start),
                     None => false,
                 };
-                if into < tl.beacon_us && group_beacon {
+                if into < tl.beacon_us && (group_beacon || self.beacon_for == Some(start)) {
                     return true;
                 }
                 if into < tl.downlink_us && self.awake_until.is_some_and(|u| t < u) {
@@ -399,7 +427,7 @@ impl Terminal {
         let mut t = match self.phase {
             Phase::Off => Some(self.cfg.boot_us),
             Phase::GaveUp(_) => None,
-            Phase::Reporting => self.next_window,
+            Phase::Reporting => self.next_window.map(|w| self.window_timer(w)),
             _ => self.deadline,
         };
         if self.phase == Phase::Reporting {
@@ -430,6 +458,7 @@ impl Terminal {
                 self.on_answer_timeout(now);
             }
             Phase::Reporting => {
+                self.wake_for_beacon(now);
                 self.on_window(now);
                 self.retry_due(now);
             }
@@ -437,10 +466,55 @@ impl Terminal {
         }
     }
 
+    /// Where, in true time, its drifting clock puts the gateway's TSF `tsf` (µs): its clock
+    /// counts `tsf − last sync` µs while that divided by (1 + ppm) pass.
+    fn local_to_true(&self, tsf: u64) -> u64 {
+        if self.cfg.clock_ppm == 0.0 || tsf <= self.last_sync {
+            return tsf;
+        }
+        let elapsed = (tsf - self.last_sync) as f64 / (1.0 + self.cfg.clock_ppm * 1e-6);
+        self.last_sync + elapsed.round() as u64
+    }
+
+    /// Whether window `w` lies so far from the last sync that it must hear a beacon first.
+    fn needs_sync(&self, w: u64) -> bool {
+        self.cfg.resync_on_beacon
+            && w.saturating_sub(self.last_sync) as f64 * self.cfg.clock_ppm.abs() * 1e-6
+                > SYNC_TOLERANCE_US
+    }
+
+    /// When the timer for window `w` fires: a little before its superframe to hear the
+    /// beacon when the clock needs it, else at the window as its clock places it.
+    fn window_timer(&self, w: u64) -> u64 {
+        let sf = self.cfg.timeline.superframe_start(w);
+        // Early by the lead plus twice the drift its own clock may have gathered, so that
+        // it is awake before the beacon whichever way the crystal is off.
+        let drift = sf.saturating_sub(self.last_sync) as f64 * self.cfg.clock_ppm.abs() * 1e-6;
+        let lead = BEACON_WAKE_LEAD_US + (2.0 * drift) as u64;
+        if self.needs_sync(w) && self.beacon_for != Some(sf) && sf > lead {
+            self.local_to_true(sf - lead).min(self.local_to_true(w))
+        } else {
+            self.local_to_true(w)
+        }
+    }
+
+    /// At the wake-up before a window that needs a sync: listen to that superframe's beacon.
+    fn wake_for_beacon(&mut self, now: u64) {
+        let Some(w) = self.next_window else {
+            return;
+        };
+        let sf = self.cfg.timeline.superframe_start(w);
+        if self.needs_sync(w) && self.beacon_for != Some(sf) && now < self.local_to_true(w) {
+            self.beacon_for = Some(sf);
+            self.stats.beacon_wakes += 1;
+        }
+    }
+
     /// Timers due at `now` once no more readings are to be made: windows pass unused, unacked
     /// reports are still retried (the end of a simulation).
     pub fn on_timer_retries_only(&mut self, now: u64) {
         if self.phase == Phase::Reporting {
+            self.wake_for_beacon(now);
             self.advance_window(now);
             self.retry_due(now);
         } else {
@@ -457,7 +531,15 @@ impl Terminal {
             return;
         };
         match frame {
-            Frame::S1gBeacon(b) => self.on_beacon(now, b),
+            Frame::S1gBeacon(b) => {
+                // The beacon's timestamp sets its clock.
+                self.last_sync = now;
+                if self.beacon_for == Some(self.cfg.timeline.superframe_start(now)) {
+                    self.stats.beacon_syncs += 1;
+                    self.beacon_for = None;
+                }
+                self.on_beacon(now, b)
+            }
             Frame::ProbeResponse(p) if p.header.addr1 == self.cfg.mac => {
                 if self.phase != Phase::Probing {
                     return;
@@ -541,6 +623,9 @@ impl Terminal {
                 let Ok(action) = action_of(&a) else {
                     return;
                 };
+                // A frame from the gateway at a known offset from its own (an ack SIFS after
+                // the report) sets its clock too.
+                self.last_sync = now;
                 self.on_action(now, action);
             }
             Frame::Data(d) if d.header.addr1 == self.cfg.mac && self.phase == Phase::Keying => {
@@ -673,11 +758,13 @@ impl Terminal {
             .map_or(1, |a| u64::from(a.period).saturating_mul(1_000_000).max(1))
     }
 
-    /// Moves `next_window` past `now` if it is due; returns the window that was due.
+    /// Moves `next_window` past `now` if it is due (by its own clock); returns the window
+    /// that was due.
     fn advance_window(&mut self, now: u64) -> Option<u64> {
-        let w = self.next_window.filter(|&w| now >= w)?;
+        let w = self.next_window.filter(|&w| now >= self.local_to_true(w))?;
         let p = self.period_us();
-        self.next_window = Some(w + p * ((now - w) / p + 1));
+        self.next_window = Some(w + p * (now.saturating_sub(w) / p + 1));
+        self.beacon_for = None;
         Some(w)
     }
 

@@ -29,6 +29,7 @@ fn a_street_of_meters_at_iq_level() {
         positions,
         mcs: [10, 0, 1, 2, 3, 4, 5, 6, 7].into_iter().map(Mcs).collect(),
         ppm: 20.0,
+        beacon_resync: true,
     });
     let r = run(&cfg).unwrap();
     println!(

@@ -73,6 +73,8 @@ async fn a_terminal_joins_and_reports_through_the_tokio_runtime() {
         ack_timeout_us: 6_000_000,
         seed: 11,
         pmk: None,
+        clock_ppm: 0.0,
+        resync_on_beacon: true,
     });
     // Frames in flight, delivered at their end: (end µs, channel, PSDU).
     let mut down: BinaryHeap<Reverse<(u64, u8, Vec<u8>)>> = BinaryHeap::new();

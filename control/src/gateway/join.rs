@@ -557,7 +557,9 @@ impl Gateway {
         });
     }
 
-    /// Whether a report that ended at `end_us` started inside one of `aid`'s windows.
+    /// Whether a report that ended at `end_us` started inside one of `aid`'s windows — or up
+    /// to half a guard before it: a terminal resynchronised on the beacon still carries a
+    /// few µs of clock error either way, and the guard is there for it.
     fn in_window(&self, aid: u16, end_us: u64, report: &ReportRepr) -> bool {
         let Some(a) = self.scheduler.allocation(aid) else {
             return false;
@@ -565,12 +567,14 @@ impl Gateway {
         let len = report_psdu_len(&report.sid, report.payload.len());
         let mcs = self.rx_mcs.unwrap_or(self.mcs);
         let start = end_us.saturating_sub(crate::scheduler::airtime_us(self.format, mcs, len));
-        if start < a.initial_time_us {
+        let early = u64::from(self.scheduler.config().guard_us / 2);
+        let shifted = start + early;
+        if shifted < a.initial_time_us {
             return false;
         }
         let p = a.period_us().max(1);
-        let w = a.initial_time_us + (start - a.initial_time_us) / p * p;
-        start - w <= u64::from(a.duration_us)
+        let w = a.initial_time_us + (shifted - a.initial_time_us) / p * p;
+        shifted - w <= u64::from(a.duration_us) + early
     }
 
     pub(super) fn deauth(&mut self, now: u64, channel: u8, mac: MacAddr) {

@@ -19,7 +19,6 @@ use clap::Args;
 use subgate_control::config::NorthboundKind;
 use subgate_dsp::channel::Multipath;
 use subgate_dsp::Mcs;
-use subgate_testbench::link::snr_at_10pct_per;
 use subgate_testbench::scenario::Scenario;
 use subgate_testbench::sim::{self, SimConfig, SimProgress, SimReport};
 
@@ -187,27 +186,6 @@ fn run_with_progress(cfg: SimConfig, progress: &Arc<SimProgress>) -> Result<SimR
     }
 }
 
-/// Meters whose link to the gateway has the margin for the most robust MCS they may use.
-fn inside_budget(r: &SimReport, cfg: &SimConfig) -> Option<(usize, u64, usize)> {
-    let air = cfg.air.as_ref()?;
-    let format = cfg.gateway.phy_format();
-    let need = air
-        .mcs
-        .iter()
-        .filter_map(|m| snr_at_10pct_per(format, *m))
-        .fold(f64::INFINITY, f64::min);
-    let inside: Vec<_> = r
-        .links
-        .iter()
-        .filter(|l| l.snr_db >= need + air.budget.margin_db)
-        .collect();
-    Some((
-        inside.len(),
-        inside.iter().map(|l| l.generated).sum(),
-        inside.iter().map(|l| l.acked).sum(),
-    ))
-}
-
 fn pct(a: u64, b: u64) -> f64 {
     100.0 * a as f64 / b.max(1) as f64
 }
@@ -240,10 +218,17 @@ fn summary(r: &SimReport, cfg: &SimConfig, embedded: Option<&broker::EmbeddedBro
         r.unacked,
         r.duplicates
     );
-    if let Some((n, made, acked)) = inside_budget(r, cfg) {
+    if let Some(d) = cfg
+        .air
+        .as_ref()
+        .and_then(|air| r.budget_delivery(air, cfg.gateway.phy_format()))
+    {
         println!(
-            "link budget   {n} meters inside it: {acked} of {made} readings acked ({:.3} %)",
-            pct(acked as u64, made)
+            "link budget   {} meters inside it: {} of {} readings acked ({:.3} %)",
+            d.meters,
+            d.acked,
+            d.made,
+            d.percent()
         );
     }
     println!(
