@@ -4,7 +4,7 @@
 use anyhow::{bail, Result};
 use clap::Args;
 use subgate_testbench::broker;
-use subgate_testbench::outage::{self, OutageOptions};
+use subgate_testbench::outage::{self, OutageOptions, OutageReport};
 
 /// Options of `bench northbound`.
 #[derive(Args, Debug)]
@@ -51,9 +51,14 @@ pub fn run(a: NorthboundArgs) -> Result<()> {
         o.reports_per_min, o.outage_s, o.before_s
     );
     let r = outage::run(&o)?;
+    print(&r, o.outage_s)
+}
+
+/// Prints an outage run's figures; an error if an acked report never arrived.
+pub fn print(r: &OutageReport, outage_s: u64) -> Result<()> {
     println!(
         "northbound: {} terminals, {} reports acked ({} while the broker was down {} s, {:.0} s simulated meanwhile); {} received by the consumer; lost {}",
-        r.terminals, r.acked, r.acked_during_outage, o.outage_s, r.outage_virtual_s, r.received, r.lost
+        r.terminals, r.acked, r.acked_during_outage, outage_s, r.outage_virtual_s, r.received, r.lost
     );
     println!(
         "northbound: terminals scheduled {} · refused {} · still joining {} · gave up {}; reports generated {} · stored {}; {:.0} reports/min acked over the real-time part",

@@ -171,6 +171,11 @@ impl SimArgs {
 /// Runs the simulation and prints its counts.
 pub fn run(args: SimArgs) -> Result<()> {
     let cfg = args.sim_config()?;
+    if let Some(path) = &args.scenario {
+        if let Some(timing) = Scenario::load(path)?.outage {
+            return run_outage(&args, cfg, &timing);
+        }
+    }
     eprintln!(
         "simulating {} terminals for {} h ({}) …",
         cfg.terminals,
@@ -202,6 +207,30 @@ pub fn run(args: SimArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// A scenario with `[outage]`: against a real mosquitto that goes down mid-run.
+fn run_outage(
+    args: &SimArgs,
+    cfg: SimConfig,
+    timing: &subgate_testbench::outage::OutageTiming,
+) -> Result<()> {
+    if args.mqtt.is_some() {
+        bail!("a scenario with [outage] starts its own mosquitto; leave out --mqtt");
+    }
+    if !subgate_testbench::broker::installed() {
+        bail!(
+            "the scenario's [outage] needs mosquitto ({}); apt-get install mosquitto",
+            subgate_testbench::broker::MOSQUITTO
+        );
+    }
+    eprintln!(
+        "simulating {} terminals; once they joined, reporting in real time with the broker down {} s after {} s …",
+        cfg.terminals, timing.outage_s, timing.before_s
+    );
+    let r = subgate_testbench::outage::run_config(cfg, timing)?;
+    print_report(&mut std::io::stdout().lock(), &r.sim)?;
+    super::bench_northbound::print(&r, timing.outage_s)
 }
 
 /// Runs the simulation on its own thread with a progress bar of virtual time (hidden when

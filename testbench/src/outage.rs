@@ -49,6 +49,31 @@ impl Default for OutageOptions {
     }
 }
 
+/// When the broker goes down, for how long, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutageTiming {
+    /// Seconds of paced reporting before the broker stops.
+    pub before_s: u64,
+    /// Seconds the broker is down.
+    pub outage_s: u64,
+    /// Seconds of paced reporting after it is back.
+    pub after_s: u64,
+    /// Stop the broker with SIGKILL instead of SIGTERM.
+    pub kill: bool,
+}
+
+impl OutageOptions {
+    /// Its timing.
+    pub fn timing(&self) -> OutageTiming {
+        OutageTiming {
+            before_s: self.before_s,
+            outage_s: self.outage_s,
+            after_s: self.after_s,
+            kill: self.kill,
+        }
+    }
+}
+
 /// What it measured.
 #[derive(Debug, Clone)]
 pub struct OutageReport {
@@ -83,19 +108,11 @@ pub struct OutageReport {
 
 /// Runs it. Needs mosquitto (`crate::broker::installed`).
 pub fn run(o: &OutageOptions) -> Result<OutageReport, SimError> {
-    let wall = Instant::now();
     if o.period_s == 0 || o.reports_per_min == 0 {
         return Err(SimError::Setting("rate and period must be > 0".into()));
     }
     let terminals = usize::try_from(u64::from(o.reports_per_min) * u64::from(o.period_s) / 60)
         .map_err(setting)?;
-    let mut broker = Mosquitto::start()?;
-    let consumer = Consumer::start(broker.port, "bench-platform", "subgate");
-    let dir = tempfile::Builder::new()
-        .prefix("subgate-outage-")
-        .tempdir()?;
-    let log = dir.path().join("acked.log");
-
     // The report phase counts from virtual 0 and covers the joins; it is ended through
     // `progress.stop` once the paced part ran `before + outage + after` seconds.
     let mut cfg = SimConfig::mixed(terminals, 24.0);
@@ -112,14 +129,40 @@ pub fn run(o: &OutageOptions) -> Result<OutageReport, SimError> {
     // once guards and the access periods are counted: eight channels leave room to join.
     cfg.gateway.radio.channels = (1..=15).step_by(2).collect();
     cfg.gateway.gateway.name = "bench-gw".into();
-    cfg.gateway.northbound.kind = NorthboundKind::Mqtt;
-    cfg.gateway.northbound.broker = broker.addr();
     cfg.join_spread_s = JOIN_SPREAD_S;
     cfg.drain_s = 120;
-    cfg.pace = Some(1.0);
-    cfg.pace_from_s = Some(JOIN_SPREAD_S + 300);
     cfg.own_window_share = 0.0;
-    cfg.store_path = Some(dir.path().join("gw.db"));
+    run_config(cfg, &o.timing())
+}
+
+/// Runs `cfg` (a scenario's simulation) against a real mosquitto that goes down as `t`
+/// says: joins in virtual time, then reporting paced to real time from the moment every
+/// terminal joined (or `pace_from_s`, default the join spread + 300 s), the broker stopped
+/// `before_s` into it for `outage_s`, `after_s` more, then the drain. Needs mosquitto.
+pub fn run_config(mut cfg: SimConfig, t: &OutageTiming) -> Result<OutageReport, SimError> {
+    let wall = Instant::now();
+    let terminals = cfg.terminals;
+    let mut broker = Mosquitto::start()?;
+    let consumer = Consumer::start(
+        broker.port,
+        "bench-platform",
+        &cfg.gateway.northbound.topic_prefix,
+    );
+    let dir = tempfile::Builder::new()
+        .prefix("subgate-outage-")
+        .tempdir()?;
+    let log = dir.path().join("acked.log");
+    cfg.gateway.northbound.kind = NorthboundKind::Mqtt;
+    cfg.gateway.northbound.broker = broker.addr();
+    cfg.pace = Some(1.0);
+    let pace_from = cfg.pace_from_s.unwrap_or(cfg.join_spread_s + 300);
+    cfg.pace_from_s = Some(pace_from);
+    // The report phase must outlast the paced part; `progress.stop` ends it.
+    let paced_s = t.before_s + t.outage_s + t.after_s;
+    cfg.hours = cfg.hours.max((pace_from + paced_s + 600) as f64 / 3600.0);
+    if cfg.store_path.is_none() {
+        cfg.store_path = Some(dir.path().join("gw.db"));
+    }
     cfg.acked_log = Some(log.clone());
     let progress = Arc::new(SimProgress::default());
     cfg.progress = Some(progress.clone());
@@ -145,16 +188,16 @@ pub fn run(o: &OutageOptions) -> Result<OutageReport, SimError> {
         wall.elapsed().as_secs_f64(),
         progress.acked.load(Ordering::Relaxed)
     );
-    std::thread::sleep(Duration::from_secs(o.before_s));
+    std::thread::sleep(Duration::from_secs(t.before_s));
     let acked_before = progress.acked.load(Ordering::Relaxed);
     let virtual_before = progress.virtual_us.load(Ordering::Relaxed);
-    if o.kill {
+    if t.kill {
         broker.kill()?;
     } else {
         broker.stop()?;
     }
-    eprintln!("broker down for {} s …", o.outage_s);
-    std::thread::sleep(Duration::from_secs(o.outage_s));
+    eprintln!("broker down for {} s …", t.outage_s);
+    std::thread::sleep(Duration::from_secs(t.outage_s));
     let acked_during_outage = progress.acked.load(Ordering::Relaxed) - acked_before;
     let outage_virtual_s = progress
         .virtual_us
@@ -163,7 +206,7 @@ pub fn run(o: &OutageOptions) -> Result<OutageReport, SimError> {
         / 1e6;
     broker.restart()?;
     eprintln!("broker back; {acked_during_outage} reports acked meanwhile");
-    std::thread::sleep(Duration::from_secs(o.after_s));
+    std::thread::sleep(Duration::from_secs(t.after_s));
     let paced_rate = (progress.acked.load(Ordering::Relaxed) - acked_at_start) as f64
         / paced_from.elapsed().as_secs_f64()
         * 60.0;

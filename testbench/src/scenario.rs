@@ -32,6 +32,12 @@
 //! [[command]]              # a downlink command (docs/northbound.md §4) at a virtual time
 //! at_s = 600
 //! json = '{"schema":1,"command_id":"c-1","type":"group-request","group":"g","payload_hex":"01"}'
+//!
+//! [outage]                 # a real mosquitto that goes down mid-run (reporting then paced
+//! before_s = 20            # to real time: seconds before, down, after)
+//! outage_s = 60
+//! after_s = 40
+//! kill = false             # SIGKILL instead of SIGTERM
 //! ```
 
 use std::path::Path;
@@ -42,6 +48,7 @@ use subgate_dsp::rng::Rng;
 use subgate_dsp::Mcs;
 
 use crate::link::{LinkBudget, PathLossModel};
+use crate::outage::OutageTiming;
 use crate::sim::{AirSetup, ServiceMix, SimConfig};
 
 /// Why a scenario does not load.
@@ -100,6 +107,18 @@ struct Raw {
     gateway: Option<toml::Table>,
     #[serde(default)]
     command: Vec<CommandAt>,
+    #[serde(default)]
+    outage: Option<OutageRaw>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutageRaw {
+    before_s: u64,
+    outage_s: u64,
+    after_s: u64,
+    #[serde(default)]
+    kill: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,6 +203,8 @@ pub struct Scenario {
     pub description: String,
     /// The simulation it describes.
     pub sim: SimConfig,
+    /// A broker outage to run it under (`crate::outage::run_config`), if any.
+    pub outage: Option<OutageTiming>,
 }
 
 impl Scenario {
@@ -315,10 +336,28 @@ impl Scenario {
                 ))
             }
         }
+        let outage = match raw.outage {
+            Some(o) => {
+                if o.outage_s == 0 || o.before_s + o.outage_s + o.after_s > 3_600 {
+                    return Err(bad(
+                        "outage",
+                        "outage_s ≥ 1 and before_s + outage_s + after_s ≤ 3600 (they run in real time)".into(),
+                    ));
+                }
+                Some(OutageTiming {
+                    before_s: o.before_s,
+                    outage_s: o.outage_s,
+                    after_s: o.after_s,
+                    kill: o.kill,
+                })
+            }
+            None => None,
+        };
         Ok(Scenario {
             name: raw.name,
             description: raw.description,
             sim,
+            outage,
         })
     }
 }

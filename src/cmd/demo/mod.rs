@@ -75,6 +75,11 @@ pub fn run(a: DemoArgs) -> Result<()> {
         Some(p) => Scenario::load(p)?,
         None => Scenario::parse(DEFAULT_SCENARIO, "built-in demo scenario")?,
     };
+    if scenario.outage.is_some() {
+        println!(
+            "note: the scenario's [outage] runs with `subgate sim --scenario`; the demo runs it without one"
+        );
+    }
     let mut cfg = scenario.sim;
     if let Some(h) = a.hours {
         if !(h > 0.0 && h <= 24.0 * 7.0) {
