@@ -61,8 +61,15 @@ fn main() -> ExitCode {
         1 => "info",
         _ => "debug",
     };
+    // The demo's embedded broker (rumqttd) logs every connection it sees end at error
+    // level; its own messages show from -vv on.
+    let directives = if cli.verbose >= 2 {
+        level.to_string()
+    } else {
+        format!("{level},rumqttd=off")
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(directives));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -483,18 +483,27 @@ impl Terminal {
                 > SYNC_TOLERANCE_US
     }
 
-    /// When the timer for window `w` fires: a little before its superframe to hear the
-    /// beacon when the clock needs it, else at the window as its clock places it.
-    fn window_timer(&self, w: u64) -> u64 {
+    /// When it wakes for the beacon before window `w`, if its clock needs one: a little
+    /// before that superframe — by a lead plus twice the drift its clock may have gathered,
+    /// so that it is awake before the beacon whichever way the crystal is off.
+    fn beacon_wake_at(&self, w: u64) -> Option<u64> {
+        if !self.needs_sync(w) {
+            return None;
+        }
         let sf = self.cfg.timeline.superframe_start(w);
-        // Early by the lead plus twice the drift its own clock may have gathered, so that
-        // it is awake before the beacon whichever way the crystal is off.
         let drift = sf.saturating_sub(self.last_sync) as f64 * self.cfg.clock_ppm.abs() * 1e-6;
         let lead = BEACON_WAKE_LEAD_US + (2.0 * drift) as u64;
-        if self.needs_sync(w) && self.beacon_for != Some(sf) && sf > lead {
-            self.local_to_true(sf - lead).min(self.local_to_true(w))
-        } else {
-            self.local_to_true(w)
+        (sf > lead).then(|| self.local_to_true(sf - lead))
+    }
+
+    /// When the timer for window `w` fires: at the wake-up for its beacon when the clock
+    /// needs one and it is not awake for it yet, else at the window as its clock places it.
+    fn window_timer(&self, w: u64) -> u64 {
+        let sf = self.cfg.timeline.superframe_start(w);
+        let at = self.local_to_true(w);
+        match self.beacon_wake_at(w) {
+            Some(wake) if self.beacon_for != Some(sf) => wake.min(at),
+            _ => at,
         }
     }
 
@@ -504,7 +513,10 @@ impl Terminal {
             return;
         };
         let sf = self.cfg.timeline.superframe_start(w);
-        if self.needs_sync(w) && self.beacon_for != Some(sf) && now < self.local_to_true(w) {
+        if self.beacon_for == Some(sf) || now >= self.local_to_true(w) {
+            return;
+        }
+        if self.beacon_wake_at(w).is_some_and(|wake| now >= wake) {
             self.beacon_for = Some(sf);
             self.stats.beacon_wakes += 1;
         }

@@ -69,6 +69,8 @@ pub struct MqttNorthbound {
     signals: mpsc::Receiver<Signal>,
     commands: mpsc::Receiver<CommandInput>,
     connected: Arc<AtomicBool>,
+    /// Set when it is dropped: the connection's end is then expected, not a failure.
+    closing: Arc<AtomicBool>,
     counters: Arc<MqttCounters>,
     /// Packet ids sent and not acknowledged yet (to tell our next PUBLISH from a resend).
     unacked: HashSet<u16>,
@@ -125,6 +127,8 @@ impl MqttNorthbound {
         let connected = Arc::new(AtomicBool::new(false));
         let counters = Arc::new(MqttCounters::default());
         let (up, count) = (connected.clone(), counters.clone());
+        let closing = Arc::new(AtomicBool::new(false));
+        let stopping = closing.clone();
         let broker = config.broker.clone();
         let subscriber = client.clone();
         thread::Builder::new()
@@ -159,6 +163,10 @@ impl MqttNorthbound {
                         }
                         Ok(_) => None,
                         Err(e) => {
+                            if stopping.load(Ordering::SeqCst) {
+                                tracing::debug!(%broker, "northbound closed");
+                                break;
+                            }
                             if up.swap(false, Ordering::SeqCst) {
                                 tracing::warn!(%broker, error = %e, "northbound disconnected");
                             } else {
@@ -187,6 +195,7 @@ impl MqttNorthbound {
             signals,
             commands,
             connected,
+            closing,
             counters,
             unacked: HashSet::new(),
             gateway: gateway.to_string(),
@@ -347,6 +356,7 @@ impl Drop for MqttNorthbound {
         // A clean stop replaces the retained status (the last will is only for a dying
         // connection), then ends the connection thread's iterator; the thread is not joined
         // (it may be asleep in a reconnect backoff).
+        self.closing.store(true, Ordering::SeqCst);
         let offline = StatusPayload::offline(&self.gateway).to_json();
         let _ = self
             .client
