@@ -45,6 +45,31 @@ pub struct Truth {
     pub len: usize,
 }
 
+thread_local! {
+    /// Resamplers made so far on this thread, by (input rate, output rate): the table of one
+    /// takes thousands of sines and cosines, and the simulation renders every reception.
+    static RESAMPLERS: std::cell::RefCell<Vec<((u64, u64), Resampler)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A resampler from `from` to `to` in its initial state (a clone of one made once).
+fn fresh_resampler(from: f64, to: f64) -> Resampler {
+    let key = (from.to_bits(), to.to_bits());
+    RESAMPLERS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, r)) = cache.iter().find(|(k, _)| *k == key) {
+            return r.clone();
+        }
+        let r = Resampler::new(from, to, 0.0);
+        // A handful of rate pairs in practice; keep the cache from growing without bound.
+        if cache.len() >= 16 {
+            cache.remove(0);
+        }
+        cache.push((key, r.clone()));
+        r
+    })
+}
+
 /// Renders `frames` into a stream of `total` samples at `rate` (≥ the native rate of every
 /// frame's format). Returns the samples and where each frame landed.
 pub fn render(
@@ -67,7 +92,7 @@ pub fn render(
         noise_power_scale = rate / fs;
         up.clear();
         if (rate - fs).abs() > 1e-6 {
-            let mut r = Resampler::new(fs, rate, 0.0);
+            let mut r = fresh_resampler(fs, rate);
             r.process(&native, &mut up);
             r.flush(&mut up);
         } else {

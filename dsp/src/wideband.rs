@@ -221,6 +221,22 @@ impl WidebandReceiver {
         })
     }
 
+    /// Forgets the stream (sample indices restart at 0) and every frame not handed out,
+    /// keeping the banks, receivers and buffers; the per-channel receivers' counters go on.
+    pub fn reset(&mut self) {
+        for g in &mut self.grids {
+            g.bank.reset();
+            for c in &mut g.rxs {
+                c.rx.reset();
+                c.frames.clear();
+            }
+            g.outs.iter_mut().for_each(Vec::clear);
+            g.ready.iter_mut().for_each(Vec::clear);
+        }
+        self.held.clear();
+        self.samples = 0;
+    }
+
     /// The configuration.
     pub fn config(&self) -> &WidebandConfig {
         &self.cfg

@@ -108,6 +108,7 @@ pub fn run_range(a: RangeArgs) -> Result<()> {
         mcs: vec![mcs],
         ppm: 20.0,
         beacon_resync: true,
+        wideband: false,
     });
     eprintln!(
         "range at IQ level: {n} meters on {} rings, {:.0}–{:.0} m, MCS{}, {} h …",

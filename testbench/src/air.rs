@@ -9,6 +9,12 @@
 //! IQ is made only around transmissions: silence between them is not synthesised (the
 //! receiver starts afresh for each reception), which is what lets a simulated day of
 //! thousands of meters run in minutes.
+//!
+//! The gateway may receive through the whole-band receiver instead
+//! ([`Air::use_wideband`]): its receptions are then rendered as one stream spanning all its
+//! channels — the frame, and every meter's frame overlapping it in time on any of them, each
+//! on its channel's offset — and decoded by `dsp::wideband` (channelizer plus a receiver per
+//! channel), as a gateway with one wideband radio hears them.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -16,6 +22,7 @@ use subgate_dsp::channel::Multipath;
 use subgate_dsp::rng::Rng;
 use subgate_dsp::rx::{Receiver, ReceiverConfig};
 use subgate_dsp::scene::{render, SceneFrame};
+use subgate_dsp::wideband::{BandChannel, WidebandConfig, WidebandError, WidebandReceiver};
 use subgate_dsp::{Complex32, Format, Gi, Mcs, TxRequest};
 
 use crate::link::LinkBudget;
@@ -48,6 +55,8 @@ impl Node {
 pub struct Emission<'a> {
     /// Sender: `None` the gateway, `Some(i)` terminal `i`.
     pub from: Option<usize>,
+    /// Channel number.
+    pub channel: u8,
     /// Start, µs.
     pub start_us: u64,
     /// The PSDU (FCS included).
@@ -88,6 +97,21 @@ pub struct Air {
     /// Equalised points of frames the gateway decoded, per MCS, up to `keep_per_mcs` each.
     constellations: BTreeMap<u8, Vec<Complex32>>,
     keep_per_mcs: usize,
+    /// The gateway's whole-band receiver, when it uses one.
+    wide: Option<Wide>,
+}
+
+/// The span of the gateway's channels as one stream.
+struct Wide {
+    /// The stream's rate.
+    rate: f64,
+    /// Per channel, the whole-band receiver's bank over the full span with only that
+    /// channel's receiver attached — a reception's outcome depends on its own channel's
+    /// receiver alone, so the others' decoding is skipped. Made once, reset between
+    /// receptions.
+    rxs: HashMap<u8, WidebandReceiver>,
+    /// Channel number → centre offset from the stream's centre, Hz.
+    offsets: HashMap<u8, f64>,
 }
 
 impl std::fmt::Debug for Air {
@@ -126,7 +150,55 @@ impl Air {
             stats: AirStats::default(),
             constellations: BTreeMap::new(),
             keep_per_mcs: 0,
+            wide: None,
         }
+    }
+
+    /// Makes the gateway receive through the whole-band receiver over `channels` (S1G
+    /// channel numbers: centres 0.5 MHz × number apart, in any band): one stream at the
+    /// lowest rate, a whole number of channel widths, that carries them all.
+    pub fn use_wideband(&mut self, channels: &[u8]) -> Result<(), WidebandError> {
+        let width = self.format.sample_rate();
+        let centre = |n: u8| 0.5e6 * f64::from(n);
+        let lo = channels
+            .iter()
+            .map(|&n| centre(n) - width / 2.0)
+            .fold(f64::INFINITY, f64::min);
+        let hi = channels
+            .iter()
+            .map(|&n| centre(n) + width / 2.0)
+            .fold(f64::NEG_INFINITY, f64::max);
+        if channels.is_empty() {
+            return Err(WidebandError::NoChannels);
+        }
+        let rate = ((hi - lo) / width).ceil() * width;
+        let mid = (lo + hi) / 2.0;
+        let offsets: HashMap<u8, f64> = channels.iter().map(|&n| (n, centre(n) - mid)).collect();
+        // The whole span checks as one configuration first (grid, edges, duplicates).
+        let all: Vec<BandChannel> = channels
+            .iter()
+            .map(|&n| BandChannel {
+                number: u16::from(n),
+                format: self.format,
+                offset_hz: centre(n) - mid,
+            })
+            .collect();
+        WidebandReceiver::new(WidebandConfig::new(rate, all.clone()))?;
+        let mut rxs = HashMap::new();
+        for c in all {
+            let n = c.number as u8;
+            rxs.insert(
+                n,
+                WidebandReceiver::new(WidebandConfig::new(rate, vec![c]))?,
+            );
+        }
+        self.wide = Some(Wide { rate, rxs, offsets });
+        Ok(())
+    }
+
+    /// Whether the gateway receives through the whole-band receiver.
+    pub fn is_wideband(&self) -> bool {
+        self.wide.is_some()
     }
 
     /// Keeps up to `points` equalised data points per MCS of the frames the gateway decodes
@@ -204,13 +276,23 @@ impl Air {
     }
 
     /// Whether receiver `to` (`None`: the gateway) decodes `target`, with `others`
-    /// overlapping it on the channel.
+    /// overlapping it in time (a narrowband receiver hears those on the target's channel;
+    /// the gateway's whole-band receiver all of them).
     pub fn decodes(
         &mut self,
         to: Option<usize>,
         target: &Emission<'_>,
         others: &[Emission<'_>],
     ) -> bool {
+        if to.is_none() && self.wide.is_some() {
+            return self.decodes_wideband(target, others);
+        }
+        let same: Vec<Emission<'_>> = others
+            .iter()
+            .filter(|o| o.channel == target.channel)
+            .copied()
+            .collect();
+        let others = &same[..];
         let fs = self.format.sample_rate();
         let samples_per_us = fs / 1e6;
         let origin = others
@@ -261,6 +343,9 @@ impl Air {
         if ok && !others.is_empty() {
             self.stats.captured += 1;
         }
+        if !ok {
+            self.stats.lost += 1;
+        }
         if self.keep_per_mcs > 0 {
             for c in self.rx.take_constellations() {
                 if to.is_none() && c.sample_index.abs_diff(at) < 64 {
@@ -269,6 +354,88 @@ impl Air {
                     kept.extend(c.points.into_iter().take(room));
                 }
             }
+        }
+        ok
+    }
+
+    /// The gateway's reception through its whole-band receiver: `target` and the meters'
+    /// frames overlapping it on any channel, rendered in one stream of the channels' span.
+    fn decodes_wideband(&mut self, target: &Emission<'_>, others: &[Emission<'_>]) -> bool {
+        let Some(wide) = self.wide.as_ref() else {
+            return false;
+        };
+        let rate = wide.rate;
+        let fs = self.format.sample_rate();
+        let per_us = rate / 1e6;
+        let pad = (PAD as f64 * rate / fs) as usize;
+        // The gateway does not hear its own frames (it is half duplex; the superframe keeps
+        // them apart from the meters' anyway).
+        let heard: Vec<&Emission<'_>> = std::iter::once(target)
+            .chain(others.iter().filter(|o| o.from.is_some()))
+            .filter(|e| wide.offsets.contains_key(&e.channel))
+            .collect();
+        let origin = heard
+            .iter()
+            .map(|e| e.start_us)
+            .min()
+            .unwrap_or(target.start_us);
+        let mut frames = Vec::with_capacity(heard.len());
+        let mut total = 0usize;
+        for (k, e) in heard.iter().enumerate() {
+            let offset = wide.offsets.get(&e.channel).copied().unwrap_or(0.0);
+            let start = pad + ((e.start_us - origin) as f64 * per_us).round() as usize;
+            let len = self
+                .format
+                .ppdu_len(Gi::Long, self.format.n_sym(e.mcs, e.psdu.len()));
+            total = total.max(start + (len as f64 * rate / fs).ceil() as usize + pad);
+            self.renders += 1;
+            frames.push(SceneFrame {
+                req: TxRequest::new(e.psdu.to_vec(), self.format, e.mcs),
+                start,
+                snr_db: 0.0,
+                cfo_hz: offset,
+                sco_ppm: 0.0,
+                multipath: Multipath::None,
+                delay_frac: 0.0,
+                seed: self.seed ^ self.renders ^ (k as u64) << 48,
+            });
+        }
+        for (f, e) in frames.iter_mut().zip(&heard) {
+            f.snr_db = self.snr_db(e.from, None);
+            f.cfo_hz += self.cfo_hz(e.from, None);
+        }
+        self.stats.receptions += 1;
+        let overlapped = heard.len() > 1;
+        if overlapped {
+            self.stats.overlapped += 1;
+        }
+        let Ok((samples, truth)) = render(&frames, total, rate, self.seed ^ self.renders) else {
+            self.stats.lost += 1;
+            return false;
+        };
+        let Some(rx) = self
+            .wide
+            .as_mut()
+            .and_then(|w| w.rxs.get_mut(&target.channel))
+        else {
+            return false;
+        };
+        self.stats.samples += samples.len() as u64;
+        let mut out = Vec::new();
+        rx.reset();
+        for block in samples.chunks(1 << 15) {
+            rx.process(block, &mut out);
+        }
+        rx.finish(&mut out);
+        let at = truth.first().map_or(0, |t| t.start) as u64;
+        let tolerance = (64.0 * rate / fs) as u64;
+        let ok = out.iter().any(|f| {
+            f.info.channel == u16::from(target.channel)
+                && f.psdu == target.psdu
+                && f.info.sample_index.abs_diff(at) < tolerance
+        });
+        if ok && overlapped {
+            self.stats.captured += 1;
         }
         if !ok {
             self.stats.lost += 1;
@@ -314,6 +481,7 @@ mod tests {
         let mut a = air(&[300.0, far]);
         let e = |from| Emission {
             from: Some(from),
+            channel: 1,
             start_us: 1_000,
             psdu: &psdu,
             mcs: Mcs(10),
@@ -337,6 +505,7 @@ mod tests {
         let mut a = air(&[100.0, 1500.0, 100.0]);
         let e = |from, psdu, start_us| Emission {
             from: Some(from),
+            channel: 1,
             start_us,
             psdu,
             mcs: Mcs(4),

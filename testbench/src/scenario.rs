@@ -14,6 +14,7 @@
 //! model = "macro"          # or "pico"
 //! shadowing_db = 8.0
 //! mcs = [10, 0, 1, 2, 3]   # what a meter may pick from its link budget
+//! receiver = "wideband"    # the gateway's: "channel" (one per channel) or "wideband"
 //!
 //! [placement]              # "street": along the x axis; "disc": uniform over a disc
 //! kind = "street"
@@ -149,6 +150,7 @@ struct Medium {
     gateway_dbm: f64,
     noise_figure_db: f64,
     mcs: Vec<u8>,
+    receiver: String,
 }
 
 impl Default for Medium {
@@ -164,6 +166,7 @@ impl Default for Medium {
             gateway_dbm: b.gateway_dbm,
             noise_figure_db: b.noise_figure_db,
             mcs: vec![10, 0, 1, 2, 3, 4, 5, 6, 7],
+            receiver: "channel".into(),
         }
     }
 }
@@ -327,6 +330,16 @@ impl Scenario {
                     mcs,
                     ppm: 20.0,
                     beacon_resync: true,
+                    wideband: match raw.medium.receiver.as_str() {
+                        "channel" => false,
+                        "wideband" => true,
+                        r => {
+                            return Err(bad(
+                                "medium.receiver",
+                                format!("\"channel\" or \"wideband\", got {r:?}"),
+                            ))
+                        }
+                    },
                 });
             }
             k => {

@@ -163,6 +163,9 @@ pub struct AirSetup {
     /// Terminals wake for the beacon before a window to resynchronise their clock (see
     /// [`TerminalConfig::clock_ppm`]); `false` models meters that never do.
     pub beacon_resync: bool,
+    /// The gateway receives through the whole-band receiver over its channels
+    /// ([`Air::use_wideband`]) instead of one receiver per channel.
+    pub wideband: bool,
 }
 
 /// The reports an acked log ([`SimConfig::acked_log`]) lists, as (terminal, sequence);
@@ -685,27 +688,41 @@ fn receivers_of(
     }
 }
 
-/// The frames overlapping `tx` (index `idx`) on its channel: those still on air and those
-/// that ended already (`recent`), as (sender, start, PSDU, MCS).
+/// A frame overlapping another: (sender, channel, start µs, PSDU, MCS).
+type Overlap = (Option<usize>, u8, u64, Vec<u8>, Mcs);
+
+/// The frames overlapping `tx` (index `idx`) on its channel — or on every channel for the
+/// whole-band receiver — those still on air and those that ended already (`recent`).
 fn overlapping(
     world: &World,
     recent: &HashMap<u8, Vec<Tx>>,
     idx: usize,
     tx: &Tx,
-) -> Vec<(Option<usize>, u64, Vec<u8>, Mcs)> {
+    all_channels: bool,
+) -> Vec<Overlap> {
+    let wanted = |ch: &u8| all_channels || *ch == tx.channel;
     let on_air = world
         .on_air
-        .get(&tx.channel)
-        .into_iter()
-        .flatten()
+        .iter()
+        .filter(|(ch, _)| wanted(ch))
+        .flat_map(|(_, list)| list)
         .filter(|&&j| j != idx)
         .filter_map(|&j| world.txs[j].as_ref());
-    let ended = recent.get(&tx.channel).into_iter().flatten();
-    on_air
+    let ended = recent
+        .iter()
+        .filter(|(ch, _)| wanted(ch))
+        .flat_map(|(_, list)| list);
+    let mut found: Vec<_> = on_air
         .chain(ended)
         .filter(|o| o.start < tx.end && tx.start < o.end)
-        .map(|o| (o.from, o.start, o.psdu.clone(), o.mcs))
-        .collect()
+        .map(|o| (o.from, o.channel, o.start, o.psdu.clone(), o.mcs))
+        .collect();
+    if all_channels {
+        // Channels come out of a hash map: put them in an order of their own so that runs
+        // repeat.
+        found.sort_by_key(|o| (o.2, o.1, o.0));
+    }
+    found
 }
 
 fn is_report(psdu: &[u8]) -> bool {
@@ -879,6 +896,10 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         air.keep_constellations(cfg.observe.constellation_points);
         air
     });
+    if let (Some(air), true) = (air.as_mut(), cfg.air.as_ref().is_some_and(|a| a.wideband)) {
+        air.use_wideband(&gcfg.radio.channels)
+            .map_err(|e| SimError::Setting(format!("whole-band receiver: {e}")))?;
+    }
     let mut terminals = Vec::with_capacity(cfg.terminals);
     let mut unserved = HashSet::new();
     let mut wrong_key = HashSet::new();
@@ -1069,15 +1090,18 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                 };
                 let report_frame = tx.from.is_some() && is_report(&tx.psdu);
                 if let Some(air) = air.as_mut() {
-                    let others: Vec<(Option<usize>, u64, Vec<u8>, Mcs)> = if tx.collided {
-                        overlapping(&world, &recent, idx, &tx)
+                    // The whole-band receiver hears meters on every channel at once.
+                    let all_channels = tx.from.is_some() && air.is_wideband();
+                    let others: Vec<Overlap> = if tx.collided || all_channels {
+                        overlapping(&world, &recent, idx, &tx, all_channels)
                     } else {
                         Vec::new()
                     };
                     let others: Vec<Emission<'_>> = others
                         .iter()
-                        .map(|(from, start_us, psdu, mcs)| Emission {
+                        .map(|(from, channel, start_us, psdu, mcs)| Emission {
                             from: *from,
+                            channel: *channel,
                             start_us: *start_us,
                             psdu,
                             mcs: *mcs,
@@ -1085,6 +1109,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                         .collect();
                     let target = Emission {
                         from: tx.from,
+                        channel: tx.channel,
                         start_us: tx.start,
                         psdu: &tx.psdu,
                         mcs: tx.mcs,

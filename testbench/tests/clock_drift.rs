@@ -31,6 +31,7 @@ fn street(resync: bool) -> SimReport {
         mcs: vec![Mcs(10), Mcs(0), Mcs(1), Mcs(2)],
         ppm: 40.0,
         beacon_resync: resync,
+        wideband: false,
     });
     run(&cfg).expect("runs")
 }

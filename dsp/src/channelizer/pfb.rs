@@ -211,6 +211,18 @@ impl Channelizer {
         })
     }
 
+    /// Forgets the stream (output indices restart at 0), keeping the plan and buffers: what
+    /// a caller decoding many separate bursts does between them.
+    pub fn reset(&mut self) {
+        self.hist.clear();
+        self.hist.resize(self.len - 1, Complex32::new(0.0, 0.0));
+        self.next = 0;
+        self.produced = 0;
+        if let Shift::Rotate(rot) = &mut self.shift {
+            rot.n = 0;
+        }
+    }
+
     /// Number of channels (M).
     pub fn channels(&self) -> usize {
         self.m

@@ -203,9 +203,17 @@ pub fn schedule(path: &Path, allocations: &[Allocation], from_us: u64) -> Result
     Ok(())
 }
 
-/// Each meter's share of readings acked against its distance (blue, by MCS shade; meters
-/// that never joined in grey at 0), and the mean per 100 m (line).
+/// Each meter's share of readings acked against its distance (blue; meters that never
+/// joined in grey at 0), and the mean per 100 m (line).
 pub fn delivery(path: &Path, links: &[LinkView]) -> Result<()> {
+    // A joined meter that made no reading yet (a daily meter whose first window is after
+    // the end) has nothing to show.
+    let links: Vec<LinkView> = links
+        .iter()
+        .filter(|l| !l.joined || l.generated > 0)
+        .copied()
+        .collect();
+    let links = &links[..];
     let root = BitMapBackend::new(path, (1200, 650)).into_drawing_area();
     root.fill(&WHITE)?;
     let far = links
