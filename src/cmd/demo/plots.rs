@@ -206,6 +206,7 @@ pub fn schedule(path: &Path, allocations: &[Allocation], from_us: u64) -> Result
 /// Each meter's share of readings acked against its distance (blue; meters that never
 /// joined in grey at 0), and the mean per 100 m (line).
 pub fn delivery(path: &Path, links: &[LinkView]) -> Result<()> {
+    let (meters, joined) = (links.len(), links.iter().filter(|l| l.joined).count());
     // A joined meter that made no reading yet (a daily meter whose first window is after
     // the end) has nothing to show.
     let links: Vec<LinkView> = links
@@ -221,12 +222,10 @@ pub fn delivery(path: &Path, links: &[LinkView]) -> Result<()> {
         .map(|l| l.distance_m)
         .fold(100.0f64, f64::max)
         .ceil();
-    let joined = links.iter().filter(|l| l.joined).count();
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!(
-                "delivery ratio vs distance: {joined} of {} meters joined (grey: never joined; red: mean per 100 m)",
-                links.len()
+                "delivery ratio vs distance: {joined} of {meters} meters joined (grey: never joined; red: mean per 100 m)"
             ),
             ("sans-serif", 20),
         )
