@@ -54,7 +54,26 @@ enum Command {
     Gateware(cmd::gateware::GatewareCommand),
 }
 
+/// A reader that stops early (`subgate demo | head`) closes stdout under us; `println!`
+/// then panics. Leave quietly instead, as a Unix tool does.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = Cli::parse();
     let level = match cli.verbose {
         0 => "warn",

@@ -194,3 +194,25 @@ fn a_missing_scenario_and_a_bad_hours_value_are_refused() {
     subgate(dir.path(), &["demo", "--scenario", "nope.toml"]).assert_error(&["nope.toml"]);
     subgate(dir.path(), &["demo", "--hours", "0"]).assert_error(&["--hours"]);
 }
+
+/// `subgate demo --phy | head -1`: the reader leaves after one line; the demo goes quietly.
+#[test]
+fn a_reader_that_stops_early_is_no_error() {
+    let dir = tempdir();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_subgate"))
+        .current_dir(dir.path())
+        .args(["demo", "--phy", "--frames", "20"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("subgate runs");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut first)
+        .expect("a line");
+    assert!(first.starts_with("subgate PHY demo"), "{first}");
+    let out = child.wait_with_output().expect("ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?} {err}", out.status);
+    assert!(!err.contains("panicked"), "{err}");
+}
