@@ -29,6 +29,14 @@ pub struct BandPlan {
     /// 2 MHz channel numbers.
     #[serde(default)]
     pub channels_2mhz: Vec<u16>,
+    /// The transmit-rule profile used by default (`regulatory.profile`).
+    #[serde(default)]
+    pub default_profile: String,
+    /// Transmit rules per profile and sub-band: read and enforced by the gateway
+    /// (`subgate_control::regulatory::rules`, which parses them into typed limits); kept
+    /// here untyped so this crate stays below the control plane.
+    #[serde(default)]
+    pub rules: Vec<toml::Table>,
 }
 
 /// One channel of a plan.

@@ -45,6 +45,7 @@ pub mod groups;
 pub mod northbound;
 pub mod radius;
 pub mod registrar;
+pub mod regulatory;
 pub mod rsn;
 pub mod scheduler;
 pub mod station;

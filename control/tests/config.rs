@@ -180,9 +180,14 @@ unmatched = "not-supported"
 "server:2001:db8::7" = "server:10.0.0.7"
 
 [radio]
-channels = [1, 2]
+channels = [2, 6]
 format = "2m"
 mcs = 8
+
+[regulatory]
+profile = "srd"
+tx_power_dbm = 12.0
+antenna_gain_dbi = 2.0
 
 [timeouts]
 assoc_ms = 4000
@@ -236,7 +241,7 @@ kind = "memory"
     assert_eq!(
         config.scheduler_config(),
         SchedulerConfig {
-            channels: vec![1, 2],
+            channels: vec![2, 6],
             hyperperiod_s: 3600,
             guard_us: 1500,
             epoch_tsf_us: 0,
@@ -529,6 +534,48 @@ const REFUSED: &[(&str, &str, &str, &str)] = &[
     ),
     ("BSSID not a MAC", "[gateway]\nbssid = \"gw-7\"\n", "gateway.bssid", "unicast MAC"),
     ("unknown region", "[gateway]\nregion = \"mars\"\n", "gateway.region", "one of us, eu"),
+    (
+        "EU e.i.r.p. over 25 mW e.r.p.",
+        "[gateway]\nregion = \"eu\"\n[regulatory]\ntx_power_dbm = 14.0\nantenna_gain_dbi = 3.0\n",
+        "regulatory.tx_power_dbm",
+        "at most 16.15 dBm",
+    ),
+    (
+        "US conducted power over 1 W",
+        "[regulatory]\ntx_power_dbm = 31.0\n",
+        "regulatory.tx_power_dbm",
+        "at most 30 dBm into the antenna",
+    ),
+    (
+        "US e.i.r.p. over 36 dBm",
+        "[regulatory]\ntx_power_dbm = 30.0\nantenna_gain_dbi = 8.0\n",
+        "regulatory.tx_power_dbm",
+        "at most 36 dBm",
+    ),
+    (
+        "2 MHz channels under EU wideband rules",
+        "[gateway]\nregion = \"eu\"\n[radio]\nchannels = [2]\nformat = \"2m\"\n",
+        "radio.format",
+        "at most 1 MHz",
+    ),
+    (
+        "channel outside the EU band",
+        "[gateway]\nregion = \"eu\"\n[radio]\nchannels = [11]\n",
+        "radio.channels",
+        "outside every sub-band",
+    ),
+    (
+        "unknown profile",
+        "[gateway]\nregion = \"eu\"\n[regulatory]\nprofile = \"lbt\"\n",
+        "regulatory.profile",
+        "one of wdts, srd",
+    ),
+    (
+        "dwell longer than its window",
+        "[regulatory]\ndwell_ms = 2000\ndwell_window_s = 1\n",
+        "regulatory.dwell_window_s",
+        "at least dwell_ms",
+    ),
     ("empty name", "[gateway]\nname = \"\"\n", "gateway.name", "1..=32 bytes"),
     (
         "zero beacon interval",

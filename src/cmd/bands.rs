@@ -68,11 +68,50 @@ pub fn bands(a: BandsArgs) -> Result<()> {
             for s in &p.sources {
                 println!("  - {s}");
             }
+            print_rules(&p.name);
         }
     } else {
         println!("\n`subgate bands <name>` lists a band's channels and sources.");
     }
     Ok(())
+}
+
+/// The transmit rules the gateway enforces in `region`, per profile.
+fn print_rules(region: &str) {
+    let Some(r) = subgate_control::regulatory::rules::region(region) else {
+        return;
+    };
+    if r.rules.is_empty() {
+        println!("\ntransmit rules: none written for {region}; only regulatory.dwell_ms applies");
+        return;
+    }
+    println!(
+        "\ntransmit rules (regulatory.profile; default {:?}):",
+        r.default_profile
+    );
+    println!(
+        "{:<8} {:<12} {:>13} {:>9} {:>9} {:>8} {:>8} {:>8}",
+        "profile", "sub-band", "MHz", "conducted", "e.i.r.p.", "gateway", "terminal", "window"
+    );
+    let dbm = |v: Option<f64>| v.map_or("-".to_string(), |d| format!("{d} dBm"));
+    let pct = |v: Option<f64>| v.map_or("-".to_string(), |d| format!("{d} %"));
+    for s in &r.rules {
+        println!(
+            "{:<8} {:<12} {:>6.1}-{:<6.1} {:>9} {:>9} {:>8} {:>8} {:>6} s",
+            s.profile,
+            s.subband,
+            s.low_mhz,
+            s.high_mhz,
+            dbm(s.max_conducted_dbm),
+            dbm(s.max_eirp_dbm),
+            pct(s.gateway_duty_percent),
+            pct(s.terminal_duty_percent),
+            s.window_s
+        );
+    }
+    for s in &r.rules {
+        println!("  - {} {}: {}", s.profile, s.subband, s.source);
+    }
 }
 
 pub fn radios(a: RadiosArgs) -> Result<()> {

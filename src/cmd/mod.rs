@@ -21,6 +21,7 @@ pub mod rx_band;
 pub mod rx_radio;
 pub mod sim;
 pub mod tx;
+pub mod tx_limits;
 
 use indicatif::{ProgressBar, ProgressStyle};
 

@@ -370,6 +370,16 @@ pub fn print_report(out: &mut impl Write, r: &SimReport) -> std::io::Result<()> 
             occ.map_or(0, |o| o.terminals)
         )?;
     }
+    for line in super::tx_limits::lines(&r.tx_usage, r.simulated_s, 17) {
+        writeln!(out, "{line}")?;
+    }
+    if g.tx_deferred_limit + g.tx_dropped_limit + g.beacons_held > 0 {
+        writeln!(
+            out,
+            "tx limits        frames deferred {} · dropped {} · beacons held {}",
+            g.tx_deferred_limit, g.tx_dropped_limit, g.beacons_held
+        )?;
+    }
     writeln!(
         out,
         "deregistered     {} during the report phase",

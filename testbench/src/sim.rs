@@ -349,6 +349,9 @@ pub struct SimReport {
     pub frames: Vec<AirFrame>,
     /// Points kept by [`Observe::constellation_points`], per MCS.
     pub constellations: Vec<(Mcs, Vec<Complex32>)>,
+    /// The gateway's airtime per transmit limit (`[regulatory]`): sub-band duty cycle,
+    /// channel dwell, or usage where the region sets no limit.
+    pub tx_usage: Vec<subgate_control::regulatory::LimitUse>,
 }
 
 /// Delivery of the meters inside the link budget ([`SimReport::budget_delivery`]).
@@ -957,6 +960,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                 Discovery::Active
             },
             channel: channels[i % channels.len()],
+            scan_channels: channels.clone(),
             boot_us: rng.below(cfg.join_spread_s.max(1) * 1_000_000),
             own_window_offset_us: (rng.uniform() < cfg.own_window_share)
                 .then(|| rng.below(u64::from(m.period_s) * 1_000_000)),
@@ -1424,6 +1428,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
     report.stored = counts.stored;
     report.duplicates = counts.duplicates;
     report.gateway = gw.stats();
+    report.tx_usage = gw.tx_usage();
     report.late = report.gateway.reports_late;
     report.commits = report.gateway.commits;
     report.simulated_s = end as f64 / 1e6;

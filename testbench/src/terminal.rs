@@ -73,6 +73,9 @@ pub struct TerminalConfig {
     pub discovery: Discovery,
     /// Channel it joins on.
     pub channel: u8,
+    /// Channels it moves through, in turn, when a discovery round on one goes unanswered
+    /// (a gateway held back by its duty cycle answers on another); empty: `channel` only.
+    pub scan_channels: Vec<u8>,
     /// When it powers up, µs.
     pub boot_us: u64,
     /// Propose its own window (this offset into the period, µs) instead of confirming the
@@ -921,6 +924,10 @@ impl Terminal {
             // it scans again a few times before concluding it is ignored.
             if matches!(self.phase, Phase::Probing) {
                 self.discovery_rounds += 1;
+                let scan = &self.cfg.scan_channels;
+                if let Some(i) = scan.iter().position(|&c| c == self.cfg.channel) {
+                    self.cfg.channel = scan[(i + 1) % scan.len()];
+                }
                 if self.discovery_rounds >= MAX_DISCOVERY_ROUNDS {
                     self.phase = Phase::GaveUp(GiveUp::Ignored);
                     return;

@@ -64,6 +64,7 @@ async fn a_terminal_joins_and_reports_through_the_tokio_runtime() {
         service: Sid::service("meter").unwrap(),
         discovery: Discovery::Active,
         channel: 1,
+        scan_channels: Vec::new(),
         boot_us: 0,
         own_window_offset_us: None,
         wait_for_indication: false,

@@ -54,9 +54,11 @@
 
 mod charging;
 mod groups;
+mod regulatory;
 
 pub use charging::{ChargingConfig, ChargingSetup, SubscriptionConfig};
 pub use groups::{group_spec, GroupConfig, GroupsConfig};
+pub use regulatory::RegulatoryConfig;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -93,7 +95,7 @@ pub const REGIONS: [&str; 8] = ["us", "eu", "jp", "kr", "sg", "au", "nz", "cn"];
 pub const PSK_LENS: [usize; 2] = [16, 32];
 
 /// The whole configuration: one field per TOML section.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// `[gateway]`: the access point itself.
@@ -122,6 +124,8 @@ pub struct Config {
     pub charging: ChargingConfig,
     /// `[groups]`: peripheral groups.
     pub groups: GroupsConfig,
+    /// `[regulatory]`: transmit limits (power, duty cycle, dwell).
+    pub regulatory: RegulatoryConfig,
 }
 
 /// `[gateway]`.
@@ -753,7 +757,8 @@ impl Config {
         self.validate_scheduler()?;
         self.validate_store_and_aggregation()?;
         self.charging_setup()?;
-        self.group_table().map(|_| ())
+        self.group_table()?;
+        crate::regulatory::TxGovernor::from_config(self).map(|_| ())
     }
 
     fn validate_gateway(&self) -> Result<(), ConfigError> {
@@ -1500,6 +1505,10 @@ pub const SECTIONS: &[SectionDoc] = &[
         name: "groups",
         doc: "[groups]: peripheral groups (docs/groups.md): a group id pre-allocated to every\nconfigured member with its initial state (standby or active), and how group service\nrequests reach the members.",
     },
+    SectionDoc {
+        name: "regulatory",
+        doc: "[regulatory]: transmit limits (docs/regulatory.md): the rule profile of gateway.region\n(boards/bands), the radio's power checked against it, a dwell limit per channel; frames\nthat would exceed a duty cycle or dwell are deferred or dropped.",
+    },
 ];
 
 /// Every key, in file order within its section.
@@ -1972,5 +1981,47 @@ pub const KEYS: &[KeyDoc] = &[
         ty: "list of tables",
         doc: "Groups: { name, members, standby }: members are terminal MACs (each in one group),\nstandby the members that start in standby. Ids 1, 2, ... are given in this order.",
         example: Some("groups = [{ name = \"street-12\", members = [\"02:10:00:00:00:01\"], standby = [] }]"),
+    },
+    KeyDoc {
+        section: "regulatory",
+        key: "enforce",
+        ty: "boolean",
+        doc: "Hold frames to the limits (deferred or dropped, counted and logged); false only\nmeasures the airtime.",
+        example: None,
+    },
+    KeyDoc {
+        section: "regulatory",
+        key: "profile",
+        ty: "string",
+        doc: "Rule profile of the region's band file (subgate bands <region>); \"\" for the\nregion's default (EU: \"wdts\", ERC/REC 70-03 Annex 3; \"srd\": Annex 1 h1.3/h1.4).",
+        example: Some("profile = \"srd\""),
+    },
+    KeyDoc {
+        section: "regulatory",
+        key: "tx_power_dbm",
+        ty: "float",
+        doc: "Power into the antenna, dBm: checked against the profile's conducted and e.i.r.p.\nlimits when the configuration loads.",
+        example: None,
+    },
+    KeyDoc {
+        section: "regulatory",
+        key: "antenna_gain_dbi",
+        ty: "float",
+        doc: "Antenna gain, dBi (e.i.r.p. = tx_power_dbm + antenna_gain_dbi).",
+        example: None,
+    },
+    KeyDoc {
+        section: "regulatory",
+        key: "dwell_ms",
+        ty: "integer",
+        doc: "Most airtime per channel within dwell_window_s, ms; 0 for none (a hybrid or\nhopping system under FCC 15.247, or an operator's own policy).",
+        example: None,
+    },
+    KeyDoc {
+        section: "regulatory",
+        key: "dwell_window_s",
+        ty: "integer",
+        doc: "The dwell window, s, >= 1 and >= dwell_ms.",
+        example: None,
     },
 ];

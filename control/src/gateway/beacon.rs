@@ -55,6 +55,15 @@ pub(super) fn max_len(filter: &SidFilter, config: &Config) -> Result<usize, Conf
     Ok(Frame::S1gBeacon(b).buffer_len() + 2 + MAX_ELEMENT_BODY + wake + FCS_LEN)
 }
 
+/// Length of a beacon without report or wake indication (what thinned superframes lack).
+pub(super) fn base_len(filter: &SidFilter, config: &Config) -> Result<usize, ConfigError> {
+    let full = max_len(filter, config)?;
+    let sa = config.bssid()?;
+    Ok(base(sa, &config.gateway.name, filter, 0)
+        .map(|b| Frame::S1gBeacon(b).buffer_len() + FCS_LEN)
+        .unwrap_or(full))
+}
+
 /// The most AIDs of `aids` (in order) one indication element names.
 fn indication(aids: &[u16]) -> Option<ReportIndicationRepr> {
     let mut n = aids.len();
@@ -72,6 +81,7 @@ impl Gateway {
     /// Beacons at superframe start `s` on every channel.
     pub(super) fn send_beacons(&mut self, s: u64) {
         let end = s.saturating_add(self.timeline.superframe_us);
+        let index = s / self.timeline.superframe_us.max(1);
         for ci in 0..self.channels.len() {
             let channel = self.channels[ci];
             let Ok(mut beacon) = base(self.bssid, &self.name, &self.filter, s) else {
@@ -87,9 +97,22 @@ impl Gateway {
                     beacon.elements.push(ie);
                 }
             }
-            beacon.elements.extend(self.wake_indication());
+            let wake = self.wake_indication();
+            // Thinned beacons (a tight duty cycle): still one where windows or a wake-up
+            // need it, as far as the limit admits.
+            let every = self.beacon_every.get(ci).copied().unwrap_or(1);
+            if !index.is_multiple_of(every) && aids.is_empty() && wake.is_none() {
+                self.stats.beacons_held += 1;
+                continue;
+            }
+            beacon.elements.extend(wake);
             let psdu = with_fcs(&Frame::S1gBeacon(beacon).to_bytes());
             let airtime = crate::scheduler::airtime_us(self.format, self.mcs, psdu.len());
+            let class = crate::regulatory::FrameClass::Beacon;
+            if self.governor.admit(channel, s, airtime, class).is_err() {
+                self.stats.beacons_held += 1;
+                continue;
+            }
             self.out.push(super::Transmission {
                 channel,
                 at_us: s,

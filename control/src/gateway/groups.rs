@@ -251,7 +251,9 @@ impl Gateway {
                     let Ok(frame) = action_frame(h, &req) else {
                         continue;
                     };
-                    if let Some(at) = self.send_at(channel, s, &frame) {
+                    if let Some(at) =
+                        self.send_class(channel, s, &frame, crate::regulatory::FrameClass::Group)
+                    {
                         self.stats.group_requests_sent += 1;
                         if at >= s.saturating_add(sf) {
                             full.insert(channel);
@@ -273,7 +275,9 @@ impl Gateway {
             let Ok(frame) = action_frame(h, &req) else {
                 continue;
             };
-            if let Some(at) = self.send_at(channel, s, &frame) {
+            if let Some(at) =
+                self.send_class(channel, s, &frame, crate::regulatory::FrameClass::Group)
+            {
                 self.stats.group_requests_sent += 1;
                 for mac in members {
                     if let Some(m) = r.members.get_mut(&mac) {

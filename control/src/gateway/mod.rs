@@ -56,6 +56,7 @@ use subgate_dsp::{Format, Mcs, TxRequest};
 use crate::aggregate::{AggregateError, Aggregator, Northbound};
 use crate::config::{Config, ConfigError, Delivery};
 use crate::registrar::Registrar;
+use crate::regulatory::{FrameClass, LimitUse, TxGovernor};
 use crate::rsn::{Gtk, Pmk};
 use crate::scheduler::{airtime_us, ConfigError as SchedulerConfigError, Scheduler};
 use crate::station::{SidFilter, Stations, Timeouts, Unmatched};
@@ -71,6 +72,9 @@ const AGGREGATE_EVERY: u64 = 10;
 
 /// Superframes ahead the downlink queue may run before a frame is dropped (and counted).
 const MAX_DOWNLINK_AHEAD: u64 = 30;
+
+/// Superframes a frame held back by a transmit limit is tried again before it is dropped.
+const LIMIT_DEFER_SUPERFRAMES: u64 = 3;
 
 /// One PSDU for the radio: when, where, and the PHY request.
 #[derive(Debug, Clone, PartialEq)]
@@ -178,6 +182,13 @@ pub struct GatewayStats {
     pub group_deliveries: u64,
     /// Group requests finished (every member delivered, unanswered or refused).
     pub group_requests_done: u64,
+    /// Frames sent later than their first downlink slot to stay within a transmit limit
+    /// (`[regulatory]`: sub-band duty cycle, channel dwell).
+    pub tx_deferred_limit: u64,
+    /// Frames dropped to stay within a transmit limit.
+    pub tx_dropped_limit: u64,
+    /// Beacons not sent: thinned for a duty limit, or held back by one.
+    pub beacons_held: u64,
 }
 
 /// Why a gateway could not be built.
@@ -288,6 +299,10 @@ pub struct Gateway {
     groups: groups::GroupState,
     /// The MCS the PHY reported for the frame being handled (else `mcs` is assumed).
     rx_mcs: Option<Mcs>,
+    /// Transmit limits (`[regulatory]`).
+    governor: TxGovernor,
+    /// Per channel (in `channels` order): a beacon every this many superframes.
+    beacon_every: Vec<u64>,
     stats: GatewayStats,
 }
 
@@ -365,6 +380,32 @@ impl Gateway {
                 config.bssid()?,
             ))
         };
+        let governor = TxGovernor::from_config(config)?;
+        // Thinning concerns beacons that carry no indication (those go out regardless).
+        let plain_beacon_us = airtime_us(format, mcs, beacon::base_len(&filter, config)?);
+        let beacon_every: Vec<u64> = config
+            .radio
+            .channels
+            .iter()
+            .map(|&c| governor.beacon_every(c, plain_beacon_us, timeline.superframe_us))
+            .collect();
+        for (c, k) in config.radio.channels.iter().zip(&beacon_every) {
+            if *k > 1 {
+                tracing::info!(
+                    channel = c,
+                    every = k,
+                    "beacons thinned to one every {k} superframes to stay within the duty cycle"
+                );
+            }
+        }
+        if crate::regulatory::rules::region(&config.gateway.region)
+            .is_none_or(|r| r.rules.is_empty())
+        {
+            tracing::warn!(
+                region = %config.gateway.region,
+                "no transmit rules written for this region: only regulatory.dwell_ms is enforced"
+            );
+        }
         let service_overrides = store
             .service_configs()?
             .into_iter()
@@ -405,6 +446,8 @@ impl Gateway {
             reconfigure: std::collections::HashSet::new(),
             charging,
             rx_mcs: None,
+            governor,
+            beacon_every,
             groups: groups::GroupState::new(
                 group_table,
                 config.groups.retries,
@@ -432,6 +475,12 @@ impl Gateway {
     /// Counters so far.
     pub fn stats(&self) -> GatewayStats {
         self.stats
+    }
+
+    /// Airtime per transmit limit (sub-band duty cycle, channel dwell, or usage where the
+    /// region sets none), with the frames deferred and dropped for each.
+    pub fn tx_usage(&self) -> Vec<LimitUse> {
+        self.governor.usage()
     }
 
     /// The superframe layout in use.
@@ -500,6 +549,7 @@ impl Gateway {
                 self.publish_status(s);
                 self.next_status_us = s.saturating_add(self.status_interval_us);
             }
+            self.governor.prune(s);
             self.next_superframe_us = s.saturating_add(self.timeline.superframe_us);
         }
     }
@@ -586,24 +636,80 @@ impl Gateway {
 
     /// [`send`](Self::send), returning when the frame goes.
     fn send_at(&mut self, channel: u8, not_before: u64, frame: &Frame) -> Option<u64> {
+        let class = match frame {
+            Frame::ProbeResponse(_) => FrameClass::ProbeAnswer,
+            Frame::Action(_) => FrameClass::Report,
+            _ => FrameClass::Join,
+        };
+        self.send_class(channel, not_before, frame, class)
+    }
+
+    /// Queues `frame` of `class` in the first downlink slot on `channel` at or after
+    /// `not_before` that the transmit limits admit, trying up to
+    /// [`LIMIT_DEFER_SUPERFRAMES`] superframes later; returns when it goes.
+    fn send_class(
+        &mut self,
+        channel: u8,
+        not_before: u64,
+        frame: &Frame,
+        class: FrameClass,
+    ) -> Option<u64> {
         let psdu = with_fcs(&frame.to_bytes());
         let airtime = airtime_us(self.format, self.mcs, psdu.len());
-        match self.downlink.place(channel, not_before, airtime) {
-            Some(at) => {
-                self.out.push(Transmission {
-                    channel,
-                    at_us: at,
-                    airtime_us: airtime,
-                    request: TxRequest::new(psdu, self.format, self.mcs),
-                });
-                Some(at)
-            }
-            None => {
+        let mut from = not_before;
+        let mut held_by = None;
+        for _ in 0..=LIMIT_DEFER_SUPERFRAMES {
+            let Some(at) = self.downlink.slot(channel, from, airtime) else {
                 self.stats.downlink_dropped += 1;
                 tracing::warn!(channel, "downlink full: frame dropped");
-                None
+                return None;
+            };
+            match self.governor.admit(channel, at, airtime, class) {
+                Ok(()) => {
+                    self.downlink.take(channel, at, airtime);
+                    if let Some(i) = held_by {
+                        self.stats.tx_deferred_limit += 1;
+                        self.governor.deferred(i);
+                    }
+                    self.out.push(Transmission {
+                        channel,
+                        at_us: at,
+                        airtime_us: airtime,
+                        request: TxRequest::new(psdu, self.format, self.mcs),
+                    });
+                    return Some(at);
+                }
+                Err(i) => {
+                    held_by = Some(i);
+                    from = self
+                        .timeline
+                        .superframe_start(at)
+                        .saturating_add(self.timeline.superframe_us);
+                }
             }
         }
+        self.stats.tx_dropped_limit += 1;
+        if let Some((limit, n)) = held_by.and_then(|i| self.governor.dropped(i)) {
+            // The first drop and then every power of two: a flood does not flood the log.
+            if n.is_power_of_two() {
+                tracing::warn!(
+                    channel,
+                    limit,
+                    dropped = n,
+                    ?class,
+                    "transmit limit reached: frame dropped"
+                );
+            } else {
+                tracing::debug!(
+                    channel,
+                    limit,
+                    dropped = n,
+                    ?class,
+                    "transmit limit: frame dropped"
+                );
+            }
+        }
+        None
     }
 
     /// Next nonce (xorshift64*; see [`new`](Self::new) on what a nonce must guarantee).

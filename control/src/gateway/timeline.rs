@@ -76,10 +76,9 @@ impl Downlink {
         }
     }
 
-    /// The start time for a frame of `airtime_us` on `channel`, not before `not_before`;
-    /// `None` if no downlink part within `max_ahead` superframes has room (or the frame is
-    /// longer than a downlink part).
-    pub fn place(&mut self, channel: u8, not_before: u64, airtime_us: u64) -> Option<u64> {
+    /// The start of the first slot in a downlink part on `channel` at or after `not_before`
+    /// with room for `airtime_us`, within `max_ahead` superframes; nothing is taken.
+    pub fn slot(&self, channel: u8, not_before: u64, airtime_us: u64) -> Option<u64> {
         let t = &self.timeline;
         let cursor = self.cursor.get(&channel).copied().unwrap_or(0);
         let mut s = t.superframe_start(not_before.max(cursor));
@@ -87,12 +86,25 @@ impl Downlink {
             let (start, end) = t.downlink(s);
             let at = start.max(not_before).max(cursor);
             if at.saturating_add(airtime_us) <= end {
-                self.cursor.insert(channel, at + airtime_us + SIFS_US);
                 return Some(at);
             }
             s = s.saturating_add(t.superframe_us);
         }
         None
+    }
+
+    /// Takes the slot [`slot`](Self::slot) found: later frames on `channel` go after it.
+    pub fn take(&mut self, channel: u8, at: u64, airtime_us: u64) {
+        self.cursor.insert(channel, at + airtime_us + SIFS_US);
+    }
+
+    /// The start time for a frame of `airtime_us` on `channel`, not before `not_before`;
+    /// `None` if no downlink part within `max_ahead` superframes has room (or the frame is
+    /// longer than a downlink part).
+    pub fn place(&mut self, channel: u8, not_before: u64, airtime_us: u64) -> Option<u64> {
+        let at = self.slot(channel, not_before, airtime_us)?;
+        self.take(channel, at, airtime_us);
+        Some(at)
     }
 }
 

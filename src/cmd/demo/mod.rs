@@ -257,6 +257,9 @@ fn summary(r: &SimReport, cfg: &SimConfig, embedded: Option<&broker::EmbeddedBro
             100.0 * air
         );
     }
+    for line in crate::cmd::tx_limits::lines(&r.tx_usage, r.simulated_s, 14) {
+        println!("{line}");
+    }
     println!(
         "gateway       beacons {} · associations {} · polls {} · acks {} · commits {} · batches north {} · events north {}",
         g.beacons, g.associated, g.polls_sent, g.acks_sent, g.commits, g.batches_forwarded, g.events_forwarded
