@@ -311,15 +311,16 @@ impl Repr {
     }
 
     /// The EAP packet carried in EAP-Message attributes (RFC 3579 §3.1: concatenated in
-    /// order), if any.
+    /// order), if any. Empty attributes carry nothing: a packet whose EAP-Message
+    /// attributes are all empty has no EAP message (an EAP packet is at least 4 bytes).
     pub fn eap_message(&self) -> Option<Vec<u8>> {
-        let parts: Vec<&[u8]> = self
+        let joined: Vec<u8> = self
             .attributes
             .iter()
             .filter(|a| a.kind == attr::EAP_MESSAGE)
-            .map(|a| a.value.as_slice())
+            .flat_map(|a| a.value.iter().copied())
             .collect();
-        (!parts.is_empty()).then(|| parts.concat())
+        (!joined.is_empty()).then_some(joined)
     }
 
     /// Appends `eap` as EAP-Message attributes, split into 253-byte pieces.
@@ -336,6 +337,21 @@ impl Repr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_eap_message_attributes_carry_no_eap_message() {
+        // found by the radius fuzz target: an empty EAP-Message attribute read as an empty
+        // EAP message, which re-encoding then dropped
+        let mut r = sample();
+        r.attributes.retain(|a| a.kind != attr::EAP_MESSAGE);
+        r.attributes.push(Attribute {
+            kind: attr::EAP_MESSAGE,
+            value: Vec::new(),
+        });
+        assert_eq!(r.eap_message(), None);
+        r.push_eap_message(&[2, 1, 0, 4]);
+        assert_eq!(r.eap_message(), Some(vec![2, 1, 0, 4]));
+    }
 
     fn sample() -> Repr {
         Repr {

@@ -113,11 +113,17 @@ impl RegionRules {
 /// The rules of region `name` (lower case, as in `gateway.region`), if a band file has it.
 /// `None` for regions accepted in the config whose rules are not written down here.
 pub fn region(name: &str) -> Option<RegionRules> {
-    FILES
-        .iter()
-        // The files are checked by the tests below; one that did not parse has no rules.
-        .filter_map(|text| toml::from_str::<RegionRules>(text).ok())
-        .find(|r| r.name == name)
+    static ALL: std::sync::OnceLock<Vec<RegionRules>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        FILES
+            .iter()
+            // The files are checked by the tests below; one that did not parse has no rules.
+            .filter_map(|text| toml::from_str::<RegionRules>(text).ok())
+            .collect()
+    })
+    .iter()
+    .find(|r| r.name == name)
+    .cloned()
 }
 
 #[cfg(test)]
