@@ -243,7 +243,8 @@ fn seed_corpora_are_what_our_emitters_produce() {
             });
             assert!(
                 on_disk == *bytes,
-                "{} differs from what the emitters produce now",
+                "{} differs from what the emitters produce now \
+                 (SUBGATE_WRITE_SEEDS=1 cargo test --release --test fuzz_seeds)",
                 path.display()
             );
         }

@@ -380,6 +380,48 @@ pub fn print_report(out: &mut impl Write, r: &SimReport) -> std::io::Result<()> 
             g.tx_deferred_limit, g.tx_dropped_limit, g.beacons_held
         )?;
     }
+    let limited = g.flood_dropped
+        + g.answers_shed
+        + g.joining_evicted
+        + g.registrations_throttled
+        + g.rejoins_held
+        + g.reports_over_rate
+        + g.reports_oversized;
+    if limited > 0 {
+        writeln!(
+            out,
+            "limits           requests dropped {} · answers shed {} · joining evicted {} · registrations throttled {} · rejoins held {} (refused {}) · reports over rate {} · oversized {}",
+            g.flood_dropped,
+            g.answers_shed,
+            g.joining_evicted,
+            g.registrations_throttled,
+            g.rejoins_held,
+            g.rejoins_refused,
+            g.reports_over_rate,
+            g.reports_oversized
+        )?;
+    }
+    if let Some(f) = &r.flood {
+        writeln!(
+            out,
+            "flood            {} frames in {:.0} s ({:.0}/s, {:.0}x the legitimate {:.1}/s) · legitimate reports meanwhile {} · on time {} ({:.3} %) · acked {}",
+            f.counts.total(),
+            f.seconds,
+            f.rate_per_s(),
+            f.rate_per_s() / f.legit_per_s().max(1e-9),
+            f.legit_per_s(),
+            f.legit_generated,
+            f.legit_on_time,
+            f.on_time_percent(),
+            f.legit_acked
+        )?;
+        let m = f.footprint_max;
+        writeln!(
+            out,
+            "footprint        at most: stations {} (joining {}) · rate-tracked sources {} · pending reports {} · mute meters still held {}",
+            m.stations, m.joining, m.sources, m.pending_reports, f.mute_held
+        )?;
+    }
     writeln!(
         out,
         "deregistered     {} during the report phase",

@@ -13,6 +13,7 @@ pub mod air;
 pub mod bench;
 pub mod broker;
 pub mod charging_kill;
+pub mod flood;
 pub mod link;
 pub mod m2m_server;
 pub mod outage;

@@ -39,6 +39,12 @@
 //! outage_s = 60
 //! after_s = 40
 //! kill = false             # SIGKILL instead of SIGTERM
+//!
+//! [flood]                  # hostile traffic at the gateway's receiver (frame medium only;
+//! rate_per_s = 2000.0      # docs/hardening.md): frames per second,
+//! from_s = 420             # from this virtual second (until_s = ... to stop earlier),
+//! misbehaving = 5          # the first 5 meters also report off-slot and oversized,
+//! mute = 5                 # the next 5 go mute once scheduled
 //! ```
 
 use std::path::Path;
@@ -110,6 +116,22 @@ struct Raw {
     command: Vec<CommandAt>,
     #[serde(default)]
     outage: Option<OutageRaw>,
+    #[serde(default)]
+    flood: Option<FloodRaw>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FloodRaw {
+    rate_per_s: f64,
+    #[serde(default)]
+    from_s: u64,
+    #[serde(default)]
+    until_s: Option<u64>,
+    #[serde(default)]
+    misbehaving: usize,
+    #[serde(default)]
+    mute: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -282,6 +304,37 @@ impl Scenario {
                 .validate()
                 .map_err(|e| bad("gateway", e.to_string()))?;
             sim.gateway = config;
+        }
+        if let Some(f) = &raw.flood {
+            if !(f.rate_per_s > 0.0 && f.rate_per_s <= 100_000.0) {
+                return Err(bad(
+                    "flood.rate_per_s",
+                    format!("in (0, 100000], got {}", f.rate_per_s),
+                ));
+            }
+            if f.until_s.is_some_and(|u| u <= f.from_s) {
+                return Err(bad("flood.until_s", "after flood.from_s".into()));
+            }
+            if f.misbehaving + f.mute > raw.terminals {
+                return Err(bad(
+                    "flood",
+                    "misbehaving + mute at most the number of terminals".into(),
+                ));
+            }
+            if raw.medium.kind != "frame" {
+                return Err(bad(
+                    "flood",
+                    "a flood runs with the frame-level medium (medium.kind = \"frame\")".into(),
+                ));
+            }
+            sim.flood = Some(crate::flood::FloodSetup {
+                rate_per_s: f.rate_per_s,
+                from_s: f.from_s,
+                until_s: f.until_s,
+                misbehaving: (0..f.misbehaving).collect(),
+                mute: (f.misbehaving..f.misbehaving + f.mute).collect(),
+                seed: raw.seed,
+            });
         }
         sim.commands = raw
             .command
@@ -460,5 +513,40 @@ mod tests {
         }
         let e = Scenario::parse("name = 1", "s.toml").unwrap_err();
         assert!(e.to_string().starts_with("s.toml: "));
+    }
+
+    #[test]
+    fn a_flood_loads_on_the_frame_medium_only() {
+        let frame = STREET
+            .replacen("kind = \"iq\"", "kind = \"frame\"", 1)
+            .replacen(
+                "[placement]",
+                "[flood]\nrate_per_s = 500.0\nfrom_s = 60\nmisbehaving = 2\nmute = 1\n[placement]",
+                1,
+            );
+        let s = Scenario::parse(&frame, "f.toml").unwrap();
+        let f = s.sim.flood.as_ref().unwrap();
+        assert_eq!((f.rate_per_s, f.from_s), (500.0, 60));
+        assert_eq!(
+            (f.misbehaving.clone(), f.mute.clone()),
+            (vec![0, 1], vec![2])
+        );
+        for (text, key) in [
+            (
+                frame.replacen("kind = \"frame\"", "kind = \"iq\"", 1),
+                "flood",
+            ),
+            (
+                frame.replacen("rate_per_s = 500.0", "rate_per_s = 0.0", 1),
+                "flood.rate_per_s",
+            ),
+            (frame.replacen("mute = 1", "mute = 9", 1), "flood"),
+        ] {
+            let e = Scenario::parse(&text, "f.toml").unwrap_err();
+            assert!(
+                matches!(&e, ScenarioError::Invalid { key: k, .. } if k == key),
+                "{key}: {e}"
+            );
+        }
     }
 }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use subgate_control::aggregate::{Batch, MemoryNorthbound, Northbound, NorthboundError};
 use subgate_control::config::{Config, Delivery, NorthboundKind, RegistrarKind};
 use subgate_control::gateway::timeline::Timeline;
-use subgate_control::gateway::{Gateway, GatewayError, GatewayStats};
+use subgate_control::gateway::{Footprint, Gateway, GatewayError, GatewayStats};
 use subgate_control::northbound::MqttNorthbound;
 use subgate_control::northbound::{Command, CommandInput, StatusPayload};
 use subgate_control::registrar::aaa::AaaRegistrar;
@@ -39,6 +39,7 @@ use subgate_dsp::{Complex32, Mcs};
 
 use crate::aaa::{AaaUser, FreeRadius};
 use crate::air::{Air, AirStats, Emission, Node};
+use crate::flood::{rss_kib, Flood, FloodCounts, FloodSetup, Misbehaver};
 use crate::link::{snr_at_10pct_per, LinkBudget};
 use crate::terminal::{
     Discovery, GiveUp, GroupReceipt, Phase, Terminal, TerminalConfig, TerminalStats,
@@ -134,6 +135,8 @@ pub struct SimConfig {
     pub air: Option<AirSetup>,
     /// What to keep for plots and live metrics beyond the counts.
     pub observe: Observe,
+    /// Hostile traffic handed to the gateway's receiver ([`crate::flood`]).
+    pub flood: Option<FloodSetup>,
 }
 
 /// Observations a simulation keeps for plots (`subgate demo`): they cost memory, so none
@@ -259,6 +262,7 @@ impl SimConfig {
             commands: Vec::new(),
             air: None,
             observe: Observe::default(),
+            flood: None,
         }
     }
 }
@@ -352,6 +356,80 @@ pub struct SimReport {
     /// The gateway's airtime per transmit limit (`[regulatory]`): sub-band duty cycle,
     /// channel dwell, or usage where the region sets no limit.
     pub tx_usage: Vec<subgate_control::regulatory::LimitUse>,
+    /// With a flood: what it sent and what the legitimate terminals got through.
+    pub flood: Option<FloodReport>,
+}
+
+/// A flooded run ([`SimConfig::flood`]): the flood, the legitimate load beside it, the
+/// legitimate terminals' reports, and what the gateway held.
+#[derive(Debug, Clone, Default)]
+pub struct FloodReport {
+    /// Flood frames sent, per kind.
+    pub counts: FloodCounts,
+    /// Seconds the flood ran.
+    pub seconds: f64,
+    /// Frames of the legitimate terminals the gateway received over those seconds.
+    pub legit_frames: u64,
+    /// Reports the legitimate terminals made while the flood ran (not the misbehaving or
+    /// mute ones, nor the unserved or wrong-key ones).
+    pub legit_generated: u64,
+    /// Of them, acked and stored, having reached the gateway in their own window.
+    pub legit_on_time: u64,
+    /// Of them, acked at all (in the window or by a retry).
+    pub legit_acked: u64,
+    /// Largest footprint seen at a superframe start (each field on its own).
+    pub footprint_max: Footprint,
+    /// The footprint at the end.
+    pub footprint_end: Footprint,
+    /// Resident memory of the process when the flood started, at its largest, at the end, KiB.
+    pub rss_kib: Option<(u64, u64, u64)>,
+    /// Mute terminals the gateway still holds at the end (it should have let them go).
+    pub mute_held: usize,
+}
+
+impl FloodReport {
+    /// Flood frames per second.
+    pub fn rate_per_s(&self) -> f64 {
+        self.counts.total() as f64 / self.seconds.max(1e-9)
+    }
+
+    /// Legitimate frames per second at the gateway.
+    pub fn legit_per_s(&self) -> f64 {
+        self.legit_frames as f64 / self.seconds.max(1e-9)
+    }
+
+    /// Reports of legitimate terminals delivered on time, %.
+    pub fn on_time_percent(&self) -> f64 {
+        100.0 * self.legit_on_time as f64 / self.legit_generated.max(1) as f64
+    }
+}
+
+/// Field-wise maximum of two footprints.
+fn footprint_max(a: Footprint, b: Footprint) -> Footprint {
+    Footprint {
+        stations: a.stations.max(b.stations),
+        joining: a.joining.max(b.joining),
+        peers: a.peers.max(b.peers),
+        sources: a.sources.max(b.sources),
+        answer_parts: a.answer_parts.max(b.answer_parts),
+        join_queue: a.join_queue.max(b.join_queue),
+        pending_reports: a.pending_reports.max(b.pending_reports),
+        events: a.events.max(b.events),
+    }
+}
+
+/// The sequence number of a report PSDU (with FCS), if it is one.
+fn report_sequence(psdu: &[u8]) -> Option<u32> {
+    let frame = subgate_control::wire::strip_fcs(psdu)
+        .and_then(subgate_control::wire::Frame::parse)
+        .ok()?;
+    let subgate_control::wire::Frame::Action(a) = frame else {
+        return None;
+    };
+    match subgate_control::wire::m2m::carry::action_of(&a).ok()? {
+        subgate_control::wire::m2m::M2mAction::Report(r) => Some(r.sequence),
+        _ => None,
+    }
 }
 
 /// Delivery of the meters inside the link budget ([`SimReport::budget_delivery`]).
@@ -559,6 +637,8 @@ enum Ev {
     Terminal(usize),
     /// The gateway's poll.
     Gateway,
+    /// The next flood frame.
+    Flood,
 }
 
 /// A frame on air.
@@ -745,6 +825,11 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
     if cfg.pace.is_some_and(|p| !(p > 0.0 && p.is_finite())) {
         return Err(SimError::Setting("pace must be a positive factor".into()));
     }
+    if cfg.flood.is_some() && cfg.air.is_some() {
+        return Err(SimError::Setting(
+            "a flood runs with the frame-level medium (air = None)".into(),
+        ));
+    }
     if cfg.dot1x.is_some() && !cfg.aaa {
         return Err(SimError::Setting(
             "802.1X needs the AAA server: set aaa as well".into(),
@@ -904,6 +989,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
             .map_err(|e| SimError::Setting(format!("whole-band receiver: {e}")))?;
     }
     let mut terminals = Vec::with_capacity(cfg.terminals);
+    let mut data_amounts: Vec<u32> = Vec::with_capacity(cfg.terminals);
     let mut unserved = HashSet::new();
     let mut wrong_key = HashSet::new();
     for i in 0..cfg.terminals {
@@ -928,6 +1014,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
             Sid::service(&m.name)
         }
         .map_err(|e| SimError::Setting(e.to_string()))?;
+        data_amounts.push(m.data_amount);
         let (u, k) = &users[i % users.len()];
         let n = i as u32 + 1;
         let keyed = right_pmk.is_some() || cfg.dot1x.is_some();
@@ -1015,6 +1102,34 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         }
     }
     world.push(0, Ev::Gateway);
+    let mut flood = cfg.flood.as_ref().map(|f| {
+        let served = gcfg
+            .service
+            .sids
+            .iter()
+            .filter_map(|s| s.parse::<Sid>().ok())
+            .collect();
+        Flood::new(f.clone(), gw.bssid(), served, channels.clone())
+    });
+    let mut flood_report = FloodReport::default();
+    // Terminals outside the legitimate count: misbehaving and mute ones.
+    let (misbehaving, mute): (HashSet<usize>, HashSet<usize>) = cfg
+        .flood
+        .as_ref()
+        .map(|f| {
+            (
+                f.misbehaving.iter().copied().collect(),
+                f.mute.iter().copied().collect(),
+            )
+        })
+        .unwrap_or_default();
+    // (terminal, sequence) of legitimate reports the gateway received in their window.
+    let mut on_time: HashSet<(usize, u32)> = HashSet::new();
+    let mut flood_window: Option<(u64, u64)> = None;
+    let mut flood_base: Vec<u64> = Vec::new();
+    if let Some(f) = &cfg.flood {
+        world.push(f.from_s * 1_000_000, Ev::Flood);
+    }
     let mut reports_end = (cfg.hours * 3_600e6) as u64;
     let mut end = reports_end + cfg.drain_s * 1_000_000;
     let mut report = SimReport::default();
@@ -1069,6 +1184,53 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                 }
                 gw.poll(now);
                 world.push(gw.next_wakeup(), Ev::Gateway);
+                if flood_window.is_some() {
+                    flood_report.footprint_max =
+                        footprint_max(flood_report.footprint_max, gw.footprint());
+                    if let (Some(r), Some((_, m, e))) = (rss_kib(), flood_report.rss_kib.as_mut()) {
+                        *m = (*m).max(r);
+                        *e = r;
+                    }
+                }
+            }
+            Ev::Flood => {
+                let Some(f) = flood.as_mut() else {
+                    continue;
+                };
+                let until = f
+                    .setup()
+                    .until_s
+                    .map_or(reports_end, |s| (s * 1_000_000).min(reports_end));
+                if now >= until {
+                    continue;
+                }
+                if flood_window.is_none() {
+                    flood_report.rss_kib = rss_kib().map(|r| (r, r, r));
+                    // Reports made from here on are the flooded ones (a terminal numbers
+                    // its reports 0, 1, 2, ...).
+                    flood_base = terminals.iter().map(|t| t.stats().generated).collect();
+                }
+                flood_window = Some((flood_window.map_or(now, |w| w.0), now));
+                let scheduled: Vec<Misbehaver> = misbehaving
+                    .iter()
+                    .filter(|&&i| {
+                        terminals
+                            .get(i)
+                            .is_some_and(|t| t.phase() == Phase::Reporting)
+                    })
+                    .filter_map(|&i| {
+                        let t = &terminals[i];
+                        Some(Misbehaver {
+                            mac: t.mac(),
+                            service: t.service().clone(),
+                            data_amount: *data_amounts.get(i)?,
+                        })
+                    })
+                    .collect();
+                let (channel, psdu) = f.next_frame(&scheduled);
+                gw.handle_rx(now, channel, &psdu);
+                let gap = f.gap_us();
+                world.push(now + gap, Ev::Flood);
             }
             Ev::Terminal(i) => {
                 if world.terminal_timer[i] != Some(now) {
@@ -1181,6 +1343,20 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                                 if report_frame {
                                     report.delivered += 1;
                                 }
+                                if let (Some(f), Some(i)) = (flood.as_mut(), tx.from) {
+                                    f.capture(&tx.psdu);
+                                    let legit = !misbehaving.contains(&i) && !mute.contains(&i);
+                                    if legit && flood_window.is_some_and(|(a, _)| now >= a) {
+                                        flood_report.legit_frames += 1;
+                                    }
+                                    let (a, b) =
+                                        timeline.contention(timeline.superframe_start(tx.start));
+                                    if legit && report_frame && !(a..b).contains(&tx.start) {
+                                        if let Some(seq) = report_sequence(&tx.psdu) {
+                                            on_time.insert((i, seq));
+                                        }
+                                    }
+                                }
                                 gw.handle_rx(now, tx.channel, &tx.psdu);
                             } else {
                                 counts.uplink_lost += 1;
@@ -1262,7 +1438,12 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
         }
         for i in touched {
             let terminal_mcs = terminals[i].mcs();
-            for (at, ch, psdu, air) in terminals[i].drain() {
+            let frames = terminals[i].drain();
+            if mute.contains(&i) && terminals[i].phase() == Phase::Reporting {
+                // Mute once scheduled: nothing it would send goes on air.
+                continue;
+            }
+            for (at, ch, psdu, air) in frames {
                 world.submit(
                     Tx {
                         mcs: terminal_mcs,
@@ -1429,6 +1610,32 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
     report.duplicates = counts.duplicates;
     report.gateway = gw.stats();
     report.tx_usage = gw.tx_usage();
+    if let (Some(f), Some((a, b))) = (flood.as_ref(), flood_window) {
+        let mut fr = flood_report;
+        fr.counts = f.counts();
+        fr.seconds = (b - a) as f64 / 1e6;
+        fr.footprint_end = gw.footprint();
+        for (i, t) in terminals.iter().enumerate() {
+            if mute.contains(&i) {
+                fr.mute_held += usize::from(gw.stations().get(&t.mac()).is_some());
+                continue;
+            }
+            if misbehaving.contains(&i) || unserved.contains(&i) || wrong_key.contains(&i) {
+                continue;
+            }
+            let base = flood_base.get(i).copied().unwrap_or(0);
+            let flooded = |s: &&u32| u64::from(**s) >= base;
+            fr.legit_generated += t.stats().generated.saturating_sub(base);
+            fr.legit_acked += t.acked().iter().filter(flooded).count() as u64;
+            fr.legit_on_time += t
+                .acked()
+                .iter()
+                .filter(flooded)
+                .filter(|s| on_time.contains(&(i, **s)))
+                .count() as u64;
+        }
+        report.flood = Some(fr);
+    }
     report.late = report.gateway.reports_late;
     report.commits = report.gateway.commits;
     report.simulated_s = end as f64 / 1e6;

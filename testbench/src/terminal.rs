@@ -306,6 +306,11 @@ impl Terminal {
         }
     }
 
+    /// The service SID it asks for.
+    pub fn service(&self) -> &Sid {
+        &self.cfg.service
+    }
+
     /// Its MAC address.
     pub fn mac(&self) -> MacAddr {
         self.cfg.mac

@@ -54,10 +54,12 @@
 
 mod charging;
 mod groups;
+mod limits;
 mod regulatory;
 
 pub use charging::{ChargingConfig, ChargingSetup, SubscriptionConfig};
 pub use groups::{group_spec, GroupConfig, GroupsConfig};
+pub use limits::LimitsConfig;
 pub use regulatory::RegulatoryConfig;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -126,6 +128,8 @@ pub struct Config {
     pub groups: GroupsConfig,
     /// `[regulatory]`: transmit limits (power, duty cycle, dwell).
     pub regulatory: RegulatoryConfig,
+    /// `[limits]`: what one source, and everyone not associated yet, may cost the gateway.
+    pub limits: LimitsConfig,
 }
 
 /// `[gateway]`.
@@ -758,6 +762,7 @@ impl Config {
         self.validate_store_and_aggregation()?;
         self.charging_setup()?;
         self.group_table()?;
+        self.limits.validate()?;
         crate::regulatory::TxGovernor::from_config(self).map(|_| ())
     }
 
@@ -1509,6 +1514,10 @@ pub const SECTIONS: &[SectionDoc] = &[
         name: "regulatory",
         doc: "[regulatory]: transmit limits (docs/regulatory.md): the rule profile of gateway.region\n(boards/bands), the radio's power checked against it, a dwell limit per channel; frames\nthat would exceed a duty cycle or dwell are deferred or dropped.",
     },
+    SectionDoc {
+        name: "limits",
+        doc: "[limits]: flood resistance (docs/hardening.md): what one source, and everyone not\nassociated yet, may cost the gateway: requests answered per source, the share of each\ndownlink part their answers may take, stations held while joining, registrar calls, and\nreports kept per station and period.",
+    },
 ];
 
 /// Every key, in file order within its section.
@@ -2023,5 +2032,67 @@ pub const KEYS: &[KeyDoc] = &[
         ty: "integer",
         doc: "The dwell window, s, >= 1 and >= dwell_ms.",
         example: None,
+    },    KeyDoc {
+        section: "limits",
+        key: "requests_per_source_per_s",
+        ty: "float",
+        doc: "Probe, authentication and association requests answered per second from one source\nholding no AID; more are dropped unanswered.",
+        example: None,
+    },
+    KeyDoc {
+        section: "limits",
+        key: "request_burst",
+        ty: "integer",
+        doc: "Requests one such source may send at once before the rate applies.",
+        example: None,
+    },
+    KeyDoc {
+        section: "limits",
+        key: "sources_tracked",
+        ty: "integer",
+        doc: "Sources whose request rate is tracked at once (oldest forgotten first).",
+        example: None,
+    },
+    KeyDoc {
+        section: "limits",
+        key: "answer_share",
+        ty: "float",
+        doc: "Share of each downlink part (0 < share <= 1) that answers to sources holding no AID\nmay take; the rest stays for scheduled terminals (report acks, polls, groups).",
+        example: None,
+    },
+    KeyDoc {
+        section: "limits",
+        key: "answer_horizon",
+        ty: "integer",
+        doc: "Superframes ahead such an answer may be queued; later ones are dropped.",
+        example: None,
+    },
+    KeyDoc {
+        section: "limits",
+        key: "max_joining",
+        ty: "integer",
+        doc: "Stations held while joining (not associated); when full the one joining longest is\nforgotten for the newcomer.",
+        example: None,
+    },
+    KeyDoc {
+        section: "limits",
+        key: "registrations_per_s",
+        ty: "float",
+        doc: "Registrar calls (M2M or AAA server) per second; more associations are refused\n(unable to handle) and the terminal retries.",
+        example: None,
+    },
+    KeyDoc {
+        section: "limits",
+        key: "registration_burst",
+        ty: "integer",
+        doc: "Registrar calls at once before the rate applies.",
+        example: None,
+    },
+    KeyDoc {
+        section: "limits",
+        key: "reports_per_period",
+        ty: "integer",
+        doc: "Reports kept per station and report period (window, retries, polls); more are\ndropped unanswered.",
+        example: Some("reports_per_period = 4"),
     },
 ];

@@ -89,10 +89,23 @@ impl Gateway {
             )
         });
         if restarted {
+            let proof_based = self
+                .peers
+                .get(&mac)
+                .and_then(|p| p.service_sid.as_ref())
+                .is_some_and(|sid| self.dot1x_delivery(sid).is_none());
+            if proof_based {
+                // Unprotected, so anyone can send it: the association stays until a new
+                // one proves the terminal's key over this nonce (`on_assoc`).
+                return self.hold_rejoin(now, channel, mac, &carried.sids);
+            }
             self.on_leave(now, mac);
         }
         let (status, mut elements) = match self.filter.check(&carried.sids) {
             FilterResult::Match(m) => {
+                if self.stations.get(&mac).is_none() {
+                    self.make_joining_room(mac);
+                }
                 match self
                     .stations
                     .get_or_insert_after_filter(mac, m, now, &self.timeouts)
@@ -149,6 +162,8 @@ impl Gateway {
                     last_resource: None,
                     handshake: None,
                     dot1x: None,
+                    rejoin_nonce: None,
+                    reports_in: (0, 0),
                 },
             );
             elements.push(nonce_element(nonce));
@@ -164,6 +179,145 @@ impl Gateway {
         Ok(())
     }
 
+    /// Before a new station joins: forgets the one joining longest when `limits.max_joining`
+    /// stations are joining, and queues `mac` in the joining order.
+    fn make_joining_room(&mut self, mac: MacAddr) {
+        let stations = &self.stations;
+        let joining = |m: &MacAddr| stations.get(m).is_some_and(|s| s.aid().is_none());
+        if stations.len() - stations.aids_in_use() >= self.max_joining {
+            if let Some(old) = self.join_queue.pop_oldest(joining) {
+                self.stations.remove(&old);
+                self.peers.remove(&old);
+                self.stats.joining_evicted += 1;
+                tracing::debug!(%old, "joining station forgotten for a newcomer");
+            }
+        }
+        let stations = &self.stations;
+        let joining = |m: &MacAddr| stations.get(m).is_some_and(|s| s.aid().is_none());
+        self.join_queue.sweep(2 * self.max_joining, joining);
+        self.join_queue.push(mac);
+    }
+
+    /// An authentication from a station that holds an association: answered with a fresh
+    /// nonce, the association kept (see [`super::GatewayStats::rejoins_held`]).
+    fn hold_rejoin(&mut self, now: u64, channel: u8, mac: MacAddr, sids: &[Sid]) -> Result<()> {
+        if !matches!(self.filter.check(sids), FilterResult::Match(_)) {
+            self.stats.rx_ignored += 1;
+            return Ok(());
+        }
+        let nonce = self.next_nonce();
+        if let Some(p) = self.peers.get_mut(&mac) {
+            p.rejoin_nonce = Some(nonce);
+        }
+        self.stats.rejoins_held += 1;
+        let frame = Frame::Authentication(AuthenticationRepr {
+            header: self.header_to(mac),
+            algorithm: AuthAlgorithm::OpenSystem,
+            transaction_seq: 2,
+            status: StatusCode::Success,
+            elements: vec![nonce_element(nonce)],
+        });
+        self.send(channel, now, &frame);
+        Ok(())
+    }
+
+    /// A re-association of a station holding an association, after [`Self::hold_rejoin`]:
+    /// the registrar checks the proof over the rejoin nonce; only then does the old
+    /// association go and the station join again from the filter, as a new one would.
+    fn on_rejoin(
+        &mut self,
+        now: u64,
+        channel: u8,
+        mac: MacAddr,
+        nonce: [u8; 8],
+        sids: &[Sid],
+        indication: crate::wire::m2m::RegistrationRepr,
+    ) -> Result<()> {
+        let Some(service_sid) = self.service_sid_of(sids) else {
+            self.stats.rx_ignored += 1;
+            return Ok(());
+        };
+        if !self.registrations.take(now) {
+            self.stats.registrations_throttled += 1;
+            return self.refuse_assoc(now, channel, mac, StatusCode::RejectedTemporarily, None);
+        }
+        let request = RegistrationRequest {
+            terminal: mac,
+            sids: sids.to_vec(),
+            indication,
+            nonce,
+        };
+        let registration = match self.registrar.register(&request) {
+            Ok(r) => r,
+            Err(e) => {
+                self.stats.rejoins_refused += 1;
+                tracing::debug!(%mac, error = %e, "re-association refused; association kept");
+                return self.refuse_assoc(now, channel, mac, e.status_code(), None);
+            }
+        };
+        self.on_leave(now, mac);
+        let FilterResult::Match(m) = self.filter.check(sids) else {
+            return Ok(());
+        };
+        self.make_joining_room(mac);
+        let joined = self
+            .stations
+            .get_or_insert_after_filter(mac, m, now, &self.timeouts)
+            .is_ok()
+            && self
+                .stations
+                .handle(mac, Event::AuthRequest, now, &self.timeouts)
+                .is_ok();
+        if !joined {
+            return self.refuse_assoc(now, channel, mac, StatusCode::ApUnableToHandleNewSta, None);
+        }
+        self.peers.insert(
+            mac,
+            Peer {
+                nonce,
+                channel,
+                service: None,
+                service_sid: None,
+                assoc_response: None,
+                window_us: 0,
+                last_resource: None,
+                handshake: None,
+                dot1x: None,
+                rejoin_nonce: None,
+                reports_in: (0, 0),
+            },
+        );
+        let aid = match self.stations.associate(mac, now, &self.timeouts) {
+            Ok(_) => self.stations.get(&mac).and_then(|s| s.aid()).unwrap_or(0),
+            Err(e) => {
+                tracing::debug!(%mac, error = %e, "re-association refused");
+                return self.refuse_assoc(
+                    now,
+                    channel,
+                    mac,
+                    StatusCode::ApUnableToHandleNewSta,
+                    None,
+                );
+            }
+        };
+        self.complete_assoc(now, channel, mac, aid, service_sid, registration.service)
+    }
+
+    /// The served SID reports are filed under for a request naming `sids`: the first
+    /// matched one that is not a user id (reports belong to a service), else the first
+    /// matched; `None` when none matches.
+    fn service_sid_of(&self, sids: &[Sid]) -> Option<Sid> {
+        let FilterResult::Match(m) = self.filter.check(sids) else {
+            return None;
+        };
+        let served = m.into_sids();
+        served
+            .iter()
+            .find(|s| !matches!(s, Sid::User(_)))
+            .or(served.first())
+            .cloned()
+    }
+
     pub(super) fn on_assoc(
         &mut self,
         now: u64,
@@ -173,6 +327,12 @@ impl Gateway {
         let mac = a.header.addr2;
         let carried = Carried::from_elements(&a.elements)?;
         let state = self.stations.get(&mac).map(|s| s.state());
+        let rejoin = self.peers.get(&mac).and_then(|p| p.rejoin_nonce);
+        if let (Some(nonce), Some(indication), true) =
+            (rejoin, carried.registration.clone(), self.holds_aid(&mac))
+        {
+            return self.on_rejoin(now, channel, mac, nonce, &carried.sids, indication);
+        }
         // A repeated request (our response was lost): the same response again.
         if matches!(state, Some(State::Registered | State::Configured)) {
             if let Some(resp) = self.peers.get(&mac).and_then(|p| p.assoc_response.clone()) {
@@ -225,6 +385,11 @@ impl Gateway {
                 );
             }
         };
+        if state == Some(State::Authenticated) && !self.registrations.take(now) {
+            // The registrar (an M2M or AAA server) is not flooded: try again later.
+            self.stats.registrations_throttled += 1;
+            return self.refuse_assoc(now, channel, mac, StatusCode::RejectedTemporarily, None);
+        }
         let aid = match self.stations.associate(mac, now, &self.timeouts) {
             Ok(_) => self.stations.get(&mac).and_then(|s| s.aid()).unwrap_or(0),
             Err(e) => {
@@ -256,7 +421,20 @@ impl Gateway {
                 return self.refuse_assoc(now, channel, mac, e.status_code(), None);
             }
         };
-        let info: ServiceInfoRepr = registration.service;
+        self.complete_assoc(now, channel, mac, aid, service_sid, registration.service)
+    }
+
+    /// A registration succeeded: the window, the configuration and the association
+    /// response (or the 4-way handshake carrying the configuration).
+    fn complete_assoc(
+        &mut self,
+        now: u64,
+        channel: u8,
+        mac: MacAddr,
+        aid: u16,
+        service_sid: Sid,
+        info: ServiceInfoRepr,
+    ) -> Result<()> {
         let Some(configuration) =
             self.configure(now, channel, mac, aid, service_sid.clone(), info)?
         else {
@@ -541,6 +719,9 @@ impl Gateway {
                 return;
             }
         };
+        if !self.report_allowed(now, channel, mac, &report) {
+            return;
+        }
         self.stats.reports_received += 1;
         if !self.in_window(aid, now, &report) {
             self.stats.reports_late += 1;
@@ -560,6 +741,46 @@ impl Gateway {
     /// Whether a report that ended at `end_us` started inside one of `aid`'s windows — or up
     /// to half a guard before it: a terminal resynchronised on the beacon still carries a
     /// few µs of clock error either way, and the guard is there for it.
+    /// Whether a report from a scheduled station is within what its service allows: at most
+    /// `limits.reports_per_period` per report period (or per minute, when the period is
+    /// longer), and no larger than its data amount (answered "rejected": a terminal that
+    /// sends more than it registered for must not be told to resend).
+    fn report_allowed(&mut self, now: u64, channel: u8, mac: MacAddr, report: &ReportRepr) -> bool {
+        let limit = self.reports_per_period;
+        let Some(peer) = self.peers.get_mut(&mac) else {
+            return false;
+        };
+        let (period_s, amount) = peer
+            .service
+            .as_ref()
+            .map_or((60, u32::MAX), |s| (s.report_period, s.data_amount));
+        let interval = u64::from(period_s.clamp(1, 60)) * 1_000_000;
+        let start = now - now % interval;
+        if peer.reports_in.0 != start {
+            peer.reports_in = (start, 0);
+        }
+        if peer.reports_in.1 >= limit {
+            self.stats.reports_over_rate += 1;
+            tracing::debug!(%mac, "report beyond the station's allowance dropped");
+            return false;
+        }
+        peer.reports_in.1 += 1;
+        if u32::try_from(report.payload.len()).map_or(true, |n| n > amount) {
+            self.stats.reports_oversized += 1;
+            tracing::debug!(%mac, bytes = report.payload.len(), amount, "oversized report rejected");
+            let ack = M2mAction::ReportAck(crate::wire::m2m::ReportAckRepr {
+                status: crate::wire::m2m::AckStatus::Rejected,
+                sequences: vec![report.sequence],
+            });
+            let h = self.header_to(mac);
+            if let Ok(frame) = action_frame(h, &ack) {
+                self.send(channel, now, &frame);
+            }
+            return false;
+        }
+        true
+    }
+
     fn in_window(&self, aid: u16, end_us: u64, report: &ReportRepr) -> bool {
         let Some(a) = self.scheduler.allocation(aid) else {
             return false;

@@ -44,6 +44,7 @@ mod beacon;
 pub mod charging;
 mod dot1x;
 pub mod groups;
+mod guard;
 mod join;
 mod keying;
 mod reports;
@@ -189,6 +190,47 @@ pub struct GatewayStats {
     pub tx_dropped_limit: u64,
     /// Beacons not sent: thinned for a duty limit, or held back by one.
     pub beacons_held: u64,
+    /// Requests (probe, authentication, association) from sources holding no AID dropped
+    /// unanswered for their source's rate (`limits.requests_per_source_per_s`).
+    pub flood_dropped: u64,
+    /// Answers to sources holding no AID not sent: their share of the downlink parts within
+    /// `limits.answer_horizon` was used.
+    pub answers_shed: u64,
+    /// Joining stations forgotten for a newcomer (`limits.max_joining` reached).
+    pub joining_evicted: u64,
+    /// Associations refused for the registrar call rate (`limits.registrations_per_s`).
+    pub registrations_throttled: u64,
+    /// Authentications from associated stations answered without dropping the association:
+    /// it goes only when a new association proves the terminal's key (a replay cannot).
+    pub rejoins_held: u64,
+    /// Re-associations of associated stations whose registration failed (old one kept).
+    pub rejoins_refused: u64,
+    /// Reports dropped unanswered beyond `limits.reports_per_period`.
+    pub reports_over_rate: u64,
+    /// Reports larger than their service's data amount (acked "rejected", not stored).
+    pub reports_oversized: u64,
+}
+
+/// What the gateway holds per source, for watching its memory under a flood: every
+/// collection that grows with the terminals or sources it hears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Footprint {
+    /// Stations in the table (any state).
+    pub stations: usize,
+    /// Of which joining (holding no AID).
+    pub joining: usize,
+    /// Gateway-side facts kept per station.
+    pub peers: usize,
+    /// Sources whose request rate is tracked.
+    pub sources: usize,
+    /// Downlink parts with answers counted.
+    pub answer_parts: usize,
+    /// Entries of the joining order.
+    pub join_queue: usize,
+    /// Reports received and not committed yet.
+    pub pending_reports: usize,
+    /// Events waiting for the next commit.
+    pub events: usize,
 }
 
 /// Why a gateway could not be built.
@@ -246,6 +288,11 @@ struct Peer {
     handshake: Option<crate::rsn::Authenticator>,
     /// Its 802.1X conversation (services delivered `"eap-success"` / `"eap-four-way"`).
     dot1x: Option<dot1x::Dot1x>,
+    /// Nonce sent to an authentication while associated: a re-association proving the
+    /// terminal's key over it replaces the association (see [`GatewayStats::rejoins_held`]).
+    rejoin_nonce: Option<[u8; 8]>,
+    /// Reports kept in the current allowance interval: (interval start µs, count).
+    reports_in: (u64, u32),
 }
 
 /// The access point's control plane. See the module docs.
@@ -303,6 +350,18 @@ pub struct Gateway {
     governor: TxGovernor,
     /// Per channel (in `channels` order): a beacon every this many superframes.
     beacon_every: Vec<u64>,
+    /// Requests answered per source holding no AID (`[limits]`).
+    sources: guard::SourceLimiter,
+    /// Downlink share of answers to sources holding no AID.
+    answers: guard::AnswerBudget,
+    /// Registrar calls.
+    registrations: guard::TokenBucket,
+    /// Order in which stations started joining, for eviction at `limits.max_joining`.
+    join_queue: guard::JoinQueue,
+    /// `limits.max_joining`.
+    max_joining: usize,
+    /// `limits.reports_per_period`.
+    reports_per_period: u32,
     stats: GatewayStats,
 }
 
@@ -448,6 +507,15 @@ impl Gateway {
             rx_mcs: None,
             governor,
             beacon_every,
+            sources: guard::SourceLimiter::new(&config.limits),
+            answers: guard::AnswerBudget::new(timeline, &config.limits),
+            registrations: guard::TokenBucket::new(
+                config.limits.registrations_per_s,
+                config.limits.registration_burst,
+            ),
+            join_queue: guard::JoinQueue::default(),
+            max_joining: config.limits.max_joining,
+            reports_per_period: config.limits.reports_per_period,
             groups: groups::GroupState::new(
                 group_table,
                 config.groups.retries,
@@ -475,6 +543,21 @@ impl Gateway {
     /// Counters so far.
     pub fn stats(&self) -> GatewayStats {
         self.stats
+    }
+
+    /// What the gateway holds per station and source now (bounded by `[limits]` and the
+    /// AID space whatever the sources do).
+    pub fn footprint(&self) -> Footprint {
+        Footprint {
+            stations: self.stations.len(),
+            joining: self.stations.len() - self.stations.aids_in_use(),
+            peers: self.peers.len(),
+            sources: self.sources.len(),
+            answer_parts: self.answers.len(),
+            join_queue: self.join_queue.len(),
+            pending_reports: self.pending.len(),
+            events: self.events.len(),
+        }
     }
 
     /// Airtime per transmit limit (sub-band duty cycle, channel dwell, or usage where the
@@ -550,6 +633,7 @@ impl Gateway {
                 self.next_status_us = s.saturating_add(self.status_interval_us);
             }
             self.governor.prune(s);
+            self.answers.prune(s);
             self.next_superframe_us = s.saturating_add(self.timeline.superframe_us);
         }
     }
@@ -588,6 +672,19 @@ impl Gateway {
     }
 
     fn dispatch(&mut self, now: u64, channel: u8, frame: Frame) -> crate::wire::Result<()> {
+        let request_from = match &frame {
+            Frame::ProbeRequest(p) => Some(p.header.addr2),
+            Frame::Authentication(a) if a.header.addr1 == self.bssid => Some(a.header.addr2),
+            Frame::AssociationRequest(a) if a.header.addr1 == self.bssid => Some(a.header.addr2),
+            _ => None,
+        };
+        if let Some(src) = request_from {
+            // Associated sources too: a replay of a terminal's own requests carries its MAC.
+            if !self.sources.allow(src, now) {
+                self.stats.flood_dropped += 1;
+                return Ok(());
+            }
+        }
         match frame {
             Frame::ProbeRequest(p) => self.on_probe(now, channel, &p),
             Frame::Authentication(a) if a.header.addr1 == self.bssid => {
@@ -614,6 +711,11 @@ impl Gateway {
                 Ok(())
             }
         }
+    }
+
+    /// Whether `mac` is a station holding an AID (associated, whatever its later state).
+    fn holds_aid(&self, mac: &MacAddr) -> bool {
+        self.stations.get(mac).and_then(|s| s.aid()).is_some()
     }
 
     /// A management header from the gateway to `to`, with the next sequence number.
@@ -656,17 +758,51 @@ impl Gateway {
     ) -> Option<u64> {
         let psdu = with_fcs(&frame.to_bytes());
         let airtime = airtime_us(self.format, self.mcs, psdu.len());
+        // Answers to requests (probe, authentication and association responses,
+        // deauthentications) and anything else for a source holding no AID take only their
+        // share of the downlink parts: anyone can ask for them, from any MAC — a replay
+        // from a terminal's own.
+        let to = psdu.get(4..10).map(MacAddr::from_bytes);
+        let answer = matches!(
+            frame,
+            Frame::ProbeResponse(_)
+                | Frame::Authentication(_)
+                | Frame::AssociationResponse(_)
+                | Frame::Deauthentication(_)
+        ) || (matches!(class, FrameClass::ProbeAnswer | FrameClass::Join)
+            && to.is_some_and(|m| !m.is_group() && !self.holds_aid(&m)));
         let mut from = not_before;
         let mut held_by = None;
-        for _ in 0..=LIMIT_DEFER_SUPERFRAMES {
+        let mut tries = 0;
+        while tries <= LIMIT_DEFER_SUPERFRAMES {
             let Some(at) = self.downlink.slot(channel, from, airtime) else {
                 self.stats.downlink_dropped += 1;
                 tracing::warn!(channel, "downlink full: frame dropped");
                 return None;
             };
+            if answer {
+                match self.answers.check(channel, not_before, at, airtime) {
+                    guard::Answer::Fits => {}
+                    guard::Answer::NextPart => {
+                        from = self
+                            .timeline
+                            .superframe_start(at)
+                            .saturating_add(self.timeline.superframe_us);
+                        continue;
+                    }
+                    guard::Answer::Shed => {
+                        self.stats.answers_shed += 1;
+                        return None;
+                    }
+                }
+            }
+            tries += 1;
             match self.governor.admit(channel, at, airtime, class) {
                 Ok(()) => {
                     self.downlink.take(channel, at, airtime);
+                    if answer {
+                        self.answers.take(channel, at, airtime);
+                    }
                     if let Some(i) = held_by {
                         self.stats.tx_deferred_limit += 1;
                         self.governor.deferred(i);
