@@ -1,7 +1,9 @@
 //! `--metrics ADDR`: a Prometheus scrape endpoint (`GET /metrics`, OpenMetrics text) with
 //! the gateway's counters while a simulation or the demo runs — the same counters their
-//! summaries print. Every `GatewayStats` field is exported as `subgate_gateway_<field>_total`;
-//! the terminals' side adds readings made and acked and the virtual clock.
+//! summaries print. Every `GatewayStats` field is exported as `subgate_gateway_<field>_total`,
+//! and what the gateway holds per station and source (`Gateway::footprint`, bounded by
+//! `[limits]`: docs/hardening.md) as gauges `subgate_gateway_footprint_<field>`; the
+//! terminals' side adds readings made and acked and the virtual clock.
 //!
 //! The server is a plain HTTP/1.1 responder on one thread: one short request per connection,
 //! as a Prometheus scraper makes them.
@@ -114,6 +116,22 @@ pub fn exposition(progress: &SimProgress) -> Result<String> {
             }
         }
     }
+    let footprint = progress
+        .footprint
+        .lock()
+        .map(|f| *f)
+        .map_err(|_| anyhow::anyhow!("the simulation thread panicked"))?;
+    if let Some(map) = serde_json::to_value(footprint)?.as_object() {
+        for (name, v) in map {
+            if let Some(n) = v.as_i64() {
+                registry.register(
+                    format!("gateway_footprint_{name}"),
+                    format!("gateway footprint {name}: entries held now (docs/hardening.md)"),
+                    ConstGauge::new(n),
+                );
+            }
+        }
+    }
     registry.register(
         "terminal_readings",
         "readings the virtual meters made",
@@ -155,6 +173,9 @@ mod tests {
             g.records_published = 7;
         }
         p.acked.store(99, Ordering::Relaxed);
+        if let Ok(mut f) = p.footprint.lock() {
+            f.joining = 17;
+        }
         let s = serve("127.0.0.1:0", p.clone()).expect("listens");
         let r = get(s.addr, "/metrics");
         assert!(r.starts_with("HTTP/1.1 200 OK"), "{r}");
@@ -171,6 +192,7 @@ mod tests {
             "{r}"
         );
         assert!(r.contains("# TYPE subgate_gateway_beacons counter"), "{r}");
+        assert!(r.contains("subgate_gateway_footprint_joining 17"), "{r}");
         assert!(r.trim_end().ends_with("# EOF"), "{r}");
         p.acked.store(100, Ordering::Relaxed);
         assert!(get(s.addr, "/metrics").contains("subgate_terminal_readings_acked_total 100"));

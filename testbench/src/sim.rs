@@ -201,6 +201,8 @@ pub struct SimProgress {
     pub gateway: std::sync::Mutex<GatewayStats>,
     /// Readings made by the terminals so far.
     pub generated: AtomicU64,
+    /// What the gateway holds per station and source, refreshed with `gateway`.
+    pub footprint: std::sync::Mutex<Footprint>,
 }
 
 impl SimConfig {
@@ -1433,6 +1435,9 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, SimError> {
                 p.generated.store(made, Ordering::Relaxed);
                 if let Ok(mut g) = p.gateway.lock() {
                     *g = gw.stats();
+                }
+                if let Ok(mut f) = p.footprint.lock() {
+                    *f = gw.footprint();
                 }
             }
         }
