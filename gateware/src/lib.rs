@@ -16,6 +16,7 @@
 //! - [`framer`]: the burst-stream framer: the records as the byte stream of
 //!   docs/burst-stream.md, with back-pressure.
 //! - [`stream`]: the front end with its framer: the byte stream the board sends.
+//! - [`lml`]: the LMS7002M receive port's word pairing (LimeSDR Mini v2, SISO DDR).
 //! - [`spi`]: SPI target bridging a host to the front end's register bus.
 //! - [`vectors`]: test vectors shared by the rust-hdl and Verilator runs, checked against the model.
 //! - [`tools`]: Verilator (lint, simulation) and yosys (`synth_ecp5`) on generated Verilog.
@@ -29,6 +30,7 @@ pub mod decim;
 pub mod detect;
 pub mod framer;
 pub mod frontend;
+pub mod lml;
 pub mod spi;
 pub mod stream;
 pub mod tools;

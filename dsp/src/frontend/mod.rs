@@ -15,6 +15,8 @@
 //!   (docs/burst-stream.md).
 //! - [`inloop`]: the models in the receive loop: a channel's samples as the board would
 //!   forward them, for PER sweeps.
+//! - [`lml`]: the LMS7002M's receive port (LimeSDR Mini v2, SISO DDR): words paired into
+//!   samples.
 //! - [`top`]: the four channels, control/status registers and output signature.
 //! - [`stream`]: the four channels with the framer: the bytes the board sends.
 
@@ -25,6 +27,7 @@ pub mod decim;
 pub mod detect;
 pub mod framer;
 pub mod inloop;
+pub mod lml;
 pub mod stream;
 pub mod top;
 
