@@ -17,6 +17,7 @@
 //!   docs/burst-stream.md, with back-pressure.
 //! - [`stream`]: the front end with its framer: the byte stream the board sends.
 //! - [`lml`]: the LMS7002M receive port's word pairing (LimeSDR Mini v2, SISO DDR).
+//! - [`lml_rx`]: the port with its crossing from the receive clock into the fabric clock.
 //! - [`spi`]: SPI target bridging a host to the front end's register bus.
 //! - [`vectors`]: test vectors shared by the rust-hdl and Verilator runs, checked against the model.
 //! - [`tools`]: Verilator (lint, simulation) and yosys (`synth_ecp5`) on generated Verilog.
@@ -31,6 +32,7 @@ pub mod detect;
 pub mod framer;
 pub mod frontend;
 pub mod lml;
+pub mod lml_rx;
 pub mod spi;
 pub mod stream;
 pub mod tools;
