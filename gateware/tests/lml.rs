@@ -233,8 +233,9 @@ fn lml_synthesizes_for_ecp5() {
     assert!(count("LUT4") <= 150, "{cells:?}");
 }
 
-/// The model's samples for back-to-back cycles (the receive clock presents one every clock).
-fn model_samples(stim: &[LmlStimulus]) -> Vec<(i16, i16)> {
+/// The model's samples and final error count for back-to-back cycles (the receive clock
+/// presents one every clock).
+fn model_samples(stim: &[LmlStimulus]) -> (Vec<(i16, i16)>, u16) {
     let back_to_back: Vec<LmlStimulus> = stim
         .iter()
         .map(|s| LmlStimulus {
@@ -242,17 +243,14 @@ fn model_samples(stim: &[LmlStimulus]) -> Vec<(i16, i16)> {
             ..s.clone()
         })
         .collect();
-    expected(&back_to_back)
-        .0
-        .iter()
-        .map(|&(_, i, q)| (i, q))
-        .collect()
+    let (out, errors) = expected(&back_to_back);
+    (out.iter().map(|&(_, i, q)| (i, q)).collect(), errors)
 }
 
 #[test]
 fn lml_rx_crosses_into_the_fabric_clock_in_rust_hdl_simulation() {
     let stim = stimulus(800, true, 53, 11);
-    let want = model_samples(&stim);
+    let (want, _) = model_samples(&stim);
     let got = Arc::new(Mutex::new(Vec::new()));
     let mut uut = LmlRx::default();
     uut.in_valid.connect();
@@ -415,16 +413,7 @@ fn lml_rx_verilog_crosses_clocks_in_verilator() {
     }
     // 30.72 MHz receive clock against a 100 MHz fabric (half-periods 163 and 50 units of 0.1 ns)
     let stim = stimulus(1 << 20, true, 997, 21);
-    let want = model_samples(&stim);
-    let (_, want_errors) = expected(
-        &stim
-            .iter()
-            .map(|s| LmlStimulus {
-                gap: 1,
-                ..s.clone()
-            })
-            .collect::<Vec<_>>(),
-    );
+    let (want, want_errors) = model_samples(&stim);
     let (got, errors, overflows) = verilator_lml_rx(&stim, 163, 50);
     assert_eq!((errors, overflows), (want_errors, 0));
     assert_eq!(got.len(), want.len());
@@ -432,7 +421,7 @@ fn lml_rx_verilog_crosses_clocks_in_verilator() {
     // A fabric clock slower than the receive clock: the FIFO fills; what comes out is the
     // model's samples in order with some missing, and every missing one is counted.
     let stim = stimulus(20_000, true, 0, 22);
-    let want = model_samples(&stim);
+    let (want, _) = model_samples(&stim);
     let (got, _, overflows) = verilator_lml_rx(&stim, 10, 17);
     assert!(overflows > 0);
     assert_eq!(got.len() + usize::from(overflows), want.len());

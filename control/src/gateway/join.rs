@@ -37,6 +37,16 @@ pub(super) fn report_psdu_len(sid: &Sid, payload_len: usize) -> usize {
     action_psdu_len(&M2mAction::Report(report)) + payload_len
 }
 
+/// The served SID a station's reports are filed under, of the SIDs its request matched: the
+/// first that is not a user id (reports belong to a service), else the first.
+fn filed_under(served: &[Sid]) -> Option<Sid> {
+    served
+        .iter()
+        .find(|s| !matches!(s, Sid::User(_)))
+        .or(served.first())
+        .cloned()
+}
+
 impl Gateway {
     pub(super) fn on_probe(&mut self, now: u64, channel: u8, p: &ProbeRequestRepr) -> Result<()> {
         let carried = Carried::from_elements(&p.elements)?;
@@ -150,22 +160,7 @@ impl Gateway {
                 Some(p) if joining => p.nonce,
                 _ => self.next_nonce(),
             };
-            self.peers.insert(
-                mac,
-                Peer {
-                    nonce,
-                    channel,
-                    service: None,
-                    service_sid: None,
-                    assoc_response: None,
-                    window_us: 0,
-                    last_resource: None,
-                    handshake: None,
-                    dot1x: None,
-                    rejoin_nonce: None,
-                    reports_in: (0, 0),
-                },
-            );
+            self.peers.insert(mac, Peer::new(nonce, channel));
             elements.push(nonce_element(nonce));
         }
         let frame = Frame::Authentication(AuthenticationRepr {
@@ -182,19 +177,16 @@ impl Gateway {
     /// Before a new station joins: forgets the one joining longest when `limits.max_joining`
     /// stations are joining, and queues `mac` in the joining order.
     fn make_joining_room(&mut self, mac: MacAddr) {
-        let stations = &self.stations;
-        let joining = |m: &MacAddr| stations.get(m).is_some_and(|s| s.aid().is_none());
-        if stations.len() - stations.aids_in_use() >= self.max_joining {
-            if let Some(old) = self.join_queue.pop_oldest(joining) {
+        if self.stations.joining() >= self.max_joining {
+            if let Some(old) = self.join_queue.pop_oldest(|m| self.stations.is_joining(m)) {
                 self.stations.remove(&old);
                 self.peers.remove(&old);
                 self.stats.joining_evicted += 1;
                 tracing::debug!(%old, "joining station forgotten for a newcomer");
             }
         }
-        let stations = &self.stations;
-        let joining = |m: &MacAddr| stations.get(m).is_some_and(|s| s.aid().is_none());
-        self.join_queue.sweep(2 * self.max_joining, joining);
+        self.join_queue
+            .sweep(2 * self.max_joining, |m| self.stations.is_joining(m));
         self.join_queue.push(mac);
     }
 
@@ -233,7 +225,11 @@ impl Gateway {
         sids: &[Sid],
         indication: crate::wire::m2m::RegistrationRepr,
     ) -> Result<()> {
-        let Some(service_sid) = self.service_sid_of(sids) else {
+        let FilterResult::Match(m) = self.filter.check(sids) else {
+            self.stats.rx_ignored += 1;
+            return Ok(());
+        };
+        let Some(service_sid) = filed_under(m.sids()) else {
             self.stats.rx_ignored += 1;
             return Ok(());
         };
@@ -256,9 +252,6 @@ impl Gateway {
             }
         };
         self.on_leave(now, mac);
-        let FilterResult::Match(m) = self.filter.check(sids) else {
-            return Ok(());
-        };
         self.make_joining_room(mac);
         let joined = self
             .stations
@@ -271,22 +264,7 @@ impl Gateway {
         if !joined {
             return self.refuse_assoc(now, channel, mac, StatusCode::ApUnableToHandleNewSta, None);
         }
-        self.peers.insert(
-            mac,
-            Peer {
-                nonce,
-                channel,
-                service: None,
-                service_sid: None,
-                assoc_response: None,
-                window_us: 0,
-                last_resource: None,
-                handshake: None,
-                dot1x: None,
-                rejoin_nonce: None,
-                reports_in: (0, 0),
-            },
-        );
+        self.peers.insert(mac, Peer::new(nonce, channel));
         let aid = match self.stations.associate(mac, now, &self.timeouts) {
             Ok(_) => self.stations.get(&mac).and_then(|s| s.aid()).unwrap_or(0),
             Err(e) => {
@@ -301,21 +279,6 @@ impl Gateway {
             }
         };
         self.complete_assoc(now, channel, mac, aid, service_sid, registration.service)
-    }
-
-    /// The served SID reports are filed under for a request naming `sids`: the first
-    /// matched one that is not a user id (reports belong to a service), else the first
-    /// matched; `None` when none matches.
-    fn service_sid_of(&self, sids: &[Sid]) -> Option<Sid> {
-        let FilterResult::Match(m) = self.filter.check(sids) else {
-            return None;
-        };
-        let served = m.into_sids();
-        served
-            .iter()
-            .find(|s| !matches!(s, Sid::User(_)))
-            .or(served.first())
-            .cloned()
     }
 
     pub(super) fn on_assoc(
@@ -352,14 +315,7 @@ impl Gateway {
                 return Ok(());
             }
         };
-        // The served SID its reports are filed under: the first matched one that is not a
-        // user id (reports belong to a service), else the first matched.
-        let service_sid = served
-            .iter()
-            .find(|s| !matches!(s, Sid::User(_)))
-            .or(served.first())
-            .cloned();
-        let Some(service_sid) = service_sid else {
+        let Some(service_sid) = filed_under(&served) else {
             return Err(Error::Malformed);
         };
         let dot1x = self.dot1x_delivery(&service_sid);

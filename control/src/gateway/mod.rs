@@ -295,6 +295,25 @@ struct Peer {
     reports_in: (u64, u32),
 }
 
+impl Peer {
+    /// A station that just authenticated with `nonce`, heard on `channel`.
+    fn new(nonce: [u8; 8], channel: u8) -> Peer {
+        Peer {
+            nonce,
+            channel,
+            service: None,
+            service_sid: None,
+            assoc_response: None,
+            window_us: 0,
+            last_resource: None,
+            handshake: None,
+            dot1x: None,
+            rejoin_nonce: None,
+            reports_in: (0, 0),
+        }
+    }
+}
+
 /// The access point's control plane. See the module docs.
 pub struct Gateway {
     bssid: MacAddr,
@@ -550,7 +569,7 @@ impl Gateway {
     pub fn footprint(&self) -> Footprint {
         Footprint {
             stations: self.stations.len(),
-            joining: self.stations.len() - self.stations.aids_in_use(),
+            joining: self.stations.joining(),
             peers: self.peers.len(),
             sources: self.sources.len(),
             answer_parts: self.answers.len(),

@@ -147,6 +147,16 @@ impl Stations {
         self.aids.count
     }
 
+    /// Stations still joining: in the table without an AID (not associated yet).
+    pub fn joining(&self) -> usize {
+        self.stations.len() - self.aids.count
+    }
+
+    /// Whether `mac` is in the table without an AID (still joining).
+    pub fn is_joining(&self, mac: &MacAddr) -> bool {
+        self.stations.get(mac).is_some_and(|s| s.aid().is_none())
+    }
+
     /// Whether `aid` is reserved.
     pub fn aid_in_use(&self, aid: u16) -> bool {
         self.aids.is_used(aid)
