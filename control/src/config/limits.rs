@@ -12,18 +12,19 @@ use super::ConfigError;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LimitsConfig {
-    /// Requests (probe, authentication, association) answered per second from one source
-    /// that holds no AID here; more are dropped unanswered. Default 1.
+    /// Requests (probe, authentication, association) answered per second from one source,
+    /// associated or not (a replay carries a terminal's own MAC); more are dropped
+    /// unanswered. Default 1.
     pub requests_per_source_per_s: f64,
     /// Burst of such requests one source may send before the rate applies. Default 4.
     pub request_burst: u32,
     /// Sources whose request rate is tracked at once (oldest forgotten first). Default 4096.
     pub sources_tracked: usize,
-    /// Share of each downlink part that answers to sources holding no AID may take (probe
-    /// and authentication responses, refusals, deauthentications); the rest stays for
-    /// scheduled terminals. 0 < share ≤ 1. Default 0.5.
+    /// Share of each downlink part that answers to requests (probe, authentication and
+    /// association responses, deauthentications) and other frames for sources holding no
+    /// AID may take; the rest stays for scheduled terminals. 0 < share ≤ 1. Default 0.5.
     pub answer_share: f64,
-    /// Superframes ahead an answer to a source holding no AID may be queued; later it is
+    /// Superframes ahead such an answer may be queued; later it is
     /// dropped (the requester has retried or gone by then). Default 2.
     pub answer_horizon: u32,
     /// Stations held while joining (authenticated, not associated); when full, the one

@@ -2036,7 +2036,7 @@ pub const KEYS: &[KeyDoc] = &[
         section: "limits",
         key: "requests_per_source_per_s",
         ty: "float",
-        doc: "Probe, authentication and association requests answered per second from one source\nholding no AID; more are dropped unanswered.",
+        doc: "Probe, authentication and association requests answered per second from one source,\nassociated or not (a replay carries a terminal's own MAC); more are dropped unanswered.",
         example: None,
     },
     KeyDoc {
@@ -2057,7 +2057,7 @@ pub const KEYS: &[KeyDoc] = &[
         section: "limits",
         key: "answer_share",
         ty: "float",
-        doc: "Share of each downlink part (0 < share <= 1) that answers to sources holding no AID\nmay take; the rest stays for scheduled terminals (report acks, polls, groups).",
+        doc: "Share of each downlink part (0 < share <= 1) that answers to requests and frames for\nsources holding no AID may take; the rest stays for scheduled terminals (report acks,\npolls, groups).",
         example: None,
     },
     KeyDoc {
