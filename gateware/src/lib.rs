@@ -18,6 +18,8 @@
 //! - [`stream`]: the front end with its framer: the byte stream the board sends.
 //! - [`lml`]: the LMS7002M receive port's word pairing (LimeSDR Mini v2, SISO DDR).
 //! - [`lml_rx`]: the port with its crossing from the receive clock into the fabric clock.
+//! - [`viterbi`]: the SID filter's serial soft-decision Viterbi decoder (K = 7, rate 1/2).
+//! - [`psdu_head`]: the SID filter's PSDU head: the decoded bits in order, descrambled, as bytes.
 //! - [`spi`]: SPI target bridging a host to the front end's register bus.
 //! - [`vectors`]: test vectors shared by the rust-hdl and Verilator runs, checked against the model.
 //! - [`tools`]: Verilator (lint, simulation) and yosys (`synth_ecp5`) on generated Verilog.
@@ -33,7 +35,9 @@ pub mod framer;
 pub mod frontend;
 pub mod lml;
 pub mod lml_rx;
+pub mod psdu_head;
 pub mod spi;
 pub mod stream;
 pub mod tools;
 pub mod vectors;
+pub mod viterbi;

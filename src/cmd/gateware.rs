@@ -22,8 +22,9 @@ pub enum GatewareCommand {
 /// Options of `gateware pnr`.
 #[derive(Args, Debug)]
 pub struct PnrArgs {
-    /// The block: ddc, decim, detect, burst, channel, frontend (four channels), framer, or
-    /// stream (four channels with the framer).
+    /// The block: ddc, decim, detect, burst, channel, frontend (four channels), framer,
+    /// stream (four channels with the framer), viterbi (the SID filter's decoder) or
+    /// psdu_head (its descrambler).
     #[arg(long)]
     block: String,
     /// nextpnr device: 25k, 45k or 85k.
@@ -143,9 +144,11 @@ fn block_verilog(name: &str) -> Result<String> {
         "frontend" => verilog(gw::frontend::FrontEnd::new(8, DEFAULT_PRE)),
         "framer" => verilog(gw::framer::Framer::new()),
         "stream" => verilog(gw::stream::StreamFrontEnd::new(8, DEFAULT_PRE)),
+        "viterbi" => verilog(gw::viterbi::ViterbiDecoder::default()),
+        "psdu_head" => verilog(gw::psdu_head::PsduHead::default()),
         other => bail!(
             "no block {other:?}; blocks: ddc, decim, detect, burst, channel, frontend, framer, \
-             stream"
+             stream, viterbi, psdu_head"
         ),
     })
 }

@@ -17,8 +17,10 @@
 //!   forward them, for PER sweeps.
 //! - [`lml`]: the LMS7002M's receive port (LimeSDR Mini v2, SISO DDR): words paired into
 //!   samples.
+//! - [`psdu_head`]: the SID filter's PSDU head: decoded bits back in order, descrambled, as bytes.
 //! - [`top`]: the four channels, control/status registers and output signature.
 //! - [`stream`]: the four channels with the framer: the bytes the board sends.
+//! - [`viterbi`]: the SID filter's serial soft-decision Viterbi decoder (K = 7, rate 1/2).
 
 pub mod burst;
 pub mod channel;
@@ -28,8 +30,10 @@ pub mod detect;
 pub mod framer;
 pub mod inloop;
 pub mod lml;
+pub mod psdu_head;
 pub mod stream;
 pub mod top;
+pub mod viterbi;
 
 use num_complex::Complex32;
 
