@@ -20,6 +20,8 @@
 //! - [`lml_rx`]: the port with its crossing from the receive clock into the fabric clock.
 //! - [`viterbi`]: the SID filter's serial soft-decision Viterbi decoder (K = 7, rate 1/2).
 //! - [`psdu_head`]: the SID filter's PSDU head: the decoded bits in order, descrambled, as bytes.
+//! - [`sid_match`]: the SID filter's matcher: SID list of a probe or beacon against a table, a decision per frame.
+//! - [`sid_back`]: the SID filter's back half: decoder → PSDU head → matcher.
 //! - [`spi`]: SPI target bridging a host to the front end's register bus.
 //! - [`vectors`]: test vectors shared by the rust-hdl and Verilator runs, checked against the model.
 //! - [`tools`]: Verilator (lint, simulation) and yosys (`synth_ecp5`) on generated Verilog.
@@ -36,6 +38,8 @@ pub mod frontend;
 pub mod lml;
 pub mod lml_rx;
 pub mod psdu_head;
+pub mod sid_back;
+pub mod sid_match;
 pub mod spi;
 pub mod stream;
 pub mod tools;

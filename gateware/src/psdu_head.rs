@@ -10,7 +10,7 @@ use rust_hdl::prelude::*;
 pub use subgate_dsp::frontend::psdu_head::{HEAD_BITS, HEAD_BYTES};
 
 // `update` spells these as literals (hdl_gen copies them verbatim).
-const _: () = assert!(HEAD_BITS == 272 && HEAD_BYTES == 32);
+const _: () = assert!(HEAD_BITS == 464 && HEAD_BYTES == 56);
 
 /// The PSDU head block.
 #[derive(LogicBlock, Default)]
@@ -28,10 +28,10 @@ pub struct PsduHead {
     /// The byte.
     pub out_byte: Signal<Out, Bits<8>>,
     /// Its place in the PSDU.
-    pub out_index: Signal<Out, Bits<5>>,
+    pub out_index: Signal<Out, Bits<6>>,
     /// A pass ended; `out_count` bytes were given.
     pub out_done: Signal<Out, Bit>,
-    /// Bytes of the pass that ended (0..32).
+    /// Bytes of the pass that ended (0..56).
     pub out_count: Signal<Out, Bits<6>>,
     /// A bit came during a pass and was not written (sticky).
     pub overrun: Signal<Out, Bit>,
@@ -49,7 +49,7 @@ pub struct PsduHead {
     acc: DFF<Bits<8>>,
     o_valid: DFF<Bit>,
     o_byte: DFF<Bits<8>>,
-    o_index: DFF<Bits<5>>,
+    o_index: DFF<Bits<6>>,
     o_done: DFF<Bit>,
     o_count: DFF<Bits<6>>,
     ovr: DFF<Bit>,
@@ -89,12 +89,12 @@ impl Logic for PsduHead {
             if self.in_index.val() == 0 {
                 self.inblk.d.next = false;
                 if !self.busy.q.val() {
-                    // step 0: a pass over min(n, 272) bits
+                    // step 0: a pass over min(n, 464) bits
                     self.busy.d.next = true;
                     self.prun.d.next = true;
                     self.rd.d.next = 0.into();
-                    if self.blen.val() > 272 {
-                        self.plen.d.next = 272.into();
+                    if self.blen.val() > 464 {
+                        self.plen.d.next = 464.into();
                     } else {
                         self.plen.d.next = self.blen.val().get_bits::<9>(0);
                     }
@@ -130,7 +130,7 @@ impl Logic for PsduHead {
                     if self.pidx1.q.val().get_bits::<3>(0) == 7 {
                         self.o_valid.d.next = true;
                         self.o_byte.d.next = self.next_byte.val();
-                        self.o_index.d.next = self.pidx1.q.val().get_bits::<5>(3) - 2;
+                        self.o_index.d.next = self.pidx1.q.val().get_bits::<6>(3) - 2;
                     }
                 }
             }

@@ -82,8 +82,8 @@ fn check(
 #[test]
 fn psdu_head_matches_model_in_rust_hdl_simulation() {
     let (bits, psdus) = stimulus(8, 3, 1);
-    let bits = retimed(&bits, 400);
-    let clocks = bits.last().map_or(0, |b| b.clock) + 400;
+    let bits = retimed(&bits, 600);
+    let clocks = bits.last().map_or(0, |b| b.clock) + 600;
     let out = Arc::new(Mutex::new((Vec::new(), false)));
     let mut uut = PsduHead::default();
     uut.in_valid.connect();
@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
         tick();
     }
     top->in_valid = 0;
-    for (int k = 0; k < 400; k++) tick();
+    for (int k = 0; k < 600; k++) tick();
     std::fprintf(out, "overrun %u\n", (unsigned)top->overrun);
     top->final();
     delete top;
@@ -222,7 +222,7 @@ fn psdu_head_verilog_lints_and_matches_model_in_verilator() {
         psdus.extend(p);
         seed += 1;
     }
-    let bits = retimed(&bits, 400);
+    let bits = retimed(&bits, 600);
     let mut prev = None;
     let lines = bits.iter().map(|b| {
         let gap = match prev {

@@ -23,8 +23,8 @@ pub enum GatewareCommand {
 #[derive(Args, Debug)]
 pub struct PnrArgs {
     /// The block: ddc, decim, detect, burst, channel, frontend (four channels), framer,
-    /// stream (four channels with the framer), viterbi (the SID filter's decoder) or
-    /// psdu_head (its descrambler).
+    /// stream (four channels with the framer), and the SID filter's viterbi (decoder),
+    /// psdu_head (descrambler), sid_match (matcher) or sid_back (the three in a row).
     #[arg(long)]
     block: String,
     /// nextpnr device: 25k, 45k or 85k.
@@ -146,9 +146,11 @@ fn block_verilog(name: &str) -> Result<String> {
         "stream" => verilog(gw::stream::StreamFrontEnd::new(8, DEFAULT_PRE)),
         "viterbi" => verilog(gw::viterbi::ViterbiDecoder::default()),
         "psdu_head" => verilog(gw::psdu_head::PsduHead::default()),
+        "sid_match" => verilog(gw::sid_match::SidMatch::default()),
+        "sid_back" => verilog(gw::sid_back::SidBack::default()),
         other => bail!(
             "no block {other:?}; blocks: ddc, decim, detect, burst, channel, frontend, framer, \
-             stream, viterbi, psdu_head"
+             stream, viterbi, psdu_head, sid_match, sid_back"
         ),
     })
 }

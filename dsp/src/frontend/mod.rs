@@ -18,6 +18,7 @@
 //! - [`lml`]: the LMS7002M's receive port (LimeSDR Mini v2, SISO DDR): words paired into
 //!   samples.
 //! - [`psdu_head`]: the SID filter's PSDU head: decoded bits back in order, descrambled, as bytes.
+//! - [`sid_match`]: the SID filter's matcher: a frame's SIDs against a table, a decision per frame.
 //! - [`top`]: the four channels, control/status registers and output signature.
 //! - [`stream`]: the four channels with the framer: the bytes the board sends.
 //! - [`viterbi`]: the SID filter's serial soft-decision Viterbi decoder (K = 7, rate 1/2).
@@ -31,6 +32,7 @@ pub mod framer;
 pub mod inloop;
 pub mod lml;
 pub mod psdu_head;
+pub mod sid_match;
 pub mod stream;
 pub mod top;
 pub mod viterbi;

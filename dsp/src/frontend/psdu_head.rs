@@ -22,8 +22,10 @@
 use super::viterbi::ViterbiOutput;
 use crate::scrambler::Scrambler;
 
-/// PSDU bytes the head gives (at most).
-pub const HEAD_BYTES: usize = 32;
+/// PSDU bytes the head gives (at most): far enough for a probe request's first SIDs (24-byte
+/// header, SSID, the SID list's 6-byte element header), and within the decoder's 512-step
+/// block with 48 steps (about 7 constraint lengths) of traceback after the last byte.
+pub const HEAD_BYTES: usize = 56;
 /// Bits a pass reads at most: the SERVICE field and [`HEAD_BYTES`] bytes.
 pub const HEAD_BITS: usize = 16 + 8 * HEAD_BYTES;
 /// Size of the bit memory (the decoder's longest block).
@@ -123,9 +125,9 @@ pub fn expected(bits: &[ViterbiOutput]) -> (Vec<HeadEvent>, bool) {
     (out, overrun)
 }
 
-/// Soft pairs of whole data fields for the decoder: SERVICE (zeros) + `psdu` + tail,
-/// scrambled from `seed`, encoded, as noiseless soft values ±7 — and the number of steps.
-pub fn data_field_pairs(psdu: &[u8], seed: u8) -> Vec<(i8, i8)> {
+/// The coded bits of a data field: SERVICE (zeros) + `psdu` + tail, scrambled from `seed`
+/// (the tail left unscrambled), encoded at rate 1/2.
+pub fn data_field_coded(psdu: &[u8], seed: u8) -> Vec<u8> {
     let mut bits = vec![0u8; 16];
     for &o in psdu {
         bits.extend((0..8).map(|b| (o >> b) & 1));
@@ -136,6 +138,11 @@ pub fn data_field_pairs(psdu: &[u8], seed: u8) -> Vec<(i8, i8)> {
     let mut coded = vec![0u8; 2 * bits.len()];
     crate::bcc::encode(&bits, &mut coded);
     coded
+}
+
+/// [`data_field_coded`] as noiseless soft values ±7, one pair per step.
+pub fn data_field_pairs(psdu: &[u8], seed: u8) -> Vec<(i8, i8)> {
+    data_field_coded(psdu, seed)
         .chunks_exact(2)
         .map(|p| {
             let v = |c: u8| if c == 1 { 7 } else { -7 };
@@ -208,7 +215,7 @@ mod tests {
     #[test]
     fn gives_the_psdu_bytes_of_clean_fields() {
         let mut rng = crate::rng::Rng::new(4);
-        for len in [0usize, 1, 2, 31, 32, 33, 60] {
+        for len in [0usize, 1, 2, 31, 55, 56, 57, 60] {
             let mut psdu = vec![0u8; len];
             rng.fill_bytes(&mut psdu);
             let pairs = data_field_pairs(&psdu, 1 + (len as u8 % 127));
