@@ -22,6 +22,7 @@
 //! - [`psdu_head`]: the SID filter's PSDU head: the decoded bits in order, descrambled, as bytes.
 //! - [`sid_match`]: the SID filter's matcher: SID list of a probe or beacon against a table, a decision per frame.
 //! - [`sid_back`]: the SID filter's back half: decoder → PSDU head → matcher.
+//! - [`sig_parse`]: the SID filter's SIG reader: CRC, features, MCS 0/10 frames, data-field steps.
 //! - [`spi`]: SPI target bridging a host to the front end's register bus.
 //! - [`vectors`]: test vectors shared by the rust-hdl and Verilator runs, checked against the model.
 //! - [`tools`]: Verilator (lint, simulation) and yosys (`synth_ecp5`) on generated Verilog.
@@ -40,6 +41,7 @@ pub mod lml_rx;
 pub mod psdu_head;
 pub mod sid_back;
 pub mod sid_match;
+pub mod sig_parse;
 pub mod spi;
 pub mod stream;
 pub mod tools;
