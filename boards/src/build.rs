@@ -3,6 +3,8 @@
 //! — and what nextpnr says about utilisation and Fmax.
 
 use crate::fpga::FpgaBoard;
+use crate::fpga::TopLevel;
+use crate::lime_top::LimeTop;
 use crate::pll;
 use crate::top::DevTop;
 use rust_hdl::prelude::*;
@@ -126,13 +128,7 @@ pub fn build(
 
     progress("rust-hdl: Verilog of the top level");
     let start = Instant::now();
-    let mut top = DevTop::new(board.led_active_low);
-    top.clk_in.connect();
-    top.spi_sclk.connect();
-    top.spi_mosi.connect();
-    top.spi_cs_n.connect();
-    top.connect_all();
-    write(dir.join("top.v"), &generate_verilog(&top))?;
+    write(dir.join("top.v"), &top_verilog(board))?;
     let lpf = format!("{}.lpf", board.name);
     write(dir.join(&lpf), board.lpf_text())?;
     timed("verilog", start);
@@ -172,4 +168,31 @@ pub fn build(
         bitstream,
         seconds,
     })
+}
+
+/// The Verilog of `board`'s top level, its inputs connected as the pins drive them.
+pub fn top_verilog(board: &FpgaBoard) -> String {
+    match board.top {
+        TopLevel::Development => {
+            let mut top = DevTop::new(board.led_active_low);
+            top.clk_in.connect();
+            top.spi_sclk.connect();
+            top.spi_mosi.connect();
+            top.spi_cs_n.connect();
+            top.connect_all();
+            generate_verilog(&top)
+        }
+        TopLevel::LimeRadio => {
+            let mut top = LimeTop::new(board.led_active_low);
+            top.clk_in.connect();
+            top.spi_sclk.connect();
+            top.spi_mosi.connect();
+            top.spi_cs_n.connect();
+            top.lms_mclk2.connect();
+            top.lms_diq2.connect();
+            top.lms_iqsel2.connect();
+            top.connect_all();
+            generate_verilog(&top)
+        }
+    }
 }

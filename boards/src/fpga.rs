@@ -28,6 +28,21 @@ pub struct FpgaBoard {
     pub lpf: String,
     /// The LEDs light on a low output.
     pub led_active_low: bool,
+    /// The top level built for it (default: the development top level).
+    #[serde(default)]
+    pub top: TopLevel,
+}
+
+/// Which top level a board gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TopLevel {
+    /// Test source, front end, SPI ([`crate::top::DevTop`]).
+    #[default]
+    Development,
+    /// The LimeSDR Mini v2's LMS7002M receive port, front end, SPI
+    /// ([`crate::lime_top::LimeTop`]).
+    LimeRadio,
 }
 
 /// The boards' TOML and LPF files, as compiled in.
@@ -113,6 +128,25 @@ mod tests {
                 "{}",
                 b.name
             );
+            if b.top == TopLevel::LimeRadio {
+                let mut ports: Vec<String> = (0..12).map(|k| format!("lms_diq2[{k}]")).collect();
+                ports.extend(
+                    [
+                        "lms_mclk2",
+                        "lms_iqsel2",
+                        "lms_fclk2",
+                        "lms_reset",
+                        "lms_rxen",
+                        "lms_txen",
+                        "lms_core_ldo_en",
+                    ]
+                    .map(String::from),
+                );
+                for port in ports {
+                    assert!(lpf.contains(&format!("LOCATE COMP \"{port}\"")), "{port}");
+                }
+                assert!(lpf.contains("FREQUENCY PORT \"lms_mclk2\""));
+            }
         }
         assert!(find("orangecrab").unwrap().is_some());
         assert!(find("nope").unwrap().is_none());

@@ -9,7 +9,10 @@
 //! - [`fpga`]: the boards ([`fpga::FpgaBoard`], [`fpga::boards`], [`fpga::find`]).
 //! - [`pll`]: the ECP5 PLL as a rust-hdl block around the module `yowasp-ecppll` generates.
 //! - [`source`]: the test source feeding the front end on development boards.
-//! - [`top`]: the development top level (PLL, test source, front end, SPI registers, LEDs).
+//! - [`host`]: what every top level does with its samples (front end, framer, SPI, LEDs).
+//! - [`top`]: the development top level (PLL, test source, the host core).
+//! - [`lml_pins`]: the LMS7002M receive port's pins (IDDRX1F per pin, FCLK2 forwarded).
+//! - [`lime_top`]: the LimeSDR Mini v2's radio top level (LMS7002M port, the host core).
 //! - [`build`]: yosys → nextpnr-ecp5 → ecppack for a board.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -18,6 +21,9 @@ pub mod band;
 pub mod build;
 pub mod files;
 pub mod fpga;
+pub mod host;
+pub mod lime_top;
+pub mod lml_pins;
 pub mod pll;
 pub mod radio;
 pub mod source;

@@ -1,38 +1,17 @@
 //! The development top level, for boards without a radio on the FPGA's pins: the PLL makes
-//! the fabric clock, the [`TestSource`] feeds the four-channel front end with its framer
-//! ([`StreamFrontEnd`]), a host reaches the registers over SPI ([`SpiCsr`]) and reads the
-//! burst stream through register [`STREAM`], and three LEDs show detections, output records
-//! and the PLL's lock. Every output record also folds into the front end's signature
-//! register, so a host can check the design against the model through the registers alone.
-//!
-//! Register [`STREAM`] (read): bit 8 set when a byte of the burst stream was waiting, bits
-//! 7..0 that byte; the read takes it, so a host reading `STREAM` in a loop receives the
-//! stream byte for byte (docs/burst-stream.md), at SPI speed (one byte per 40-bit
-//! transaction — enough for the test source's bursts, not for a busy band).
+//! the fabric clock and the [`TestSource`] feeds the board's [`HostCore`] (front end with
+//! its framer, SPI registers and burst stream, LEDs). Every output record also folds into the
+//! front end's signature register, so a host can check the design against the model through
+//! the registers alone.
 //!
 //! Ports (the names the boards' LPF files place): `clk_in`, `spi_sclk`, `spi_mosi`,
 //! `spi_cs_n`, `spi_miso`, `led[2:0]`.
 
+use crate::host::HostCore;
+pub use crate::host::{LAG, STREAM, STREAM_VALID};
 use crate::pll::Pll;
 use crate::source::TestSource;
 use rust_hdl::prelude::*;
-use subgate_dsp::frontend::burst::DEFAULT_PRE;
-use subgate_gateware::spi::SpiCsr;
-use subgate_gateware::stream::StreamFrontEnd;
-
-/// STF period of the channels (1 MHz S1G).
-pub const LAG: usize = 8;
-
-/// The register a host reads the burst stream through (see the module documentation).
-pub const STREAM: u8 = 0x19;
-/// Bit of a [`STREAM`] read that says a byte came with it.
-pub const STREAM_VALID: u32 = 1 << 8;
-
-// `update` spells the address and the flag as literals; the address is free in the front
-// end's map.
-const _: () = assert!(
-    STREAM == 0x19 && STREAM_VALID == 0x100 && STREAM > subgate_dsp::frontend::stream::reg::DROPPED
-);
 
 /// The development top level.
 #[derive(LogicBlock)]
@@ -52,13 +31,7 @@ pub struct DevTop {
     pub led: Signal<Out, Bits<3>>,
     pll: Pll,
     source: TestSource,
-    fe: StreamFrontEnd,
-    spi: SpiCsr,
-    stream_rd: DFF<Bits<32>>,
-    detect_led: DFF<Bits<23>>,
-    record_led: DFF<Bits<23>>,
-    lit: Signal<Local, Bits<3>>,
-    invert: Constant<Bit>,
+    core: HostCore,
 }
 
 impl DevTop {
@@ -73,13 +46,7 @@ impl DevTop {
             led: Default::default(),
             pll: Default::default(),
             source: Default::default(),
-            fe: StreamFrontEnd::new(LAG, DEFAULT_PRE),
-            spi: Default::default(),
-            stream_rd: Default::default(),
-            detect_led: Default::default(),
-            record_led: Default::default(),
-            lit: Default::default(),
-            invert: Constant::new(led_active_low),
+            core: HostCore::new(led_active_low),
         }
     }
 }
@@ -88,56 +55,16 @@ impl Logic for DevTop {
     #[hdl_gen]
     fn update(&mut self) {
         self.pll.clkin.next = self.clk_in.val();
-        self.detect_led.clock.next = self.pll.clkout.val();
-        self.detect_led.d.next = self.detect_led.q.val();
-        self.record_led.clock.next = self.pll.clkout.val();
-        self.record_led.d.next = self.record_led.q.val();
-        self.stream_rd.clock.next = self.pll.clkout.val();
-        self.stream_rd.d.next = 0.into();
         self.source.clock.next = self.pll.clkout.val();
-        self.fe.clock.next = self.pll.clkout.val();
-        self.spi.clock.next = self.pll.clkout.val();
-        self.fe.in_valid.next = self.source.out_valid.val();
-        self.fe.in_i.next = self.source.out_i.val();
-        self.fe.in_q.next = self.source.out_q.val();
-        self.spi.sclk.next = self.spi_sclk.val();
-        self.spi.mosi.next = self.spi_mosi.val();
-        self.spi.cs_n.next = self.spi_cs_n.val();
-        self.spi_miso.next = self.spi.miso.val();
-        self.fe.csr_write.next = self.spi.csr_write.val();
-        self.fe.csr_addr.next = self.spi.csr_addr.val();
-        self.fe.csr_wdata.next = self.spi.csr_wdata.val();
-        // the stream register: the output byte with its valid flag, registered like the front
-        // end's reads; a read takes the byte it reported (the framer holds a byte until then)
-        if self.spi.csr_addr.val() == 0x19 {
-            self.stream_rd.d.next = bit_cast::<32, 8>(self.fe.out_data.val());
-            if self.fe.out_valid.val() {
-                self.stream_rd.d.next = bit_cast::<32, 8>(self.fe.out_data.val()) | 0x100;
-            }
-        }
-        self.fe.out_ready.next = self.spi.csr_read.val()
-            & (self.spi.csr_addr.val() == 0x19)
-            & self.stream_rd.q.val().get_bit(8);
-        self.spi.csr_rdata.next = self.fe.csr_rdata.val() | self.stream_rd.q.val();
-        // LEDs: stretch activity to ~84 ms (2²³ clocks at 100 MHz)
-        if self.detect_led.q.val().any() {
-            self.detect_led.d.next = self.detect_led.q.val() - 1;
-        }
-        if self.record_led.q.val().any() {
-            self.record_led.d.next = self.record_led.q.val() - 1;
-        }
-        if self.fe.record.val() {
-            self.record_led.d.next = 0x7f_ffff.into();
-        }
-        if self.fe.burst_started.val() {
-            self.detect_led.d.next = 0x7f_ffff.into();
-        }
-        self.lit.next = bit_cast::<3, 1>(self.detect_led.q.val().any().into())
-            | (bit_cast::<3, 1>(self.record_led.q.val().any().into()) << 1)
-            | (bit_cast::<3, 1>(self.pll.locked.val().into()) << 2);
-        self.led.next = self.lit.val();
-        if self.invert.val() {
-            self.led.next = !self.lit.val();
-        }
+        self.core.clock.next = self.pll.clkout.val();
+        self.core.in_valid.next = self.source.out_valid.val();
+        self.core.in_i.next = self.source.out_i.val();
+        self.core.in_q.next = self.source.out_q.val();
+        self.core.locked.next = self.pll.locked.val();
+        self.core.spi_sclk.next = self.spi_sclk.val();
+        self.core.spi_mosi.next = self.spi_mosi.val();
+        self.core.spi_cs_n.next = self.spi_cs_n.val();
+        self.spi_miso.next = self.core.spi_miso.val();
+        self.led.next = self.core.led.val();
     }
 }
