@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use subgate_dsp::frontend::psdu_head::{self, data_field_coded, HEAD_BITS, HEAD_BYTES};
 use subgate_dsp::frontend::sid_match::{self, classify, frames, tlv, SidTable};
 use subgate_dsp::frontend::viterbi::{
-    self, soft_pairs, ViterbiInput, MAX_STEPS, SPACING, TB_FIRST,
+    self, block_inputs, soft_pairs, ViterbiInput, MAX_STEPS, TB_FIRST,
 };
 use subgate_dsp::rng::Rng;
 use subgate_gateware::sid_back::SidBack;
@@ -51,17 +51,14 @@ fn stimulus(count: usize, seed: u64) -> (Vec<ViterbiInput>, Vec<Vec<u8>>) {
         let sigma = [0.0, 0.35, 0.6][k % 3];
         let pairs = soft_pairs(&coded, sigma, 3.5, &mut rng);
         let n = pairs.len().min(MAX_STEPS);
-        for (j, &(a, b)) in pairs[..n].iter().enumerate() {
-            stim.push(ViterbiInput {
-                gap: wait + SPACING as u32 + rng.below(4) as u32,
-                a,
-                b,
-                last: j + 1 == n,
-                zero: j + 1 == n && n < MAX_STEPS,
-            });
-            wait = 0;
-        }
-        wait = (TB_FIRST + n as u64 + HEAD_BITS as u64) as u32 + rng.below(20) as u32;
+        wait = block_inputs(
+            &pairs[..n],
+            n < MAX_STEPS,
+            wait,
+            || rng.below(4) as u32,
+            &mut stim,
+        ) + HEAD_BITS as u32
+            + rng.below(20) as u32;
     }
     (stim, fs)
 }

@@ -284,9 +284,10 @@ fn sid_match_matches_model_in_rust_hdl_simulation() {
 }
 
 /// The Verilator testbench: lines `W addr data` (one clock writing the table), `V mask`
-/// (the entries in use), `B gap index byte done` and `D gap` (`gap − 1` idle clocks with junk, then
-/// the byte, with `done` when the pass ends with it, or the pass's end; index 63 is a filler clock with `in_valid` low). After every
-/// clock edge with `out_valid` it writes `clock decision`; at the end `counters F D P`.
+/// (the entries in use), `B gap index byte done` and `D gap` (`gap − 1` idle clocks with
+/// junk, then the byte — with `done` when the pass ends with it — or the pass's end; index
+/// 63 is a filler clock with `in_valid` low). After every clock edge with `out_valid` it
+/// writes `clock decision`; at the end `counters F D P`.
 const TB_CPP: &str = r#"#include "Vtop.h"
 #include "verilated.h"
 #include <cstdio>

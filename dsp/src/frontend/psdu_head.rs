@@ -157,27 +157,11 @@ pub fn data_field_pairs(psdu: &[u8], seed: u8) -> Vec<(i8, i8)> {
 /// allows: its bits come while the field's pass runs (overrun, no pass for it). Returns the
 /// outputs and the PSDUs.
 pub fn stimulus(fields: usize, tight: usize, seed: u64) -> (Vec<ViterbiOutput>, Vec<Vec<u8>>) {
-    use super::viterbi::{expected as decode, ViterbiInput, MAX_STEPS, SPACING, TB_FIRST};
+    use super::viterbi::{block_inputs, expected as decode, MAX_STEPS, SPACING};
     let mut rng = crate::rng::Rng::new(seed);
     let mut stim = Vec::new();
     let mut psdus = Vec::new();
     let mut wait = 0u32;
-    let mut push = |pairs: &[(i8, i8)], zero: bool, wait: &mut u32, rng: &mut crate::rng::Rng| {
-        let n = pairs.len();
-        for (k, &(a, b)) in pairs.iter().enumerate() {
-            let gap = *wait + SPACING as u32 + rng.below(3) as u32;
-            *wait = 0;
-            stim.push(ViterbiInput {
-                gap,
-                a,
-                b,
-                last: k + 1 == n,
-                zero: k + 1 == n && zero,
-            });
-        }
-        // the decoder is ready again TB_FIRST + n clocks after the last pair
-        *wait = (TB_FIRST + n as u64) as u32;
-    };
     for f in 0..fields {
         let tight_next = tight > 0 && f % tight == tight - 1;
         let len = if tight_next {
@@ -191,13 +175,19 @@ pub fn stimulus(fields: usize, tight: usize, seed: u64) -> (Vec<ViterbiOutput>, 
         let pairs = data_field_pairs(&psdu, seed7);
         // fields longer than the decoder's block are cut (not terminated)
         let n = pairs.len().min(MAX_STEPS);
-        push(&pairs[..n], n < MAX_STEPS, &mut wait, &mut rng);
+        wait = block_inputs(
+            &pairs[..n],
+            n < MAX_STEPS,
+            wait,
+            || rng.below(3) as u32,
+            &mut stim,
+        );
         if tight_next {
             let junk: Vec<(i8, i8)> = (0..1 + rng.below(2))
                 .map(|_| (rng.below(15) as i8 - 7, rng.below(15) as i8 - 7))
                 .collect();
             wait = wait.saturating_sub(SPACING as u32);
-            push(&junk, false, &mut wait, &mut rng);
+            wait = block_inputs(&junk, false, wait, || rng.below(3) as u32, &mut stim);
         }
         wait += HEAD_BITS as u32 + rng.below(40) as u32;
         psdus.push(psdu);

@@ -518,7 +518,7 @@ mod tests {
     #[test]
     fn the_chain_of_models_decides_as_the_head_does() {
         use crate::frontend::psdu_head::{self, data_field_pairs, HEAD_BITS};
-        use crate::frontend::viterbi::{self, ViterbiInput, MAX_STEPS, SPACING, TB_FIRST};
+        use crate::frontend::viterbi::{self, block_inputs, MAX_STEPS};
         let mut rng = crate::rng::Rng::new(31);
         let table = SidTable::new(&[tlv(6, b"metering"), tlv(2, &[10, 0, 0, 7])], 0x55);
         let fs = frames(120, &mut rng);
@@ -527,17 +527,8 @@ mod tests {
         for f in &fs {
             let pairs = data_field_pairs(f, 1 + rng.below(127) as u8);
             let n = pairs.len().min(MAX_STEPS);
-            for (k, &(a, b)) in pairs[..n].iter().enumerate() {
-                stim.push(ViterbiInput {
-                    gap: wait + SPACING as u32,
-                    a,
-                    b,
-                    last: k + 1 == n,
-                    zero: k + 1 == n && n < MAX_STEPS,
-                });
-                wait = 0;
-            }
-            wait = (TB_FIRST + n as u64 + HEAD_BITS as u64) as u32;
+            wait =
+                block_inputs(&pairs[..n], n < MAX_STEPS, wait, || 0, &mut stim) + HEAD_BITS as u32;
         }
         let (bits, overrun) = viterbi::expected(&stim);
         assert!(!overrun);

@@ -192,17 +192,51 @@ pub fn expected(stim: &[ViterbiInput]) -> (Vec<ViterbiOutput>, bool) {
     (out, overrun)
 }
 
-/// BPSK soft values of a coded stream through white noise: `clamp(round(y · scale))` with
-/// `y = ±1 + n`, n of standard deviation `sigma` — what the SID filter's demapper gives.
+/// A received BPSK value `y` (±1 for a 1 / 0 without noise) as the decoder's soft value:
+/// `clamp(round(y · scale), −7, 7)` — what the SID filter's demapper gives.
+pub fn soft_value(y: f64, scale: f64) -> i8 {
+    (y * scale).round().clamp(-7.0, 7.0) as i8
+}
+
+/// BPSK soft values ([`soft_value`]) of a coded stream through white noise: `y = ±1 + n`,
+/// n of standard deviation `sigma`.
 pub fn soft_pairs(coded: &[u8], sigma: f64, scale: f64, rng: &mut Rng) -> Vec<(i8, i8)> {
     let soft = |c: u8, rng: &mut Rng| {
-        let y = if c == 1 { 1.0 } else { -1.0 } + sigma * rng.normal();
-        (y * scale).round().clamp(-7.0, 7.0) as i8
+        soft_value(
+            if c == 1 { 1.0 } else { -1.0 } + sigma * rng.normal(),
+            scale,
+        )
     };
     coded
         .chunks_exact(2)
         .map(|p| (soft(p[0], rng), soft(p[1], rng)))
         .collect()
+}
+
+/// Appends the decoder's inputs for one block of `pairs` (at most [`MAX_STEPS`]) to `out`:
+/// the first pair `wait + SPACING + jitter()` clocks after the previous input, each next one
+/// `SPACING + jitter()` after it, `last` on the final pair with `zero` as given. Returns the
+/// clocks from that final pair until the decoder is ready again (`TB_FIRST + n`).
+pub fn block_inputs(
+    pairs: &[(i8, i8)],
+    zero: bool,
+    wait: u32,
+    mut jitter: impl FnMut() -> u32,
+    out: &mut Vec<ViterbiInput>,
+) -> u32 {
+    let n = pairs.len();
+    let mut wait = wait;
+    for (k, &(a, b)) in pairs.iter().enumerate() {
+        out.push(ViterbiInput {
+            gap: wait + SPACING as u32 + jitter(),
+            a,
+            b,
+            last: k + 1 == n,
+            zero: k + 1 == n && zero,
+        });
+        wait = 0;
+    }
+    (TB_FIRST + n as u64) as u32
 }
 
 /// Test stimulus: blocks of random bits (with tail bits and `zero` every other block,
@@ -377,10 +411,7 @@ mod tests {
                 // the demapper's scale: ±1 at 3.5 LSB, clamped to ±7
                 let pairs: Vec<(i8, i8)> = ys
                     .chunks_exact(2)
-                    .map(|p| {
-                        let q = |y: f64| (y * 3.5).round().clamp(-7.0, 7.0) as i8;
-                        (q(p[0]), q(p[1]))
-                    })
+                    .map(|p| (soft_value(p[0], 3.5), soft_value(p[1], 3.5)))
                     .collect();
                 let fixed = decode_block(&pairs, true);
                 let e1 = out.iter().zip(&bits).filter(|(a, b)| a != b).count();
