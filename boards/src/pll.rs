@@ -8,6 +8,15 @@ use rust_hdl::prelude::*;
 /// Name of the generated PLL module the wrapper instantiates.
 pub const MODULE: &str = "pll";
 
+/// A pass-through `pll` module (fabric clock = board clock, always locked) for the tests that
+/// simulate or lint a top level's Verilog without running `yowasp-ecppll`.
+pub const SIM_STUB: &str = "
+module pll(input clkin, output clkout0, output locked);
+  assign clkout0 = clkin;
+  assign locked = 1'b1;
+endmodule
+";
+
 /// The PLL: `clkout` is the fabric clock, `locked` high once it runs.
 #[derive(LogicBlock, Default)]
 pub struct Pll {

@@ -11,8 +11,8 @@
 use rust_hdl::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Write;
-use subgate_boards::source;
 use subgate_boards::top::{DevTop, STREAM, STREAM_VALID};
+use subgate_boards::{pll, source};
 use subgate_drivers::burst_stream::{flags, Deframer, Item, Repr, SampleFormat};
 use subgate_dsp::frontend::ddc::Ddc;
 use subgate_dsp::frontend::decim::Decimator;
@@ -23,14 +23,6 @@ use subgate_gateware::tools;
 
 /// Stream bytes the host reads before it stops.
 const BYTES: usize = 12_000;
-
-/// The pass-through PLL for simulation.
-const PLL_STUB: &str = "
-module pll(input clkin, output clkout0, output locked);
-  assign clkout0 = clkin;
-  assign locked = 1'b1;
-endmodule
-";
 
 /// The testbench: `argv[1]` holds `bytes max_clocks`; the host reads the identification,
 /// then `STREAM` until it has `bytes` bytes (or `max_clocks` pass), then the segment and
@@ -116,7 +108,7 @@ fn host_reads_the_burst_stream_over_spi_in_verilator() {
     let dir = tempfile::tempdir().unwrap();
     let mut uut = DevTop::new(true);
     uut.connect_all();
-    let verilog = generate_verilog(&uut) + PLL_STUB;
+    let verilog = generate_verilog(&uut) + pll::SIM_STUB;
     std::fs::write(dir.path().join("top.v"), verilog).unwrap();
     std::fs::write(dir.path().join("tb.cpp"), TB_CPP).unwrap();
     tools::verilator_lint(dir.path()).unwrap();

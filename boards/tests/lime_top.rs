@@ -8,15 +8,8 @@ use rust_hdl::prelude::*;
 use subgate_boards::build::top_verilog;
 use subgate_boards::fpga::{find, TopLevel};
 use subgate_boards::lml_pins::LmlPins;
+use subgate_boards::pll;
 use subgate_gateware::tools;
-
-/// The pass-through PLL for simulation and synthesis checks.
-const PLL_STUB: &str = "
-module pll(input clkin, output clkout0, output locked);
-  assign clkout0 = clkin;
-  assign locked = 1'b1;
-endmodule
-";
 
 /// Behavioural stand-ins for the ECP5 DDR primitives, for Verilator only: the rising-edge
 /// sample and the falling-edge sample after it, presented together on the next rising edge.
@@ -48,7 +41,7 @@ fn lime_radio_top_lints_and_maps_its_pins_to_ddr_registers() {
     }
     if tools::available("verilator") {
         let dir = tempfile::tempdir().unwrap();
-        let text = verilog.clone() + PLL_STUB + DDR_MODELS;
+        let text = verilog.clone() + pll::SIM_STUB + DDR_MODELS;
         std::fs::write(dir.path().join("top.v"), text).unwrap();
         tools::verilator_lint(dir.path()).unwrap();
         println!("verilator: the radio top level lints clean");
