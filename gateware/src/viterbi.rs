@@ -136,6 +136,8 @@ pub struct ViterbiDecoder {
     dif_ab: Signal<Local, Bits<10>>,
     rd_base: Signal<Local, Bits<6>>,
     wr_base: Signal<Local, Bits<6>>,
+    wr_lo: Signal<Local, Bits<6>>,
+    wr_hi: Signal<Local, Bits<6>>,
     start_gap: Constant<Bits<10>>,
     bias: Constant<Bits<10>>,
     sign4: Constant<Bits<4>>,
@@ -231,6 +233,8 @@ impl Default for ViterbiDecoder {
             dif_ab: Default::default(),
             rd_base: Default::default(),
             wr_base: Default::default(),
+            wr_lo: Default::default(),
+            wr_hi: Default::default(),
             sign4: Constant::new(Bits::<4>::from(8u64)),
             // −256 modulo 2¹⁰
             start_gap: Constant::new(Bits::<10>::from(768u64)),
@@ -376,20 +380,18 @@ impl Logic for ViterbiDecoder {
             (self.dechi.q.val() >> 1) | (bit_cast::<32, 1>(self.dhi.q.val().into()) << 31);
         self.bank0.write_enable.next = self.v3.q.val();
         self.bank1.write_enable.next = self.v3.q.val();
+        // state k at k >> 1, state k + 32 at 16 + (k >> 1); bank k₀ takes state k
+        self.wr_lo.next = bit_cast::<6, 4>(self.k3.q.val().get_bits::<4>(1)) | self.wr_base.val();
+        self.wr_hi.next = self.wr_lo.val() | 16;
         if self.k3.q.val().get_bit(0) {
-            // state k → bank 1 at k >> 1, state k + 32 → bank 0 at 16 + (k >> 1)
-            self.bank1.write_address.next =
-                bit_cast::<6, 4>(self.k3.q.val().get_bits::<4>(1)) | self.wr_base.val();
+            self.bank1.write_address.next = self.wr_lo.val();
             self.bank1.write_data.next = self.nlo.q.val();
-            self.bank0.write_address.next =
-                bit_cast::<6, 4>(self.k3.q.val().get_bits::<4>(1)) | 16 | self.wr_base.val();
+            self.bank0.write_address.next = self.wr_hi.val();
             self.bank0.write_data.next = self.nhi.q.val();
         } else {
-            self.bank0.write_address.next =
-                bit_cast::<6, 4>(self.k3.q.val().get_bits::<4>(1)) | self.wr_base.val();
+            self.bank0.write_address.next = self.wr_lo.val();
             self.bank0.write_data.next = self.nlo.q.val();
-            self.bank1.write_address.next =
-                bit_cast::<6, 4>(self.k3.q.val().get_bits::<4>(1)) | 16 | self.wr_base.val();
+            self.bank1.write_address.next = self.wr_hi.val();
             self.bank1.write_data.next = self.nhi.q.val();
         }
         self.decisions.write_enable.next = self.v3.q.val() & (self.k3.q.val() == 31);
