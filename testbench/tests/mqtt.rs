@@ -89,14 +89,24 @@ fn broker_killed_mid_stream_loses_no_stored_report() {
             // durability, not the gateway's). Then kill it mid-stream.
             let acked = store.forwarded_report_count().unwrap() as usize;
             assert!(acked > 0, "batches were forwarded before the outage");
-            let end = Instant::now() + Duration::from_secs(5);
-            while consumer.received().report_keys().len() < acked && Instant::now() < end {
-                std::thread::sleep(Duration::from_millis(20));
-            }
+            assert!(
+                consumer.wait_for(Duration::from_secs(10), |r| r.report_keys().len() >= acked),
+                "the consumer received what the broker acked before the kill"
+            );
             broker.kill().unwrap();
         }
         if round == 100 {
+            // The restarted broker lost the consumer's session with its kill (SIGKILL comes
+            // before any autosave), so a batch published before the consumer subscribes
+            // again would reach no one — the broker's loss, not the gateway's. Wait for the
+            // new subscriptions before the gateway may publish again.
+            let subscribed = consumer.received().subscriptions;
             broker.restart().unwrap();
+            assert!(
+                consumer.wait_for(Duration::from_secs(10), |r| r.subscriptions
+                    >= subscribed + 4),
+                "the consumer subscribed again after the restart"
+            );
         }
         let before = north
             .counters()
