@@ -18,6 +18,8 @@
 //! - [`stream`]: the front end with its framer: the byte stream the board sends.
 //! - [`lml`]: the LMS7002M receive port's word pairing (LimeSDR Mini v2, SISO DDR).
 //! - [`lml_rx`]: the port with its crossing from the receive clock into the fabric clock.
+//! - [`fft32`]: the SID filter's 32-point FFT (radix 2, one butterfly per clock).
+//! - [`mul18`]: a registered signed 18 × 18 multiplier (one `MULT18X18D`), in Verilog itself.
 //! - [`viterbi`]: the SID filter's serial soft-decision Viterbi decoder (K = 7, rate 1/2).
 //! - [`psdu_head`]: the SID filter's PSDU head: the decoded bits in order, descrambled, as bytes.
 //! - [`sid_match`]: the SID filter's matcher: SID list of a probe or beacon against a table, a decision per frame.
@@ -34,10 +36,12 @@ pub mod channel;
 pub mod ddc;
 pub mod decim;
 pub mod detect;
+pub mod fft32;
 pub mod framer;
 pub mod frontend;
 pub mod lml;
 pub mod lml_rx;
+pub mod mul18;
 pub mod psdu_head;
 pub mod sid_back;
 pub mod sid_match;

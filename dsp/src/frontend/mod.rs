@@ -11,6 +11,7 @@
 //!   detections.
 //! - [`channel`]: one channel as the board wires the four: DDC → decimation → detector →
 //!   burst gate.
+//! - [`fft32`]: the SID filter's 32-point FFT (radix 2, in place, halved every stage).
 //! - [`framer`]: the burst-stream framer: the records as the byte stream the host reads
 //!   (docs/burst-stream.md).
 //! - [`inloop`]: the models in the receive loop: a channel's samples as the board would
@@ -29,6 +30,7 @@ pub mod channel;
 pub mod ddc;
 pub mod decim;
 pub mod detect;
+pub mod fft32;
 pub mod framer;
 pub mod inloop;
 pub mod lml;
