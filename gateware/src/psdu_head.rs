@@ -7,10 +7,11 @@
 
 use rust_hdl::prelude::*;
 
-pub use subgate_dsp::frontend::psdu_head::{HEAD_BITS, HEAD_BYTES};
+pub use subgate_dsp::frontend::psdu_head::{BYTE_FIRST, HEAD_BITS, HEAD_BYTES, SERVICE_BITS};
 
 // `update` spells these as literals (hdl_gen copies them verbatim).
-const _: () = assert!(HEAD_BITS == 464 && HEAD_BYTES == 56);
+const _: () =
+    assert!(HEAD_BITS == 456 && HEAD_BYTES == 56 && SERVICE_BITS == 8 && BYTE_FIRST == 17);
 
 /// The PSDU head block.
 #[derive(LogicBlock, Default)]
@@ -89,12 +90,12 @@ impl Logic for PsduHead {
             if self.in_index.val() == 0 {
                 self.inblk.d.next = false;
                 if !self.busy.q.val() {
-                    // step 0: a pass over min(n, 464) bits
+                    // step 0: a pass over min(n, 456) bits
                     self.busy.d.next = true;
                     self.prun.d.next = true;
                     self.rd.d.next = 0.into();
-                    if self.blen.val() > 464 {
-                        self.plen.d.next = 464.into();
+                    if self.blen.val() > 456 {
+                        self.plen.d.next = 456.into();
                     } else {
                         self.plen.d.next = self.blen.val().get_bits::<9>(0);
                     }
@@ -117,7 +118,7 @@ impl Logic for PsduHead {
         self.d.next = self.r.val() ^ self.sb.val();
         self.next_byte.next =
             (self.acc.q.val() >> 1) | (bit_cast::<8, 1>(self.d.val().into()) << 7);
-        self.rest.next = self.plen.q.val() - 16;
+        self.rest.next = self.plen.q.val() - 8;
         self.o_valid.d.next = false;
         self.o_done.d.next = false;
         if self.pv1.q.val() {
@@ -125,19 +126,19 @@ impl Logic for PsduHead {
                 self.scr.d.next = (self.scr.q.val() << 1) | bit_cast::<7, 1>(self.r.val().into());
             } else {
                 self.scr.d.next = (self.scr.q.val() << 1) | bit_cast::<7, 1>(self.sb.val().into());
-                if self.pidx1.q.val() >= 16 {
+                if self.pidx1.q.val() >= 8 {
                     self.acc.d.next = self.next_byte.val();
                     if self.pidx1.q.val().get_bits::<3>(0) == 7 {
                         self.o_valid.d.next = true;
                         self.o_byte.d.next = self.next_byte.val();
-                        self.o_index.d.next = self.pidx1.q.val().get_bits::<6>(3) - 2;
+                        self.o_index.d.next = self.pidx1.q.val().get_bits::<6>(3) - 1;
                     }
                 }
             }
             if self.pidx1.q.val() + 1 == self.plen.q.val() {
                 self.o_done.d.next = true;
                 self.busy.d.next = false;
-                if self.plen.q.val() >= 16 {
+                if self.plen.q.val() >= 8 {
                     self.o_count.d.next = self.rest.val().get_bits::<6>(3);
                 } else {
                     self.o_count.d.next = 0.into();

@@ -59,6 +59,11 @@ pub struct SigParse {
     supported: Signal<Local, Bit>,
     mcs: Signal<Local, Bits<4>>,
     field: Signal<Local, Bits<13>>,
+    dsum: Signal<Local, Bits<4>>,
+    m1: Signal<Local, Bits<4>>,
+    m2: Signal<Local, Bits<4>>,
+    lm3: Signal<Local, Bits<4>>,
+    pad: Signal<Local, Bits<13>>,
     mask0: Constant<Bits<30>>,
     mask1: Constant<Bits<30>>,
     mask2: Constant<Bits<30>>,
@@ -101,6 +106,11 @@ impl Default for SigParse {
             supported: Default::default(),
             mcs: Default::default(),
             field: Default::default(),
+            dsum: Default::default(),
+            m1: Default::default(),
+            m2: Default::default(),
+            lm3: Default::default(),
+            pad: Default::default(),
             mask0: m(0),
             mask1: m(1),
             mask2: m(2),
@@ -152,8 +162,46 @@ impl Logic for SigParse {
             & !self.all.val().get_bit(24)
             & !self.all.val().get_bit(25)
             & self.mcs_ok.val().get_bit(self.mcs.val().index());
-        // SERVICE 16 + 8 · LENGTH + tail 6
-        self.field.next = (bit_cast::<13, 9>(self.all.val().get_bits::<9>(12)) << 3) + 22;
+        // SERVICE 8 + 8 · LENGTH + tail 6, padded to whole symbols: LENGTH mod 3 as the sum
+        // of its base-4 digits (4 ≡ 1 mod 3), reduced
+        self.dsum.next = bit_cast::<4, 2>(self.all.val().get_bits::<2>(12))
+            + bit_cast::<4, 2>(self.all.val().get_bits::<2>(14))
+            + bit_cast::<4, 2>(self.all.val().get_bits::<2>(16))
+            + bit_cast::<4, 2>(self.all.val().get_bits::<2>(18))
+            + bit_cast::<4, 1>(self.all.val().get_bits::<1>(20));
+        self.m1.next = self.dsum.val();
+        if self.dsum.val() >= 6 {
+            self.m1.next = self.dsum.val() - 6;
+        }
+        self.m2.next = self.m1.val();
+        if self.m1.val() >= 6 {
+            self.m2.next = self.m1.val() - 6;
+        }
+        self.lm3.next = self.m2.val();
+        if self.m2.val() >= 3 {
+            self.lm3.next = self.m2.val() - 3;
+        }
+        // MCS 10 (6 bits a symbol): 8L + 14 ≡ 2 (L + 1) mod 6; otherwise (12 bits):
+        // 8L + 14 ≡ 4 (2L mod 3) + 2 mod 12
+        if self.mcs.val() == 10 {
+            self.pad.next = 0.into();
+            if self.lm3.val() == 0 {
+                self.pad.next = 4.into();
+            }
+            if self.lm3.val() == 1 {
+                self.pad.next = 2.into();
+            }
+        } else {
+            self.pad.next = 6.into();
+            if self.lm3.val() == 0 {
+                self.pad.next = 10.into();
+            }
+            if self.lm3.val() == 1 {
+                self.pad.next = 2.into();
+            }
+        }
+        self.field.next =
+            (bit_cast::<13, 9>(self.all.val().get_bits::<9>(12)) << 3) + 14 + self.pad.val();
         self.o_valid.d.next = self.in_valid.val() & (self.in_index.val() == 0);
         if self.in_valid.val() & (self.in_index.val() == 0) {
             self.o_crc_ok.d.next = self.crc_ok.val();

@@ -47,7 +47,8 @@ fn stimulus(count: usize, seed: u64) -> (Vec<ViterbiInput>, Vec<Vec<u8>>) {
     let mut stim = Vec::new();
     let mut wait = 0u32;
     for (k, f) in fs.iter().enumerate() {
-        let coded = data_field_coded(f, 1 + rng.below(127) as u8);
+        let n_dbps = if k % 2 == 0 { 12 } else { 6 };
+        let coded = data_field_coded(f, 1 + rng.below(127) as u8, n_dbps);
         let sigma = [0.0, 0.35, 0.6][k % 3];
         let pairs = soft_pairs(&coded, sigma, 3.5, &mut rng);
         let n = pairs.len().min(MAX_STEPS);

@@ -11,7 +11,7 @@ mod common;
 use common::{field, require, synth_ecp5, verilator_run_raw};
 use rust_hdl::prelude::*;
 use std::sync::{Arc, Mutex};
-use subgate_dsp::frontend::psdu_head::{HEAD_BITS, HEAD_BYTES};
+use subgate_dsp::frontend::psdu_head::{BYTE_FIRST, HEAD_BITS, HEAD_BYTES, SERVICE_BITS};
 use subgate_dsp::frontend::sid_match::{
     frames, sid_pool, Decision, Matcher, SidTable, DECISION_DELAY, ENTRIES, ENTRY_STRIDE,
 };
@@ -40,7 +40,7 @@ enum Op {
 }
 
 /// `phases` tables (random SIDs of the pool, junk in the rest), each written whole and then
-/// followed by `per_phase` frames as the PSDU head gives them: byte `j` 25 + 8j clocks after
+/// followed by `per_phase` frames as the PSDU head gives them: byte `j` `BYTE_FIRST` + 8j clocks after
 /// the block's step 0, the end 1 + len clocks after it (len = the bits of the pass).
 fn script(phases: usize, per_phase: usize, seed: u64) -> Vec<Op> {
     let mut rng = Rng::new(seed);
@@ -58,15 +58,15 @@ fn script(phases: usize, per_phase: usize, seed: u64) -> Vec<Op> {
         }
         ops.push(Op::Valid(table.valid));
         for f in frames(per_phase, &mut rng) {
-            let bits = (16 + 8 * f.len() + 6).min(HEAD_BITS) as u64;
+            let bits = (SERVICE_BITS + 8 * f.len() + 6).min(HEAD_BITS) as u64;
             let head = &f[..f.len().min(HEAD_BYTES)];
             // step 0 of the frame's block 1..40 clocks after the previous event
             let start = 1 + rng.below(40);
             let mut at = 0u64; // clock of the last event, from step 0
             let mut first = true;
             for (j, &b) in head.iter().enumerate() {
-                let when = 25 + 8 * j as u64;
-                if 16 + 8 * j as u64 + 8 > bits {
+                let when = BYTE_FIRST + 8 * j as u64;
+                if (SERVICE_BITS + 8 * j + 8) as u64 > bits {
                     break;
                 }
                 let gap = if first { start + when } else { when - at };

@@ -11,6 +11,8 @@
 //!   detections.
 //! - [`channel`]: one channel as the board wires the four: DDC → decimation → detector →
 //!   burst gate.
+//! - [`demap`]: the SID filter's demapper: LTF channel estimate, pilot phase, BPSK soft
+//!   pairs (MCS 10 / SIG repetition combined) for the decoder; and the front's models in a row.
 //! - [`fft32`]: the SID filter's 32-point FFT (radix 2, in place, halved every stage).
 //! - [`framer`]: the burst-stream framer: the records as the byte stream the host reads
 //!   (docs/burst-stream.md).
@@ -29,6 +31,7 @@ pub mod burst;
 pub mod channel;
 pub mod ddc;
 pub mod decim;
+pub mod demap;
 pub mod detect;
 pub mod fft32;
 pub mod framer;

@@ -9,13 +9,16 @@
 //! - the block's last bit (`last`, step 0) starts a pass over steps `0 .. min(n, `
 //!   [`HEAD_BITS`]`)`: the first seven are the scrambler's output over the SERVICE field's
 //!   zeros and load its register (x⁷ + x⁴ + 1, as [`crate::scrambler::Scrambler`]); every
-//!   later bit is descrambled; bits 16 on are the PSDU, least significant bit first;
+//!   later bit is descrambled; bits [`SERVICE_BITS`] (8) on are the PSDU, least significant bit
+//!   first (a field shorter than the pass ends with its pad and tail, 6 to 17 bits: up to two
+//!   bytes after the PSDU, which the matcher reads like the FCS before them — as bytes of no
+//!   element it looks for);
 //! - while a pass runs, arriving bits are not written, and a block's last bit starts no
 //!   pass; either sets the sticky `overrun` (the memory then keeps what it held, and a later
 //!   pass reads it as it is).
 //!
 //! Timing (clock `c` = the clock of the last bit): bit `k` of the pass is read at `c + 1 + k`;
-//! byte `j` (PSDU bits `8j .. 8j + 7`) is at the outputs at `c + 25 + 8j`; `done` with the
+//! byte `j` (PSDU bits `8j .. 8j + 7`) is at the outputs at `c + `[`BYTE_FIRST`]` + 8j` (17); `done` with the
 //! count of whole bytes at `c + 1 + len` (`len` = the bits passed); the pass blocks writes
 //! from `c + 1` to `c + 1 + len`.
 
@@ -26,8 +29,14 @@ use crate::scrambler::Scrambler;
 /// header, SSID, the SID list's 6-byte element header), and within the decoder's 512-step
 /// block with 48 steps (about 7 constraint lengths) of traceback after the last byte.
 pub const HEAD_BYTES: usize = 56;
+/// The SERVICE field before the PSDU: 8 bits in S1G (seven scrambler-initialisation bits and
+/// one reserved), as the PHY sends it ([`crate::params::SERVICE_BITS`]).
+pub const SERVICE_BITS: usize = crate::params::SERVICE_BITS;
 /// Bits a pass reads at most: the SERVICE field and [`HEAD_BYTES`] bytes.
-pub const HEAD_BITS: usize = 16 + 8 * HEAD_BYTES;
+pub const HEAD_BITS: usize = SERVICE_BITS + 8 * HEAD_BYTES;
+/// Clocks from a block's last bit to byte 0 at the outputs (its last bit is read at
+/// `1 + SERVICE_BITS + 7`, the byte registered the clock after).
+pub const BYTE_FIRST: u64 = 2 + SERVICE_BITS as u64 + 7;
 /// Size of the bit memory (the decoder's longest block).
 pub const MEMORY_BITS: usize = 512;
 
@@ -53,7 +62,7 @@ pub enum HeadEvent {
 }
 
 /// The PSDU bytes of a decoded data field `bits` (step order): descrambled from the seed in
-/// its first seven bits, bytes from bit 16, at most [`HEAD_BYTES`].
+/// its first seven bits, bytes from bit [`SERVICE_BITS`], at most [`HEAD_BYTES`].
 pub fn head_bytes(bits: &[u8]) -> Vec<u8> {
     let len = bits.len().min(HEAD_BITS);
     if len < 7 {
@@ -66,7 +75,7 @@ pub fn head_bytes(bits: &[u8]) -> Vec<u8> {
     let mut byte = 0u8;
     for (k, &b) in bits.iter().enumerate().take(len).skip(7) {
         let d = (b ^ s.next_bit()) & 1;
-        if k >= 16 {
+        if k >= SERVICE_BITS {
             byte = (byte >> 1) | (d << 7);
             if k % 8 == 7 {
                 out.push(byte);
@@ -105,7 +114,7 @@ pub fn expected(bits: &[ViterbiOutput]) -> (Vec<HeadEvent>, bool) {
                 let bytes = head_bytes(&mem[..len]);
                 for (j, &byte) in bytes.iter().enumerate() {
                     out.push(HeadEvent::Byte {
-                        clock: e + 25 + 8 * j as u64,
+                        clock: e + BYTE_FIRST + 8 * j as u64,
                         index: j as u8,
                         byte,
                     });
@@ -125,24 +134,29 @@ pub fn expected(bits: &[ViterbiOutput]) -> (Vec<HeadEvent>, bool) {
     (out, overrun)
 }
 
-/// The coded bits of a data field: SERVICE (zeros) + `psdu` + tail, scrambled from `seed`
-/// (the tail left unscrambled), encoded at rate 1/2.
-pub fn data_field_coded(psdu: &[u8], seed: u8) -> Vec<u8> {
-    let mut bits = vec![0u8; 16];
-    for &o in psdu {
-        bits.extend((0..8).map(|b| (o >> b) & 1));
+/// The coded bits of a 1 MHz data field as the PHY sends it ([`crate::tx`]): SERVICE
+/// (zeros) + `psdu` + pad zeros up to a whole number of symbols of `n_dbps` bits (12 for
+/// MCS 0, 6 for MCS 10) + 6 tail bits; scrambled from `seed` with the tail sent as zeros;
+/// encoded at rate 1/2.
+pub fn data_field_coded(psdu: &[u8], seed: u8, n_dbps: usize) -> Vec<u8> {
+    let total = (SERVICE_BITS + 8 * psdu.len() + 6).div_ceil(n_dbps) * n_dbps;
+    let mut bits = vec![0u8; total];
+    for (i, &o) in psdu.iter().enumerate() {
+        for b in 0..8 {
+            bits[SERVICE_BITS + 8 * i + b] = (o >> b) & 1;
+        }
     }
     let mut s = Scrambler::new(seed);
     s.apply(&mut bits);
-    bits.extend([0u8; 6]);
+    bits[total - 6..].fill(0);
     let mut coded = vec![0u8; 2 * bits.len()];
     crate::bcc::encode(&bits, &mut coded);
     coded
 }
 
 /// [`data_field_coded`] as noiseless soft values ±7, one pair per step.
-pub fn data_field_pairs(psdu: &[u8], seed: u8) -> Vec<(i8, i8)> {
-    data_field_coded(psdu, seed)
+pub fn data_field_pairs(psdu: &[u8], seed: u8, n_dbps: usize) -> Vec<(i8, i8)> {
+    data_field_coded(psdu, seed, n_dbps)
         .chunks_exact(2)
         .map(|p| {
             let v = |c: u8| if c == 1 { 7 } else { -7 };
@@ -172,7 +186,8 @@ pub fn stimulus(fields: usize, tight: usize, seed: u64) -> (Vec<ViterbiOutput>, 
         let mut psdu = vec![0u8; len];
         rng.fill_bytes(&mut psdu);
         let seed7 = 1 + rng.below(127) as u8;
-        let pairs = data_field_pairs(&psdu, seed7);
+        let n_dbps = if rng.below(2) == 0 { 12 } else { 6 };
+        let pairs = data_field_pairs(&psdu, seed7, n_dbps);
         // fields longer than the decoder's block are cut (not terminated)
         let n = pairs.len().min(MAX_STEPS);
         wait = block_inputs(
@@ -208,10 +223,20 @@ mod tests {
         for len in [0usize, 1, 2, 31, 55, 56, 57, 60] {
             let mut psdu = vec![0u8; len];
             rng.fill_bytes(&mut psdu);
-            let pairs = data_field_pairs(&psdu, 1 + (len as u8 % 127));
-            let bits = decode_block(&pairs, true);
-            let want = &psdu[..len.min(HEAD_BYTES)];
-            assert_eq!(head_bytes(&bits), want, "len {len}");
+            for n_dbps in [6, 12] {
+                let pairs = data_field_pairs(&psdu, 1 + (len as u8 % 127), n_dbps);
+                let bits = decode_block(&pairs, true);
+                let got = head_bytes(&bits);
+                let n = len.min(HEAD_BYTES);
+                assert_eq!(&got[..n], &psdu[..n], "len {len}");
+                // the pad and tail after the PSDU: 6 to 17 bits, up to two more bytes
+                let extra = if len < HEAD_BYTES {
+                    (bits.len() - SERVICE_BITS) / 8 - len
+                } else {
+                    0
+                };
+                assert!(extra <= 2 && got.len() == n + extra, "len {len}");
+            }
         }
     }
 
@@ -228,11 +253,12 @@ mod tests {
                 HeadEvent::Byte { byte, .. } => bytes.push(byte),
                 HeadEvent::Done { count, .. } => {
                     assert_eq!(usize::from(count), bytes.len());
-                    // a pass whose bytes are a PSDU's head
-                    if psdus
-                        .iter()
-                        .any(|p| p.len() >= bytes.len() && p[..bytes.len()] == bytes[..])
-                    {
+                    // a pass whose bytes are a PSDU's head (and at most two bytes of the
+                    // pad and tail after a PSDU that ends within the head)
+                    if psdus.iter().any(|p| {
+                        let n = p.len().min(bytes.len());
+                        p[..n] == bytes[..n] && bytes.len() <= n + 2
+                    }) {
                         right += 1;
                     }
                     bytes.clear();

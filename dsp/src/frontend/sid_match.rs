@@ -525,7 +525,7 @@ mod tests {
         let mut stim = Vec::new();
         let mut wait = 0u32;
         for f in &fs {
-            let pairs = data_field_pairs(f, 1 + rng.below(127) as u8);
+            let pairs = data_field_pairs(f, 1 + rng.below(127) as u8, 12);
             let n = pairs.len().min(MAX_STEPS);
             wait =
                 block_inputs(&pairs[..n], n < MAX_STEPS, wait, || 0, &mut stim) + HEAD_BITS as u32;

@@ -13,8 +13,12 @@
 //!   the format defines ([`mcs_mask`]) — the checks of the software receiver;
 //! - candidate: CRC right, supported, MCS 0 or 10, aggregation off: the PSDU starts with the
 //!   MAC header, LENGTH counts its bytes;
-//! - data-field steps: SERVICE 16 + 8 · LENGTH + tail 6, at most [`super::viterbi::MAX_STEPS`]
-//!   (`zero`: the whole field fits, so the decoder can trace back from state 0).
+//! - data-field steps: the whole data field as the PHY sends it — SERVICE 8 + 8 · LENGTH +
+//!   tail 6, padded up to whole symbols of 6 bits (MCS 10) or 12 (every other MCS; MCS 0 is
+//!   the one the filter decodes) — at most [`super::viterbi::MAX_STEPS`] (`zero`: the whole
+//!   field fits, so the decoder can trace back from state 0, where the tail at its very end
+//!   leaves the encoder). The block computes the padding from `LENGTH mod 3` (`8 · LENGTH +
+//!   14 ≡ 2 (LENGTH + 1) mod 6` and `≡ 4 (2 · LENGTH mod 3) + 2 mod 12`).
 //!
 //! Timing: the result is in the output registers [`LATENCY`] clock after step 0 is presented
 //! (as the other blocks count: at the edge that takes it).
@@ -95,7 +99,8 @@ pub fn read(bits: u32) -> SigInfo {
         && mcs_mask() & (1 << mcs) != 0;
     let aggregation = get(11, 1) == 1;
     let length = get(12, 9) as u16;
-    let field = 22 + 8 * usize::from(length);
+    let n_dbps = if mcs == 10 { 6 } else { 12 };
+    let field = (8 + 8 * usize::from(length) + 6).div_ceil(n_dbps) * n_dbps;
     SigInfo {
         crc_ok,
         supported,
@@ -214,7 +219,21 @@ mod tests {
         sig.to_bits(Format::S1g1M, &mut bits);
         let info = read(pack(&bits));
         assert!(info.candidate);
-        assert_eq!((info.steps, info.zero), (22 + 320, true));
+        // the PHY's own count: symbols × data bits per symbol, pad and tail included
+        for mcs in [Mcs(0), Mcs::MCS10] {
+            for length in 0..80u16 {
+                let s = Sig { mcs, length, ..sig };
+                s.to_bits(Format::S1g1M, &mut bits);
+                let info = read(pack(&bits));
+                let f = Format::S1g1M;
+                let field = f.n_sym(mcs, usize::from(length)) * f.n_dbps(mcs);
+                assert_eq!(
+                    (usize::from(info.steps), info.zero),
+                    (field.min(MAX_STEPS), field <= MAX_STEPS),
+                    "{mcs:?} LENGTH {length}"
+                );
+            }
+        }
         let long = Sig { length: 300, ..sig };
         long.to_bits(Format::S1g1M, &mut bits);
         let info = read(pack(&bits));
