@@ -19,8 +19,8 @@
 //!   [`crate::interleaver::Interleaver`]) into coded-bit order; with repetition (SIG, MCS
 //!   10) coded bit `j < 12` is `c_j ± c_{12+j}` (minus where the repetition mask flips it,
 //!   [`crate::sig::REPETITION_MASK`]);
-//! - quantised `q(v, s) = clamp((v + 2^(s−1)) >> s, −7, 7)` with `s` from the estimate's energy and the
-//!   pilots' magnitude ([`SOFT_OFFSET`]; one more for a repetition sum): 12 pairs per symbol (MCS 0) or 6 (repetition).
+//! - quantised `q(v, s) = clamp((v + 2^(s−1)) >> s, −7, 7)` with `s` from the square of the estimate's energy
+//!   (one shift per frame, [`SOFT_OFFSET`]; one more for a repetition sum): 12 pairs per symbol (MCS 0) or 6 (repetition).
 
 use super::fft32::{Word, N};
 use crate::interleaver::Interleaver;
@@ -30,11 +30,15 @@ use crate::sig::REPETITION_MASK;
 
 /// LTF symbols accumulated (LTF1 of the 1 MHz format has four).
 pub const LTF_SYMBOLS: usize = 4;
-/// The quantiser's shift is the bit lengths of the LTF energy `Σ|H|²` and of the symbol's
-/// `|P_re| + |P_im|` less this: `d ≈ |H|² |P| / 2¹⁸` against `Σ|H|² ≈ 26 · mean |H|²` puts
-/// a mean tone near ±4 at about 25; measured with `noisy_frames`, 26 to 28 decode as many
-/// frames as the floating-point decoder at MCS 0 (23: a tenth of them at 6 dB).
-pub const SOFT_OFFSET: u32 = 27;
+/// The quantiser's shift is the bit length of `(Σ|H|² >> 21)²` less this: `d ≈ |H|²·|P|`
+/// with `|z| ≈ |H|² / 2¹⁸` and `|P| ≈ 2 |z|` grows as the square of the LTF's energy, so one
+/// shift per frame puts a mean tone near ±4 whatever the level. Measured with
+/// `noisy_frames`: 6 decodes as many frames as the floating-point decoder at MCS 0 (5 and
+/// 7: up to a tenth fewer at 0–2 dB). An earlier version divided by each symbol's
+/// `|P|` as well: at MCS 10 it lost a third of the frames the float decoder gets at 0 dB —
+/// the pilots' magnitude says how far a symbol's phase can be trusted, and the per-symbol
+/// division threw that away.
+pub const SOFT_OFFSET: u32 = 6;
 
 /// Bits needed to write `v` (0 for 0).
 pub fn bit_length(v: u64) -> u32 {
@@ -79,12 +83,12 @@ pub struct Demapper {
 }
 
 /// The channel estimate made from the LTF: the normalised `H`, its shift, and the bit
-/// length of its energy `Σ |H|²`.
+/// length of the square of its energy `(Σ |H|² >> 21)²`.
 #[derive(Debug, Clone, Copy)]
 struct Estimate {
     h: [(i64, i64); N],
     sh: i32,
-    energy_bits: u32,
+    square_bits: u32,
 }
 
 impl Default for Demapper {
@@ -150,7 +154,11 @@ impl Demapper {
         let est = Estimate {
             h,
             sh,
-            energy_bits: bit_length(energy.unsigned_abs()),
+            square_bits: {
+                // Σ|H|² < 26 · 2 · 2³² < 2³⁸: the top 17 bits, squared (an 18-bit product)
+                let es = (energy >> 21).unsigned_abs();
+                bit_length(es * es)
+            },
         };
         self.h = Some(est);
         est
@@ -180,11 +188,8 @@ impl Demapper {
             let zk = z(k);
             *o = zk.0 * p.0 + zk.1 * p.1;
         }
-        // d ≈ |H_k|² |P| x: divided by about the mean |H|² (energy / 32) and |P| (its L1
-        // norm), times the target level
-        let shift = (est.energy_bits + bit_length(p.0.unsigned_abs() + p.1.unsigned_abs()))
-            .saturating_sub(SOFT_OFFSET)
-            .max(1);
+        // d ≈ |H_k|² |P| x, |P| ≈ 2 mean |H|² / 2¹⁸: one shift per frame from the energy
+        let shift = est.square_bits.saturating_sub(SOFT_OFFSET).max(1);
         (d, shift)
     }
 
