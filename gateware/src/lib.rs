@@ -19,6 +19,7 @@
 //! - [`lml`]: the LMS7002M receive port's word pairing (LimeSDR Mini v2, SISO DDR).
 //! - [`lml_rx`]: the port with its crossing from the receive clock into the fabric clock.
 //! - [`fft32`]: the SID filter's 32-point FFT (radix 2, one butterfly per clock).
+//! - [`ltf_est`]: the SID filter's LTF channel estimator (the demapper's first block).
 //! - [`mul18`]: a registered signed 18 × 18 multiplier (one `MULT18X18D`), in Verilog itself.
 //! - [`viterbi`]: the SID filter's serial soft-decision Viterbi decoder (K = 7, rate 1/2).
 //! - [`psdu_head`]: the SID filter's PSDU head: the decoded bits in order, descrambled, as bytes.
@@ -41,6 +42,7 @@ pub mod framer;
 pub mod frontend;
 pub mod lml;
 pub mod lml_rx;
+pub mod ltf_est;
 pub mod mul18;
 pub mod psdu_head;
 pub mod sid_back;

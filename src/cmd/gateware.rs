@@ -25,7 +25,7 @@ pub struct PnrArgs {
     /// The block: ddc, decim, detect, burst, channel, frontend (four channels), framer,
     /// stream (four channels with the framer), and the SID filter's viterbi (decoder),
     /// psdu_head (descrambler), sid_match (matcher), sid_back (the three in a row),
-    /// sig_parse (SIG reader) or fft32 (32-point FFT).
+    /// sig_parse (SIG reader), fft32 (32-point FFT) or ltf_est (LTF channel estimator).
     #[arg(long)]
     block: String,
     /// nextpnr device: 25k, 45k or 85k.
@@ -151,9 +151,10 @@ fn block_verilog(name: &str) -> Result<String> {
         "sid_back" => verilog(gw::sid_back::SidBack::default()),
         "sig_parse" => verilog(gw::sig_parse::SigParse::default()),
         "fft32" => verilog(gw::fft32::Fft32::default()),
+        "ltf_est" => verilog(gw::ltf_est::LtfEst::default()),
         other => bail!(
             "no block {other:?}; blocks: ddc, decim, detect, burst, channel, frontend, framer, \
-             stream, viterbi, psdu_head, sid_match, sid_back, sig_parse, fft32"
+             stream, viterbi, psdu_head, sid_match, sid_back, sig_parse, fft32, ltf_est"
         ),
     })
 }

@@ -5,7 +5,7 @@
 //!
 //! Arithmetic (all integer; `Y` a bin of 18 bits, tone `k` at bin `k mod 32`):
 //! - LTF: the four LTF symbols of LTF1 are accumulated, `A_k += L_k · Y_k` (`L_k = ±1`, the
-//!   1 MHz LTF sequence, [`crate::preamble::ltf_freq`]) on the 26 used tones (20-bit sums);
+//!   1 MHz LTF sequence, [`crate::preamble::ltf_freq`]) on the 26 used tones (21-bit sums, [`super::ltf_est`]);
 //! - estimate (before the first SIG symbol): `e` = the bit length of the largest `|A|`
 //!   component, `sh = 16 − e`; `H_k = A_k · 2^sh` (an arithmetic right shift when `sh < 0`),
 //!   so the largest component lies in `[2¹⁵, 2¹⁶)`, whatever the signal's level;
@@ -23,9 +23,9 @@
 //!   (one shift per frame, [`SOFT_OFFSET`]; one more for a repetition sum): 12 pairs per symbol (MCS 0) or 6 (repetition).
 
 use super::fft32::{Word, N};
+use super::ltf_est::{accumulate, estimate, ltf_signs, scale, Estimate};
 use crate::interleaver::Interleaver;
 use crate::params::Format;
-use crate::preamble::ltf_freq;
 use crate::sig::REPETITION_MASK;
 
 /// LTF symbols accumulated (LTF1 of the 1 MHz format has four).
@@ -40,25 +40,12 @@ pub const LTF_SYMBOLS: usize = 4;
 /// division threw that away.
 pub const SOFT_OFFSET: u32 = 6;
 
-/// Bits needed to write `v` (0 for 0).
-pub fn bit_length(v: u64) -> u32 {
-    64 - v.leading_zeros()
-}
 /// Data tones per symbol.
 pub const DATA_TONES: usize = 24;
 
 /// `v` saturated to 18-bit two's complement.
 fn sat18(v: i64) -> i64 {
     v.clamp(-(1 << 17), (1 << 17) - 1)
-}
-
-/// `v · 2^s`, an arithmetic right shift for negative `s`.
-fn scale(v: i64, s: i32) -> i64 {
-    if s >= 0 {
-        v << s
-    } else {
-        v >> -s
-    }
 }
 
 /// `clamp((v + 2^(s−1)) >> s, −7, 7)`.
@@ -82,15 +69,6 @@ pub struct Demapper {
     h: Option<Estimate>,
 }
 
-/// The channel estimate made from the LTF: the normalised `H`, its shift, and the bit
-/// length of the square of its energy `(Σ |H|² >> 21)²`.
-#[derive(Debug, Clone, Copy)]
-struct Estimate {
-    h: [(i64, i64); N],
-    sh: i32,
-    square_bits: u32,
-}
-
 impl Default for Demapper {
     fn default() -> Self {
         Self::new()
@@ -100,10 +78,7 @@ impl Default for Demapper {
 impl Demapper {
     /// A demapper before the frame's first LTF symbol.
     pub fn new() -> Self {
-        let mut ltf = [0i8; N];
-        for (d, v) in ltf.iter_mut().zip(ltf_freq(Format::S1g1M)) {
-            *d = v.re as i8;
-        }
+        let ltf = ltf_signs();
         let mut data_tones = [0i32; DATA_TONES];
         data_tones.copy_from_slice(Format::S1g1M.data_tones());
         Demapper {
@@ -118,12 +93,8 @@ impl Demapper {
 
     /// Adds an LTF symbol's bins to the channel estimate.
     pub fn ltf(&mut self, bins: &[Word; N]) {
-        for (k, a) in self.acc.iter_mut().enumerate() {
-            let l = i64::from(self.ltf[k]);
-            *a = (
-                a.0 + l * i64::from(bins[k].0),
-                a.1 + l * i64::from(bins[k].1),
-            );
+        for (k, &y) in bins.iter().enumerate() {
+            accumulate(&mut self.acc, &self.ltf, k, y, self.ltf_count == 0);
         }
         self.ltf_count += 1;
     }
@@ -133,35 +104,15 @@ impl Demapper {
         self.ltf_count
     }
 
-    /// The normalised estimate, made once from the accumulated LTF.
+    /// The normalised estimate ([`super::ltf_est::estimate`]), made once from the
+    /// accumulated LTF.
     fn estimate(&mut self) -> Estimate {
         if let Some(e) = self.h {
             return e;
         }
-        let m = self
-            .acc
-            .iter()
-            .map(|a| a.0.unsigned_abs().max(a.1.unsigned_abs()))
-            .max()
-            .unwrap_or(0);
-        let e = bit_length(m) as i32;
-        let sh = 16 - e;
-        let mut h = [(0i64, 0i64); N];
-        for (d, a) in h.iter_mut().zip(&self.acc) {
-            *d = (scale(a.0, sh), scale(a.1, sh));
-        }
-        let energy: i64 = h.iter().map(|v| v.0 * v.0 + v.1 * v.1).sum();
-        let est = Estimate {
-            h,
-            sh,
-            square_bits: {
-                // Σ|H|² < 26 · 2 · 2³² < 2³⁸: the top 17 bits, squared (an 18-bit product)
-                let es = (energy >> 21).unsigned_abs();
-                bit_length(es * es)
-            },
-        };
-        self.h = Some(est);
-        est
+        let e = estimate(&self.acc);
+        self.h = Some(e);
+        e
     }
 
     /// The `d` values of a symbol's data tones, in tone order, with pilot values `pilots`

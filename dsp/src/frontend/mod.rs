@@ -18,6 +18,7 @@
 //!   (docs/burst-stream.md).
 //! - [`inloop`]: the models in the receive loop: a channel's samples as the board would
 //!   forward them, for PER sweeps.
+//! - [`ltf_est`]: the SID filter's LTF channel estimator (the demapper's first block).
 //! - [`lml`]: the LMS7002M's receive port (LimeSDR Mini v2, SISO DDR): words paired into
 //!   samples.
 //! - [`psdu_head`]: the SID filter's PSDU head: decoded bits back in order, descrambled, as bytes.
@@ -37,6 +38,7 @@ pub mod fft32;
 pub mod framer;
 pub mod inloop;
 pub mod lml;
+pub mod ltf_est;
 pub mod psdu_head;
 pub mod sid_match;
 pub mod sig_parse;
