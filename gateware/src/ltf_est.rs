@@ -102,19 +102,11 @@ pub struct LtfEst {
 impl Default for LtfEst {
     fn default() -> Self {
         let signs = ltf_signs();
-        let mask = |want: i8| {
+        let mask = |pick: fn(i8) -> bool| {
             let m = signs
                 .iter()
                 .enumerate()
-                .filter(|(_, &s)| s == want)
-                .fold(0u64, |m, (k, _)| m | 1 << k);
-            Constant::new(Bits::<32>::from(m))
-        };
-        let used = {
-            let m = signs
-                .iter()
-                .enumerate()
-                .filter(|(_, &s)| s != 0)
+                .filter(|(_, &s)| pick(s))
                 .fold(0u64, |m, (k, _)| m | 1 << k);
             Constant::new(Bits::<32>::from(m))
         };
@@ -172,8 +164,8 @@ impl Default for LtfEst {
             sl_re: Default::default(),
             sl_im: Default::default(),
             sqb: Default::default(),
-            used,
-            neg: mask(-1),
+            used: mask(|s| s != 0),
+            neg: mask(|s| s < 0),
             // sign extension as (x ⊕ msb) − msb
             msb18: Constant::new(Bits::<21>::from(0x20000u64)),
             bias18: Constant::new(Bits::<21>::from(0x1E0000u64)),

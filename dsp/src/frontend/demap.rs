@@ -5,10 +5,11 @@
 //!
 //! Arithmetic (all integer; `Y` a bin of 18 bits, tone `k` at bin `k mod 32`):
 //! - LTF: the four LTF symbols of LTF1 are accumulated, `A_k += L_k · Y_k` (`L_k = ±1`, the
-//!   1 MHz LTF sequence, [`crate::preamble::ltf_freq`]) on the 26 used tones (21-bit sums, [`super::ltf_est`]);
+//!   1 MHz LTF sequence, [`crate::preamble::ltf_freq`]) on the 26 used tones (21-bit sums,
+//!   [`super::ltf_est`]);
 //! - estimate (before the first SIG symbol): `e` = the bit length of the largest `|A|`
 //!   component, `sh = 16 − e`; `H_k = A_k · 2^sh` (an arithmetic right shift when `sh < 0`),
-//!   so the largest component lies in `[2¹⁵, 2¹⁶)`, whatever the signal's level;
+//!   so the largest component lies in `[2¹⁵, 2¹⁶]`, whatever the signal's level;
 //! - each later symbol: `Y'_k = sat₁₈(Y_k · 2^(sh + 2))` (the same scale: `A ≈ 4 Y`),
 //!   `z_k = (Y'_k · conj(H_k) + 2¹⁷) >> 18` (so `|z| < 2¹⁶`); the common phase from the two
 //!   pilots `P = (p₋₇ z₋₇ + p₇ z₇)` with their known values `p = ±1`
@@ -19,17 +20,21 @@
 //!   [`crate::interleaver::Interleaver`]) into coded-bit order; with repetition (SIG, MCS
 //!   10) coded bit `j < 12` is `c_j ± c_{12+j}` (minus where the repetition mask flips it,
 //!   [`crate::sig::REPETITION_MASK`]);
-//! - quantised `q(v, s) = clamp((v + 2^(s−1)) >> s, −7, 7)` with `s` from the square of the estimate's energy
-//!   (one shift per frame, [`SOFT_OFFSET`]; one more for a repetition sum): 12 pairs per symbol (MCS 0) or 6 (repetition).
+//! - quantised `q(v, s) = clamp((v + 2^(s−1)) >> s, −7, 7)` with `s` from the square of the
+//!   estimate's energy (one shift per frame, [`SOFT_OFFSET`]; one more for a repetition
+//!   sum): 12 pairs per symbol (MCS 0) or 6 (repetition).
 
 use super::fft32::{Word, N};
 use super::ltf_est::{accumulate, estimate, ltf_signs, scale, Estimate};
 use crate::interleaver::Interleaver;
-use crate::params::Format;
+use crate::params::{bin, Format};
 use crate::sig::REPETITION_MASK;
 
 /// LTF symbols accumulated (LTF1 of the 1 MHz format has four).
 pub const LTF_SYMBOLS: usize = 4;
+/// `log₂` of [`LTF_SYMBOLS`]: a symbol's bins are scaled up by this much more than the
+/// accumulated LTF, so `Y'` and `H` share one scale.
+const LTF_SCALE: i32 = LTF_SYMBOLS.ilog2() as i32;
 /// The quantiser's shift is the bit length of `(Σ|H|² >> 21)²` less this: `d ≈ |H|²·|P|`
 /// with `|z| ≈ |H|² / 2¹⁸` and `|P| ≈ 2 |z|` grows as the square of the LTF's energy, so one
 /// shift per frame puts a mean tone near ±4 whatever the level. Measured with
@@ -51,11 +56,6 @@ fn sat18(v: i64) -> i64 {
 /// `clamp((v + 2^(s−1)) >> s, −7, 7)`.
 pub fn quantise(v: i64, s: u32) -> i8 {
     ((v + (1 << (s - 1))) >> s).clamp(-7, 7) as i8
-}
-
-/// The bin of tone `k`.
-fn bin(k: i32) -> usize {
-    k.rem_euclid(N as i32) as usize
 }
 
 /// The demapper's state for one frame.
@@ -99,11 +99,6 @@ impl Demapper {
         self.ltf_count += 1;
     }
 
-    /// LTF symbols accumulated so far.
-    pub fn ltf_count(&self) -> usize {
-        self.ltf_count
-    }
-
     /// The normalised estimate ([`super::ltf_est::estimate`]), made once from the
     /// accumulated LTF.
     fn estimate(&mut self) -> Estimate {
@@ -120,10 +115,10 @@ impl Demapper {
     pub fn tone_values(&mut self, bins: &[Word; N], pilots: [i8; 2]) -> ([i64; DATA_TONES], u32) {
         let est = self.estimate();
         let z = |k: i32| {
-            let b = bin(k);
+            let b = bin(k, N);
             let y = (
-                sat18(scale(i64::from(bins[b].0), est.sh + 2)),
-                sat18(scale(i64::from(bins[b].1), est.sh + 2)),
+                sat18(scale(i64::from(bins[b].0), est.sh + LTF_SCALE)),
+                sat18(scale(i64::from(bins[b].1), est.sh + LTF_SCALE)),
             );
             let (hr, hi) = est.h[b];
             (
@@ -208,14 +203,31 @@ pub mod chain {
         pub head: Vec<u8>,
     }
 
-    fn symbol_at(x: &[(i16, i16)], at: usize) -> Option<[(i16, i16); N]> {
+    /// The FFT ([`transform`]) of the 32 samples of `x` from `at`; `None` past its end.
+    pub fn bins_at(x: &[(i16, i16)], at: usize) -> Option<[Word; N]> {
         let s = x.get(at..at + N)?;
-        let mut out = [(0i16, 0i16); N];
-        out.copy_from_slice(s);
-        Some(out)
+        let mut sym = [(0i16, 0i16); N];
+        sym.copy_from_slice(s);
+        Some(transform(&sym))
     }
 
-    fn pilots(field: Field, n: usize) -> [i8; 2] {
+    /// The bins of the frame's (from `start`) SIG symbol `s` (`sig`) or data symbol `s`.
+    pub fn field_bins(x: &[(i16, i16)], start: usize, sig: bool, s: usize) -> Option<[Word; N]> {
+        let first = if sig { 0 } else { SIG_SYMBOLS };
+        bins_at(x, start + SIG_START + SYMBOL * (first + s) + 8)
+    }
+
+    /// A demapper with the frame's (from `start`) four LTF symbols accumulated.
+    pub fn ltf_demapper(x: &[(i16, i16)], start: usize) -> Option<Demapper> {
+        let mut dm = Demapper::new();
+        for &off in ltf1_symbol_offsets(Format::S1g1M) {
+            dm.ltf(&bins_at(x, start + STF_LEN + off)?);
+        }
+        Some(dm)
+    }
+
+    /// The pilot values of symbol `n` of `field`, for tones −7 and +7.
+    pub fn pilots(field: Field, n: usize) -> [i8; 2] {
         let mut p = [0f32; 2];
         pilot_values(Format::S1g1M, field, n, &mut p);
         [p[0] as i8, p[1] as i8]
@@ -224,14 +236,10 @@ pub mod chain {
     /// Runs the chain on `x` (16-bit samples) from `start`; `None` when the samples end
     /// before the symbols the SIG asks for.
     pub fn read_frame(x: &[(i16, i16)], start: usize) -> Option<ChainResult> {
-        let mut dm = Demapper::new();
-        for &off in ltf1_symbol_offsets(Format::S1g1M) {
-            dm.ltf(&transform(&symbol_at(x, start + STF_LEN + off)?));
-        }
+        let mut dm = ltf_demapper(x, start)?;
         let mut pairs = Vec::new();
         for s in 0..SIG_SYMBOLS {
-            let at = start + SIG_START + SYMBOL * s + 8;
-            let bins = transform(&symbol_at(x, at)?);
+            let bins = field_bins(x, start, true, s)?;
             pairs.extend(dm.symbol(&bins, pilots(Field::Sig, s), true));
         }
         let bits = decode_block(&pairs, true);
@@ -249,12 +257,10 @@ pub mod chain {
         }
         let repetition = sig.mcs == 10;
         let steps = usize::from(sig.steps);
-        let data_start = start + SIG_START + SYMBOL * SIG_SYMBOLS;
         let mut pairs = Vec::new();
         let mut s = 0;
         while pairs.len() < steps {
-            let at = data_start + SYMBOL * s + 8;
-            let bins = transform(&symbol_at(x, at)?);
+            let bins = field_bins(x, start, false, s)?;
             pairs.extend(dm.symbol(&bins, pilots(Field::Data, s), repetition));
             s += 1;
         }
@@ -279,7 +285,7 @@ mod tests {
     use num_complex::Complex32;
 
     /// A frame at rms `level` (of 32767) with white noise at `snr_db`, as 16-bit samples,
-    /// with `pre` samples of noise before it.
+    /// 64 samples of silence (plus the noise) after it.
     fn frame(
         psdu: &[u8],
         mcs: Mcs,
@@ -346,12 +352,11 @@ mod tests {
     /// soft values and their scaling cost.
     #[test]
     fn noisy_frames() {
-        use crate::frontend::fft32::transform;
+        use super::chain::{field_bins, ltf_demapper, pilots};
         use crate::frontend::psdu_head::{head_bytes, SERVICE_BITS};
         use crate::frontend::viterbi::decode_block;
         use crate::params::CodeRate;
-        use crate::pilots::{pilot_values, Field};
-        use crate::preamble::{ltf1_symbol_offsets, STF_LEN};
+        use crate::pilots::Field;
         let mut rng = Rng::new(22);
         let mut viterbi = crate::viterbi::Viterbi::new(600);
         const FRAMES: usize = 200;
@@ -376,22 +381,12 @@ mod tests {
                         }
                     }
                     // the data field alone, its length known
-                    let sym = |at: usize| {
-                        let mut o = [(0i16, 0i16); N];
-                        o.copy_from_slice(&x[at..at + N]);
-                        transform(&o)
-                    };
-                    let mut dm = Demapper::new();
-                    for &off in ltf1_symbol_offsets(Format::S1g1M) {
-                        dm.ltf(&sym(STF_LEN + off));
-                    }
+                    let mut dm = ltf_demapper(&x, 0).expect("the whole frame is there");
                     let (mut pairs, mut llr) = (Vec::new(), Vec::new());
                     let mut s = 0;
                     while pairs.len() < steps {
-                        let mut pv = [0f32; 2];
-                        pilot_values(Format::S1g1M, Field::Data, s, &mut pv);
-                        let at = super::chain::SIG_START + super::chain::SYMBOL * (6 + s) + 8;
-                        let (v, shift) = dm.soft_values(&sym(at), [pv[0] as i8, pv[1] as i8], rep);
+                        let bins = field_bins(&x, 0, false, s).expect("the whole frame is there");
+                        let (v, shift) = dm.soft_values(&bins, pilots(Field::Data, s), rep);
                         for q in v.chunks_exact(2) {
                             pairs.push((quantise(q[0], shift), quantise(q[1], shift)));
                             llr.extend([q[0] as f32, q[1] as f32]);
