@@ -21,6 +21,8 @@
 //! - [`fft32`]: the SID filter's 32-point FFT (radix 2, one butterfly per clock).
 //! - [`ltf_est`]: the SID filter's LTF channel estimator (the demapper's first block).
 //! - [`mul18`]: a registered signed 18 × 18 multiplier (one `MULT18X18D`), in Verilog itself.
+//! - [`soft`]: the SID filter's soft-value block: a symbol's bins and the LTF estimate into
+//!   the decoder's soft pairs (pilot phase, deinterleaving, repetition, quantiser).
 //! - [`viterbi`]: the SID filter's serial soft-decision Viterbi decoder (K = 7, rate 1/2).
 //! - [`psdu_head`]: the SID filter's PSDU head: the decoded bits in order, descrambled, as bytes.
 //! - [`sid_match`]: the SID filter's matcher: SID list of a probe or beacon against a table, a decision per frame.
@@ -48,6 +50,7 @@ pub mod psdu_head;
 pub mod sid_back;
 pub mod sid_match;
 pub mod sig_parse;
+pub mod soft;
 pub mod spi;
 pub mod stream;
 pub mod tools;

@@ -11,8 +11,10 @@
 //!   component, `sh = 16 − e`; `H_k = A_k · 2^sh` (an arithmetic right shift when `sh < 0`),
 //!   so the largest component lies in `[2¹⁵, 2¹⁶]`, whatever the signal's level;
 //! - each later symbol: `Y'_k = sat₁₈(Y_k · 2^(sh + 2))` (the same scale: `A ≈ 4 Y`),
-//!   `z_k = (Y'_k · conj(H_k) + 2¹⁷) >> 18` (so `|z| < 2¹⁶`); the common phase from the two
-//!   pilots `P = (p₋₇ z₋₇ + p₇ z₇)` with their known values `p = ±1`
+//!   `z_k = (Y'_k · conj(H_k) + 2¹⁷) >> 18` (so `|z| ≤ 2¹⁶`); the common phase from the two
+//!   pilots `P = (p₋₇ z₋₇ + p₇ z₇)` with their known values `p = ±1`, each component clamped
+//!   to `±(2¹⁷ − 1)` (so `P` and `−P` fit 18 bits; only both pilots at the very extreme
+//!   reach `2¹⁷`)
 //!   ([`crate::pilots::pilot_values`]); each data tone's soft value
 //!   `d_k = Re(z_k · conj(P)) = z_re P_re + z_im P_im` — the BPSK log-likelihood up to a
 //!   factor, weighted by the tone's `|H|²` as the software receiver weighs it;
@@ -91,6 +93,14 @@ impl Demapper {
         }
     }
 
+    /// A demapper for a frame whose estimate is made (the soft-value block's view: the
+    /// estimator is a block of its own, [`super::ltf_est`]).
+    pub fn with_estimate(est: Estimate) -> Self {
+        let mut dm = Self::new();
+        dm.h = Some(est);
+        dm
+    }
+
     /// Adds an LTF symbol's bins to the channel estimate.
     pub fn ltf(&mut self, bins: &[Word; N]) {
         for (k, &y) in bins.iter().enumerate() {
@@ -128,7 +138,11 @@ impl Demapper {
         };
         let (zm, zp) = (z(-7), z(7));
         let (p0, p1) = (i64::from(pilots[0]), i64::from(pilots[1]));
-        let p = (p0 * zm.0 + p1 * zp.0, p0 * zm.1 + p1 * zp.1);
+        let lim = (1 << 17) - 1;
+        let p = (
+            (p0 * zm.0 + p1 * zp.0).clamp(-lim, lim),
+            (p0 * zm.1 + p1 * zp.1).clamp(-lim, lim),
+        );
         let mut d = [0i64; DATA_TONES];
         for (o, &k) in d.iter_mut().zip(&self.data_tones) {
             let zk = z(k);

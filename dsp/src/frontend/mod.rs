@@ -24,6 +24,8 @@
 //! - [`psdu_head`]: the SID filter's PSDU head: decoded bits back in order, descrambled, as bytes.
 //! - [`sid_match`]: the SID filter's matcher: a frame's SIDs against a table, a decision per frame.
 //! - [`sig_parse`]: the SID filter's SIG reader: a decoded 1 MHz SIG checked and read, MCS 0/10 frames picked.
+//! - [`soft`]: the SID filter's soft-value block: a symbol's bins and the LTF estimate into
+//!   the decoder's soft pairs, serial (the demapper's arithmetic, clock by clock).
 //! - [`top`]: the four channels, control/status registers and output signature.
 //! - [`stream`]: the four channels with the framer: the bytes the board sends.
 //! - [`viterbi`]: the SID filter's serial soft-decision Viterbi decoder (K = 7, rate 1/2).
@@ -42,6 +44,7 @@ pub mod ltf_est;
 pub mod psdu_head;
 pub mod sid_match;
 pub mod sig_parse;
+pub mod soft;
 pub mod stream;
 pub mod top;
 pub mod viterbi;
