@@ -27,6 +27,8 @@
 //! - [`psdu_head`]: the SID filter's PSDU head: the decoded bits in order, descrambled, as bytes.
 //! - [`sid_match`]: the SID filter's matcher: SID list of a probe or beacon against a table, a decision per frame.
 //! - [`sid_back`]: the SID filter's back half: decoder → PSDU head → matcher.
+//! - [`sid_filter`]: the SID filter as one block from a frame's start: FFT, channel estimate,
+//!   soft values, decoder, SIG reader, PSDU head and matcher, wired by a sequencer.
 //! - [`sig_parse`]: the SID filter's SIG reader: CRC, features, MCS 0/10 frames, data-field steps.
 //! - [`spi`]: SPI target bridging a host to the front end's register bus.
 //! - [`vectors`]: test vectors shared by the rust-hdl and Verilator runs, checked against the model.
@@ -48,6 +50,7 @@ pub mod ltf_est;
 pub mod mul18;
 pub mod psdu_head;
 pub mod sid_back;
+pub mod sid_filter;
 pub mod sid_match;
 pub mod sig_parse;
 pub mod soft;

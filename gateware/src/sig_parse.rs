@@ -11,7 +11,7 @@ pub use subgate_dsp::frontend::sig_parse::LATENCY;
 use subgate_dsp::frontend::sig_parse::{crc_masks, mcs_mask};
 
 // `update` spells these as literals (hdl_gen copies them verbatim).
-const _: () = assert!(LATENCY == 1 && subgate_dsp::frontend::viterbi::MAX_STEPS == 512);
+const _: () = assert!(LATENCY == 2 && subgate_dsp::frontend::viterbi::MAX_STEPS == 512);
 
 /// The SIG reader block.
 #[derive(LogicBlock)]
@@ -52,8 +52,10 @@ pub struct SigParse {
     o_cand: DFF<Bit>,
     o_steps: DFF<Bits<10>>,
     o_zero: DFF<Bit>,
+    fin: DFF<Bit>,
     // combinational
     all: Signal<Local, Bits<30>>,
+    whole: Signal<Local, Bits<30>>,
     crc: Signal<Local, Bits<4>>,
     crc_ok: Signal<Local, Bit>,
     supported: Signal<Local, Bit>,
@@ -100,7 +102,9 @@ impl Default for SigParse {
             o_cand: Default::default(),
             o_steps: Default::default(),
             o_zero: Default::default(),
+            fin: Default::default(),
             all: Default::default(),
+            whole: Default::default(),
             crc: Default::default(),
             crc_ok: Default::default(),
             supported: Default::default(),
@@ -136,7 +140,8 @@ impl Logic for SigParse {
             o_length,
             o_cand,
             o_steps,
-            o_zero
+            o_zero,
+            fin
         );
         // the SIG with this clock's bit in place (step 0 completes it)
         self.all.next = self.sig.q.val();
@@ -148,27 +153,31 @@ impl Logic for SigParse {
                 .replace_bit(self.in_index.val().index(), self.in_bit.val());
         }
         self.sig.d.next = self.all.val();
+        // the clock after step 0: read the whole SIG from the register (one clock more than
+        // reading it with step 0's bit in place, whose logic was too deep for 100 MHz)
+        self.fin.d.next = self.in_valid.val() & (self.in_index.val() == 0);
+        self.whole.next = self.sig.q.val();
         // CRC bit i: parity of the covered bits under mask i, plus the constant
-        self.crc.next = (bit_cast::<4, 1>((self.all.val() & self.mask0.val()).xor().into())
-            | (bit_cast::<4, 1>((self.all.val() & self.mask1.val()).xor().into()) << 1)
-            | (bit_cast::<4, 1>((self.all.val() & self.mask2.val()).xor().into()) << 2)
-            | (bit_cast::<4, 1>((self.all.val() & self.mask3.val()).xor().into()) << 3))
+        self.crc.next = (bit_cast::<4, 1>((self.whole.val() & self.mask0.val()).xor().into())
+            | (bit_cast::<4, 1>((self.whole.val() & self.mask1.val()).xor().into()) << 1)
+            | (bit_cast::<4, 1>((self.whole.val() & self.mask2.val()).xor().into()) << 2)
+            | (bit_cast::<4, 1>((self.whole.val() & self.mask3.val()).xor().into()) << 3))
             ^ self.constant.val();
-        self.crc_ok.next = self.crc.val() == self.all.val().get_bits::<4>(26);
-        self.mcs.next = self.all.val().get_bits::<4>(7);
-        self.supported.next = (self.all.val().get_bits::<2>(0) == 0)
-            & !self.all.val().get_bit(3)
-            & !self.all.val().get_bit(5)
-            & !self.all.val().get_bit(24)
-            & !self.all.val().get_bit(25)
+        self.crc_ok.next = self.crc.val() == self.whole.val().get_bits::<4>(26);
+        self.mcs.next = self.whole.val().get_bits::<4>(7);
+        self.supported.next = (self.whole.val().get_bits::<2>(0) == 0)
+            & !self.whole.val().get_bit(3)
+            & !self.whole.val().get_bit(5)
+            & !self.whole.val().get_bit(24)
+            & !self.whole.val().get_bit(25)
             & self.mcs_ok.val().get_bit(self.mcs.val().index());
         // SERVICE 8 + 8 · LENGTH + tail 6, padded to whole symbols: LENGTH mod 3 as the sum
         // of its base-4 digits (4 ≡ 1 mod 3), reduced
-        self.dsum.next = bit_cast::<4, 2>(self.all.val().get_bits::<2>(12))
-            + bit_cast::<4, 2>(self.all.val().get_bits::<2>(14))
-            + bit_cast::<4, 2>(self.all.val().get_bits::<2>(16))
-            + bit_cast::<4, 2>(self.all.val().get_bits::<2>(18))
-            + bit_cast::<4, 1>(self.all.val().get_bits::<1>(20));
+        self.dsum.next = bit_cast::<4, 2>(self.whole.val().get_bits::<2>(12))
+            + bit_cast::<4, 2>(self.whole.val().get_bits::<2>(14))
+            + bit_cast::<4, 2>(self.whole.val().get_bits::<2>(16))
+            + bit_cast::<4, 2>(self.whole.val().get_bits::<2>(18))
+            + bit_cast::<4, 1>(self.whole.val().get_bits::<1>(20));
         self.m1.next = self.dsum.val();
         if self.dsum.val() >= 6 {
             self.m1.next = self.dsum.val() - 6;
@@ -201,18 +210,18 @@ impl Logic for SigParse {
             }
         }
         self.field.next =
-            (bit_cast::<13, 9>(self.all.val().get_bits::<9>(12)) << 3) + 14 + self.pad.val();
-        self.o_valid.d.next = self.in_valid.val() & (self.in_index.val() == 0);
-        if self.in_valid.val() & (self.in_index.val() == 0) {
+            (bit_cast::<13, 9>(self.whole.val().get_bits::<9>(12)) << 3) + 14 + self.pad.val();
+        self.o_valid.d.next = self.fin.q.val();
+        if self.fin.q.val() {
             self.o_crc_ok.d.next = self.crc_ok.val();
             self.o_supported.d.next = self.supported.val();
             self.o_mcs.d.next = self.mcs.val();
-            self.o_agg.d.next = self.all.val().get_bit(11);
-            self.o_length.d.next = self.all.val().get_bits::<9>(12);
+            self.o_agg.d.next = self.whole.val().get_bit(11);
+            self.o_length.d.next = self.whole.val().get_bits::<9>(12);
             self.o_cand.d.next = self.crc_ok.val()
                 & self.supported.val()
                 & ((self.mcs.val() == 0) | (self.mcs.val() == 10))
-                & !self.all.val().get_bit(11);
+                & !self.whole.val().get_bit(11);
             if self.field.val() > 512 {
                 self.o_steps.d.next = 512.into();
                 self.o_zero.d.next = false;

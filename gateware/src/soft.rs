@@ -52,9 +52,10 @@ pub struct SoftDemap {
     pub h_re: Signal<In, Signed<18>>,
     /// Imaginary part.
     pub h_im: Signal<In, Signed<18>>,
-    /// The decoder takes a pair on this clock.
+    /// The decoder takes a pair on this clock (when `out_valid`).
     pub out_ready: Signal<In, Bit>,
-    /// A pair is taken on this clock (only when `out_ready`).
+    /// A pair is offered (held until taken; from registers only, so the caller may
+    /// compute `out_ready` and its own `valid` from it without a combinational loop).
     pub out_valid: Signal<Out, Bit>,
     /// First soft value, 4-bit two's complement (−7..7).
     pub out_a: Signal<Out, Bits<4>>,
@@ -454,7 +455,7 @@ impl Logic for SoftDemap {
             }
         }
 
-        self.out_valid.next = self.bsy.q.val() & self.wt.q.val() & self.out_ready.val();
+        self.out_valid.next = self.bsy.q.val() & self.wt.q.val();
         self.out_a.next = self.qa.q.val();
         self.out_b.next = self.qb.q.val();
         self.busy.next = self.bsy.q.val();

@@ -101,7 +101,7 @@ fn soft_matches_model_in_rust_hdl_simulation() {
             x.out_ready.next = ready_at(n as u64);
             // mid-clock: what the block puts out during this clock
             wait_clock_false!(sim, clock, x);
-            if x.out_valid.val() {
+            if x.out_valid.val() & x.out_ready.val() {
                 got.push((
                     n as u64,
                     sext4(x.out_a.val().to_u64()),
@@ -166,7 +166,7 @@ static void tick() {
     top->h_im = him[addr] & 0x3FFFF;
     top->out_ready = ready_at(clk);
     top->eval();
-    if (top->out_valid)
+    if (top->out_valid && top->out_ready)
         std::fprintf(out, "p %llu %d %d\n", clk, sext(top->out_a, 4), sext(top->out_b, 4));
     addr = top->h_addr;
     top->clock = 1;

@@ -25,8 +25,8 @@ pub struct PnrArgs {
     /// The block: ddc, decim, detect, burst, channel, frontend (four channels), framer,
     /// stream (four channels with the framer), and the SID filter's viterbi (decoder),
     /// psdu_head (descrambler), sid_match (matcher), sid_back (the three in a row),
-    /// sig_parse (SIG reader), fft32 (32-point FFT), ltf_est (LTF channel estimator) or soft
-    /// (soft-value block).
+    /// sig_parse (SIG reader), fft32 (32-point FFT), ltf_est (LTF channel estimator), soft
+    /// (soft-value block) or sid_filter (the whole SID filter from a frame's start).
     #[arg(long)]
     block: String,
     /// nextpnr device: 25k, 45k or 85k.
@@ -154,9 +154,10 @@ fn block_verilog(name: &str) -> Result<String> {
         "fft32" => verilog(gw::fft32::Fft32::default()),
         "ltf_est" => verilog(gw::ltf_est::LtfEst::default()),
         "soft" => verilog(gw::soft::SoftDemap::default()),
+        "sid_filter" => verilog(gw::sid_filter::SidFilter::default()),
         other => bail!(
             "no block {other:?}; blocks: ddc, decim, detect, burst, channel, frontend, framer, \
-             stream, viterbi, psdu_head, sid_match, sid_back, sig_parse, fft32, ltf_est, soft"
+             stream, viterbi, psdu_head, sid_match, sid_back, sig_parse, fft32, ltf_est, soft, sid_filter"
         ),
     })
 }

@@ -22,6 +22,8 @@
 //! - [`lml`]: the LMS7002M's receive port (LimeSDR Mini v2, SISO DDR): words paired into
 //!   samples.
 //! - [`psdu_head`]: the SID filter's PSDU head: decoded bits back in order, descrambled, as bytes.
+//! - [`sid_filter`]: the SID filter as one block from a frame's start: what it reads and
+//!   decides (the front's and back half's models in a row).
 //! - [`sid_match`]: the SID filter's matcher: a frame's SIDs against a table, a decision per frame.
 //! - [`sig_parse`]: the SID filter's SIG reader: a decoded 1 MHz SIG checked and read, MCS 0/10 frames picked.
 //! - [`soft`]: the SID filter's soft-value block: a symbol's bins and the LTF estimate into
@@ -42,6 +44,7 @@ pub mod inloop;
 pub mod lml;
 pub mod ltf_est;
 pub mod psdu_head;
+pub mod sid_filter;
 pub mod sid_match;
 pub mod sig_parse;
 pub mod soft;

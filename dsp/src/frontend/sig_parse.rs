@@ -20,14 +20,14 @@
 //!   leaves the encoder). The block computes the padding from `LENGTH mod 3` (`8 · LENGTH +
 //!   14 ≡ 2 (LENGTH + 1) mod 6` and `≡ 4 (2 · LENGTH mod 3) + 2 mod 12`).
 //!
-//! Timing: the result is in the output registers [`LATENCY`] clock after step 0 is presented
+//! Timing: the result is in the output registers [`LATENCY`] clocks after step 0 is presented
 //! (as the other blocks count: at the edge that takes it).
 
 use super::viterbi::{ViterbiOutput, MAX_STEPS};
 use crate::crc::sig_crc4;
 
 /// Clocks from step 0 to the result.
-pub const LATENCY: u64 = 1;
+pub const LATENCY: u64 = 2;
 /// SIG bits the reader keeps (the tail is not needed).
 pub const KEPT_BITS: usize = 30;
 /// Bits the CRC covers.

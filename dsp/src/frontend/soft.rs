@@ -13,9 +13,9 @@
 //!   estimator's read port: address on one clock, data on the next), forms `z` with four
 //!   products, then adds `±z` to `P` (a pilot) or `±Re(z conj P)` to the value (two more
 //!   products); a value's last operation quantises it;
-//! - a pair is offered after the operation that completes it, and taken on the first clock
-//!   from then on with `out_ready` (the decoder's `ready`; `out_valid` is high on that
-//!   clock only); the next operation starts the clock after. The block is idle again the
+//! - a pair is offered (`out_valid`) from the clock after the operation that completes it,
+//!   and taken on the first clock from then on with `out_ready` (the decoder's `ready`);
+//!   the next operation starts the clock after. The block is idle again the
 //!   clock after its last pair (6 with repetition, else 12) is taken.
 
 use super::demap::{Demapper, DATA_TONES};
