@@ -11,6 +11,8 @@
 //!   receiver's decision rule) on the decimation chain's output.
 //! - [`burst`]: burst gate with a pre-trigger FIFO: forwards only the samples around
 //!   detections.
+//! - [`cfo`]: the SID filter's coarse frequency-offset word (CORDIC on the detector's
+//!   correlation).
 //! - [`channel`]: one channel as the board wires it: DDC → decimation → detector → gate.
 //! - [`frontend`]: four channels, control/status registers, output arbiter and signature.
 //! - [`framer`]: the burst-stream framer: the records as the byte stream of
@@ -37,6 +39,7 @@
 #![warn(missing_docs)]
 
 pub mod burst;
+pub mod cfo;
 pub mod channel;
 pub mod ddc;
 pub mod decim;

@@ -9,6 +9,8 @@
 //!   decimation chain's output.
 //! - [`burst`]: burst gate with a pre-trigger FIFO: forwards only the samples around
 //!   detections.
+//! - [`cfo`]: the SID filter's coarse frequency-offset word: the detector's correlation
+//!   angle by CORDIC, as a derotating NCO's frequency word.
 //! - [`channel`]: one channel as the board wires the four: DDC → decimation → detector →
 //!   burst gate.
 //! - [`demap`]: the SID filter's demapper: LTF channel estimate, pilot phase, BPSK soft
@@ -33,6 +35,7 @@
 //! - [`viterbi`]: the SID filter's serial soft-decision Viterbi decoder (K = 7, rate 1/2).
 
 pub mod burst;
+pub mod cfo;
 pub mod channel;
 pub mod ddc;
 pub mod decim;
