@@ -22,6 +22,7 @@
 //! - [`lml_rx`]: the port with its crossing from the receive clock into the fabric clock.
 //! - [`fft32`]: the SID filter's 32-point FFT (radix 2, one butterfly per clock).
 //! - [`ltf_est`]: the SID filter's LTF channel estimator (the demapper's first block).
+//! - [`ltf_match`]: the SID filter's LTF matched filter (the synchronisation's timing).
 //! - [`mul18`]: a registered signed 18 × 18 multiplier (one `MULT18X18D`), in Verilog itself.
 //! - [`soft`]: the SID filter's soft-value block: a symbol's bins and the LTF estimate into
 //!   the decoder's soft pairs (pilot phase, deinterleaving, repetition, quantiser).
@@ -50,6 +51,7 @@ pub mod frontend;
 pub mod lml;
 pub mod lml_rx;
 pub mod ltf_est;
+pub mod ltf_match;
 pub mod mul18;
 pub mod psdu_head;
 pub mod sid_back;

@@ -26,8 +26,8 @@ pub struct PnrArgs {
     /// stream (four channels with the framer), and the SID filter's viterbi (decoder),
     /// psdu_head (descrambler), sid_match (matcher), sid_back (the three in a row),
     /// sig_parse (SIG reader), fft32 (32-point FFT), ltf_est (LTF channel estimator), soft
-    /// (soft-value block), sid_filter (the whole SID filter from a frame's start) or cfo
-    /// (frequency-offset word).
+    /// (soft-value block), sid_filter (the whole SID filter from a frame's start), cfo
+    /// (frequency-offset word) or ltf_match (LTF matched filter).
     #[arg(long)]
     block: String,
     /// nextpnr device: 25k, 45k or 85k.
@@ -157,9 +157,10 @@ fn block_verilog(name: &str) -> Result<String> {
         "soft" => verilog(gw::soft::SoftDemap::default()),
         "sid_filter" => verilog(gw::sid_filter::SidFilter::default()),
         "cfo" => verilog(gw::cfo::CfoWord::default()),
+        "ltf_match" => verilog(gw::ltf_match::LtfMatch::default()),
         other => bail!(
             "no block {other:?}; blocks: ddc, decim, detect, burst, channel, frontend, framer, \
-             stream, viterbi, psdu_head, sid_match, sid_back, sig_parse, fft32, ltf_est, soft, sid_filter, cfo"
+             stream, viterbi, psdu_head, sid_match, sid_back, sig_parse, fft32, ltf_est, soft, sid_filter, cfo, ltf_match"
         ),
     })
 }

@@ -7,7 +7,8 @@
 //!   derotated by the DDC's NCO and mixer with that word ([`super::ddc`], gain ½);
 //! - the LTF found by a multiplier-free matched filter: each derotated sample against the
 //!   signs of the LTF symbol's time samples (`±1 ± j`, [`ltf_sign_ref`]), 32 taps; the
-//!   metric of a candidate start `u` of the first LTF copy is `Σ |c|²` over the four copies
+//!   metric of a candidate start `u` of the first LTF copy is `Σ |c >> 5|²` ([`energy`])
+//!   over the four copies
 //!   (at `u`, `u + 32`, `u + 72`, `u + 112`); the first largest over the software's search
 //!   window (`det + 176 − 72 … det + 176 + 48`) wins;
 //! - the frame starts [`BACKOFF`] samples before `u − 176`: every FFT window then starts
@@ -28,6 +29,9 @@ pub const SEARCH_LATE: usize = 48;
 pub const BACKOFF: usize = 2;
 /// Taps of the matched filter (one LTF symbol).
 pub const TAPS: usize = 32;
+/// A correlation's components are shifted right by this before squaring: `|c| ≤ 32 · 2¹⁶
+/// = 2²¹` per component, so `c >> 5` fits the 18-bit multiplier port.
+pub const METRIC_SHIFT: u32 = 5;
 
 /// The signs of the 1 MHz LTF symbol's time samples, `(re ≥ 0, im ≥ 0)` as ±1.
 pub fn ltf_sign_ref() -> [(i8, i8); TAPS] {
@@ -53,6 +57,12 @@ pub fn correlate(y: &[(i16, i16)], at: usize, s: &[(i8, i8); TAPS]) -> Option<(i
         c.1 += b * sr - a * si;
     }
     Some(c)
+}
+
+/// A correlation's energy as the metric sums it: `(c_re >> 5)² + (c_im >> 5)²`.
+pub fn energy(c: (i64, i64)) -> i64 {
+    let (r, i) = (c.0 >> METRIC_SHIFT, c.1 >> METRIC_SHIFT);
+    r * r + i * i
 }
 
 /// `x` through the DDC's NCO and mixer with frequency word `w` (phase 0 at `x[0]`).
@@ -87,8 +97,7 @@ pub fn sync(x: &[(i16, i16)], det: usize, corr: (i16, i16)) -> Option<Sync> {
     for u in lo..=nominal + SEARCH_LATE {
         let mut m = 0i64;
         for &o in offs {
-            let c = correlate(&y, u + o - offs[0], &s)?;
-            m += c.0 * c.0 + c.1 * c.1;
+            m += energy(correlate(&y, u + o - offs[0], &s)?);
         }
         if best.is_none_or(|b| m > b.1) {
             best = Some((u, m));

@@ -21,6 +21,8 @@
 //! - [`inloop`]: the models in the receive loop: a channel's samples as the board would
 //!   forward them, for PER sweeps.
 //! - [`ltf_est`]: the SID filter's LTF channel estimator (the demapper's first block).
+//! - [`ltf_match`]: the SID filter's LTF matched filter, the synchronisation's timing as a
+//!   streaming block.
 //! - [`ltf_sync`]: the SID filter's frame synchronisation model (coarse offset, LTF matched
 //!   filter): from a detection to a frame's start and derotating word.
 //! - [`lml`]: the LMS7002M's receive port (LimeSDR Mini v2, SISO DDR): words paired into
@@ -48,6 +50,7 @@ pub mod framer;
 pub mod inloop;
 pub mod lml;
 pub mod ltf_est;
+pub mod ltf_match;
 pub mod ltf_sync;
 pub mod psdu_head;
 pub mod sid_filter;
