@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{field, require, synth_ecp5, verilator_run_raw};
+use common::{field, require, verilator_run_raw};
 use rust_hdl::prelude::*;
 use std::sync::{Arc, Mutex};
 use subgate_dsp::frontend::cfo::{expected, stimulus, CfoClock};
@@ -173,21 +173,10 @@ fn cfo_verilog_lints_and_matches_model_in_verilator() {
 
 #[test]
 fn cfo_synthesizes_and_places_on_the_25f() {
-    if !require("yosys", "cfo_synthesizes_and_places_on_the_25f") {
-        return;
-    }
-    let cells = synth_ecp5(CfoWord::default(), "CFO word");
-    let count = |name: &str| cells.get(name).copied().unwrap_or(0);
-    assert_eq!(count("MULT18X18D"), 0, "{cells:?}");
-    println!("{cells:?}");
-    if !common::require_nextpnr("cfo_synthesizes_and_places_on_the_25f") {
-        return;
-    }
-    let device = subgate_gateware::tools::Ecp5Device {
-        size: "25k".into(),
-        package: "CSFBGA285".into(),
-        speed: 8,
-    };
-    let (report, _) = common::place_and_route(CfoWord::default(), &device, "CFO word");
-    assert!(report.min_fmax().is_some_and(|f| f >= 100.0), "{report:?}");
+    common::synthesizes_and_places_on_the_25f(
+        CfoWord::default,
+        "CFO word",
+        "cfo_synthesizes_and_places_on_the_25f",
+        0,
+    );
 }

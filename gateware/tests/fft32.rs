@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{field, require, synth_ecp5, verilator_run_raw};
+use common::{field, require, verilator_run_raw};
 use rust_hdl::prelude::*;
 use std::sync::{Arc, Mutex};
 use subgate_dsp::frontend::fft32::{expected, stimulus, FftInput, FftOutput, N};
@@ -202,24 +202,10 @@ fn fft32_verilog_lints_and_matches_model_in_verilator() {
 
 #[test]
 fn fft32_synthesizes_and_places_on_the_25f() {
-    if !require("yosys", "fft32_synthesizes_and_places_on_the_25f") {
-        return;
-    }
-    let cells = synth_ecp5(Fft32::default(), "32-point FFT");
-    let count = |name: &str| cells.get(name).copied().unwrap_or(0);
-    // the four products of a butterfly
-    assert_eq!(count("MULT18X18D"), 4, "{cells:?}");
-    assert!(count("TRELLIS_FF") > 0 && count("LUT4") > 0, "{cells:?}");
-    println!("{cells:?}");
-    if !common::require_nextpnr("fft32_synthesizes_and_places_on_the_25f") {
-        return;
-    }
-    let device = subgate_gateware::tools::Ecp5Device {
-        size: "25k".into(),
-        package: "CSFBGA285".into(),
-        speed: 8,
-    };
-    let (report, _) = common::place_and_route(Fft32::default(), &device, "32-point FFT");
-    assert_eq!(report.used("MULT18X18D"), 4, "{report:?}");
-    assert!(report.min_fmax().is_some_and(|f| f >= 100.0), "{report:?}");
+    common::synthesizes_and_places_on_the_25f(
+        Fft32::default,
+        "32-point FFT",
+        "fft32_synthesizes_and_places_on_the_25f",
+        4,
+    );
 }

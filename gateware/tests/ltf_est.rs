@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{field, require, synth_ecp5, verilator_run_raw};
+use common::{field, require, verilator_run_raw};
 use rust_hdl::prelude::*;
 use std::sync::{Arc, Mutex};
 use subgate_dsp::frontend::ltf_est::{expected, stimulus, EstClock};
@@ -250,22 +250,10 @@ fn ltf_est_verilog_lints_and_matches_model_in_verilator() {
 
 #[test]
 fn ltf_est_synthesizes_and_places_on_the_25f() {
-    if !require("yosys", "ltf_est_synthesizes_and_places_on_the_25f") {
-        return;
-    }
-    let cells = synth_ecp5(LtfEst::default(), "LTF channel estimator");
-    let count = |name: &str| cells.get(name).copied().unwrap_or(0);
-    assert_eq!(count("MULT18X18D"), 2, "{cells:?}");
-    println!("{cells:?}");
-    if !common::require_nextpnr("ltf_est_synthesizes_and_places_on_the_25f") {
-        return;
-    }
-    let device = subgate_gateware::tools::Ecp5Device {
-        size: "25k".into(),
-        package: "CSFBGA285".into(),
-        speed: 8,
-    };
-    let (report, _) = common::place_and_route(LtfEst::default(), &device, "LTF channel estimator");
-    assert_eq!(report.used("MULT18X18D"), 2, "{report:?}");
-    assert!(report.min_fmax().is_some_and(|f| f >= 100.0), "{report:?}");
+    common::synthesizes_and_places_on_the_25f(
+        LtfEst::default,
+        "LTF channel estimator",
+        "ltf_est_synthesizes_and_places_on_the_25f",
+        2,
+    );
 }

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{field, require, synth_ecp5, verilator_run_raw};
+use common::{field, require, verilator_run_raw};
 use rust_hdl::prelude::*;
 use std::sync::{Arc, Mutex};
 use subgate_dsp::channel::{apply, Channel, ChannelConfig};
@@ -257,22 +257,10 @@ fn ltf_match_verilog_lints_and_matches_model_in_verilator() {
 
 #[test]
 fn ltf_match_synthesizes_and_places_on_the_25f() {
-    if !require("yosys", "ltf_match_synthesizes_and_places_on_the_25f") {
-        return;
-    }
-    let cells = synth_ecp5(LtfMatch::default(), "LTF matched filter");
-    let count = |name: &str| cells.get(name).copied().unwrap_or(0);
-    assert_eq!(count("MULT18X18D"), 1, "{cells:?}");
-    println!("{cells:?}");
-    if !common::require_nextpnr("ltf_match_synthesizes_and_places_on_the_25f") {
-        return;
-    }
-    let device = subgate_gateware::tools::Ecp5Device {
-        size: "25k".into(),
-        package: "CSFBGA285".into(),
-        speed: 8,
-    };
-    let (report, _) = common::place_and_route(LtfMatch::default(), &device, "LTF matched filter");
-    assert_eq!(report.used("MULT18X18D"), 1, "{report:?}");
-    assert!(report.min_fmax().is_some_and(|f| f >= 100.0), "{report:?}");
+    common::synthesizes_and_places_on_the_25f(
+        LtfMatch::default,
+        "LTF matched filter",
+        "ltf_match_synthesizes_and_places_on_the_25f",
+        1,
+    );
 }

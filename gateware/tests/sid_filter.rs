@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{field, require, synth_ecp5, verilator_run_raw};
+use common::{field, require, verilator_run_raw};
 use rust_hdl::prelude::*;
 use std::sync::{Arc, Mutex};
 use subgate_dsp::frame::TxRequest;
@@ -441,23 +441,10 @@ fn sid_filter_verilog_lints_and_matches_models_in_verilator() {
 
 #[test]
 fn sid_filter_synthesizes_and_places_on_the_25f() {
-    if !require("yosys", "sid_filter_synthesizes_and_places_on_the_25f") {
-        return;
-    }
-    let cells = synth_ecp5(SidFilter::default(), "SID filter");
-    let count = |name: &str| cells.get(name).copied().unwrap_or(0);
-    // FFT 4, estimator 2, soft values 1
-    assert_eq!(count("MULT18X18D"), 7, "{cells:?}");
-    println!("{cells:?}");
-    if !common::require_nextpnr("sid_filter_synthesizes_and_places_on_the_25f") {
-        return;
-    }
-    let device = subgate_gateware::tools::Ecp5Device {
-        size: "25k".into(),
-        package: "CSFBGA285".into(),
-        speed: 8,
-    };
-    let (report, _) = common::place_and_route(SidFilter::default(), &device, "SID filter");
-    assert_eq!(report.used("MULT18X18D"), 7, "{report:?}");
-    assert!(report.min_fmax().is_some_and(|f| f >= 100.0), "{report:?}");
+    common::synthesizes_and_places_on_the_25f(
+        SidFilter::default,
+        "SID filter",
+        "sid_filter_synthesizes_and_places_on_the_25f",
+        7,
+    );
 }

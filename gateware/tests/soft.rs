@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{field, require, synth_ecp5, verilator_run_raw};
+use common::{field, require, verilator_run_raw};
 use rust_hdl::prelude::*;
 use std::sync::{Arc, Mutex};
 use subgate_dsp::frontend::soft::{expected, ready_at, stimulus, Pair, SoftClock, Stimulus};
@@ -327,22 +327,10 @@ fn soft_verilog_lints_and_matches_model_in_verilator() {
 
 #[test]
 fn soft_synthesizes_and_places_on_the_25f() {
-    if !require("yosys", "soft_synthesizes_and_places_on_the_25f") {
-        return;
-    }
-    let cells = synth_ecp5(SoftDemap::default(), "soft-value block");
-    let count = |name: &str| cells.get(name).copied().unwrap_or(0);
-    assert_eq!(count("MULT18X18D"), 1, "{cells:?}");
-    println!("{cells:?}");
-    if !common::require_nextpnr("soft_synthesizes_and_places_on_the_25f") {
-        return;
-    }
-    let device = subgate_gateware::tools::Ecp5Device {
-        size: "25k".into(),
-        package: "CSFBGA285".into(),
-        speed: 8,
-    };
-    let (report, _) = common::place_and_route(SoftDemap::default(), &device, "soft-value block");
-    assert_eq!(report.used("MULT18X18D"), 1, "{report:?}");
-    assert!(report.min_fmax().is_some_and(|f| f >= 100.0), "{report:?}");
+    common::synthesizes_and_places_on_the_25f(
+        SoftDemap::default,
+        "soft-value block",
+        "soft_synthesizes_and_places_on_the_25f",
+        1,
+    );
 }

@@ -195,6 +195,36 @@ pub fn place_and_route<U: Block>(
     (report, size)
 }
 
+/// The SID filter blocks' synthesis test: yosys `synth_ecp5` (skipped without yosys unless
+/// `CI=true`), exactly `multipliers` `MULT18X18D`, then place and route on the 25F (speed 8,
+/// seed 1) with the same count and Fmax ≥ 100 MHz. `make` builds the block (twice).
+#[allow(dead_code)] // only the blocks with this test shape
+pub fn synthesizes_and_places_on_the_25f<U: Block>(
+    make: impl Fn() -> U,
+    label: &str,
+    test: &str,
+    multipliers: u64,
+) {
+    if !require("yosys", test) {
+        return;
+    }
+    let cells = synth_ecp5(make(), label);
+    let count = |name: &str| cells.get(name).copied().unwrap_or(0);
+    assert_eq!(count("MULT18X18D"), multipliers, "{cells:?}");
+    assert!(count("TRELLIS_FF") > 0 && count("LUT4") > 0, "{cells:?}");
+    if !require_nextpnr(test) {
+        return;
+    }
+    let device = tools::Ecp5Device {
+        size: "25k".into(),
+        package: "CSFBGA285".into(),
+        speed: 8,
+    };
+    let (report, _) = place_and_route(make(), &device, label);
+    assert_eq!(report.used("MULT18X18D"), multipliers, "{report:?}");
+    assert!(report.min_fmax().is_some_and(|f| f >= 100.0), "{report:?}");
+}
+
 /// Field `k` of a testbench's output line `t` (split on whitespace), or a panic naming the
 /// line.
 #[allow(dead_code)] // not every test parses testbench lines
