@@ -1,6 +1,18 @@
 //! A small seeded generator (xoshiro256++ seeded by SplitMix64) for the channel model and
 //! tests: deterministic across platforms and releases, no dependency.
 
+/// SplitMix64's increment.
+const SPLITMIX_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// One SplitMix64 output for state `z` (the state then advances by its increment): also a
+/// good 64-bit hash of `z`, which a C++ testbench can compute the same way.
+pub fn splitmix64(z: u64) -> u64 {
+    let mut x = z.wrapping_add(SPLITMIX_GAMMA);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
 /// Seeded pseudo-random generator.
 #[derive(Debug, Clone)]
 pub struct Rng {
@@ -13,11 +25,9 @@ impl Rng {
     pub fn new(seed: u64) -> Self {
         let mut z = seed;
         let mut next = || {
-            z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut x = z;
-            x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            x ^ (x >> 31)
+            let v = splitmix64(z);
+            z = z.wrapping_add(SPLITMIX_GAMMA);
+            v
         };
         Rng {
             s: [next(), next(), next(), next()],

@@ -142,6 +142,7 @@ pub struct SidFilter {
     pneg: Signal<Local, Bit>,
     pidx6: Signal<Local, Bits<6>>,
     go: Signal<Local, Bit>,
+    live: Signal<Local, Bit>,
     take_pair: Signal<Local, Bit>,
     sym_bins: Signal<Local, Bit>,
     pol_lo: Constant<Bits<64>>,
@@ -233,6 +234,7 @@ impl Default for SidFilter {
             pneg: Default::default(),
             pidx6: Default::default(),
             go: Default::default(),
+            live: Default::default(),
             take_pair: Default::default(),
             sym_bins: Default::default(),
             pol_lo: Constant::new(Bits::<64>::from(pol as u64)),
@@ -256,6 +258,8 @@ impl Logic for SidFilter {
         self.sig.clock.next = self.clock.val();
         self.head.clock.next = self.clock.val();
         self.mat.clock.next = self.clock.val();
+        // a frame is being read and not yet decided
+        self.live.next = self.act.q.val() & !self.ending.q.val();
         self.pass_v.d.next = false;
         self.s_valid.d.next = false;
         self.est_go.d.next = false;
@@ -352,8 +356,7 @@ impl Logic for SidFilter {
         self.demap.in_im.next = self.fft.out_im.val();
         // bins over a buffer not yet started, or into a busy block, while they are needed
         if self.sym_bins.val()
-            & self.act.q.val()
-            & !self.ending.q.val()
+            & self.live.val()
             & (self.phase.q.val() != 3)
             & (self.pend.q.val() | self.demap.busy.val())
         {
@@ -399,9 +402,8 @@ impl Logic for SidFilter {
         }
 
         // ---- the decoder: the SIG's 36 pairs, then the data field's `steps`
-        self.feeding.next = ((self.phase.q.val() == 0) | (self.phase.q.val() == 2))
-            & self.act.q.val()
-            & !self.ending.q.val();
+        self.feeding.next =
+            ((self.phase.q.val() == 0) | (self.phase.q.val() == 2)) & self.live.val();
         self.demap.out_ready.next = true;
         if self.feeding.val() {
             self.demap.out_ready.next = self.vit.ready.val();
@@ -438,14 +440,8 @@ impl Logic for SidFilter {
 
         // ---- the decoder's bits, registered once (the SIG reader's logic is deep): the SIG
         // reader, then the PSDU head and the matcher
-        self.b_sig.d.next = self.vit.out_valid.val()
-            & (self.phase.q.val() == 1)
-            & self.act.q.val()
-            & !self.ending.q.val();
-        self.b_head.d.next = self.vit.out_valid.val()
-            & (self.phase.q.val() == 3)
-            & self.act.q.val()
-            & !self.ending.q.val();
+        self.b_sig.d.next = self.vit.out_valid.val() & (self.phase.q.val() == 1) & self.live.val();
+        self.b_head.d.next = self.vit.out_valid.val() & (self.phase.q.val() == 3) & self.live.val();
         self.b_bit.d.next = self.vit.out_bit.val();
         self.b_index.d.next = self.vit.out_index.val();
         self.sig.in_valid.next = self.b_sig.q.val();
@@ -462,7 +458,7 @@ impl Logic for SidFilter {
         self.mat.tbl_addr.next = self.tbl_addr.val();
         self.mat.tbl_data.next = self.tbl_data.val();
         self.mat.tbl_valid.next = self.tbl_valid.val();
-        if self.sig.out_valid.val() & self.act.q.val() & !self.ending.q.val() {
+        if self.sig.out_valid.val() & self.live.val() {
             self.s_valid.d.next = true;
             self.s_crc.d.next = self.sig.out_crc_ok.val();
             self.s_cand.d.next = self.sig.out_candidate.val();
@@ -480,11 +476,11 @@ impl Logic for SidFilter {
                 self.ending.d.next = true;
             }
         }
-        if self.mat.out_valid.val() & self.act.q.val() & !self.ending.q.val() {
+        if self.mat.out_valid.val() & self.live.val() {
             self.ending.d.next = true;
         }
         // given up: pass; an open decoder block is closed
-        if self.act.q.val() & !self.ending.q.val() & (self.n.q.val() == 4095) {
+        if self.live.val() & (self.n.q.val() == 4095) {
             self.pass_v.d.next = true;
             self.skip_cnt.d.next = self.skip_cnt.q.val() + 1;
             self.ending.d.next = true;

@@ -3,19 +3,20 @@
 //! `subgate_gateware::ltf_match::LtfMatch`.
 //!
 //! - every (derotated) sample is correlated with the LTF signs over the window of the last
-//!   32 samples ([`super::ltf_sync::correlate`]), and the window's [`energy`] kept;
+//!   32 samples ([`super::ltf_sync::correlate`]), and the window's energy kept
+//!   ([`super::ltf_sync::energy`]);
 //! - `arm` with a sample (the detector's detection sample, taken when not searching) makes
 //!   it sample 0; the candidates are the first LTF copy starting at samples [`FIRST`] ..=
 //!   [`LAST`] after it (the software receiver's search window around the nominal place,
 //!   the detector's window starting 71 samples before its detection sample), candidate `u`
-//!   scored when sample `u + 143` completes its fourth copy: `Σ energy` at `u`, `u + 32`,
-//!   `u + 72`, `u + 112`; the first largest wins;
+//!   scored when sample `u + 143` completes its fourth copy ([`super::ltf_sync::metric`]);
+//!   the first largest wins;
 //! - the frame's start is `u − 178` after the arming sample ([`START_BACK`]);
 //! - timing: samples at least [`SPACING`] clocks apart (a sample's schedule: 32 reads of the
 //!   window, two products, the energy, three reads of earlier energies, the compare); the
 //!   result and `done` at `c + `[`DONE`], `c` the clock of sample `LAST + 143`.
 
-use super::ltf_sync::{correlate, energy, ltf_sign_ref};
+use super::ltf_sync::{ltf_sign_ref, metric};
 
 /// First candidate, samples after the arming sample.
 pub const FIRST: usize = 33;
@@ -30,8 +31,6 @@ pub const DONE: u64 = 41;
 /// The frame starts this many samples before the winning candidate (the LTF's place in
 /// the frame, 176, and the synchronisation's backoff, 2).
 pub const START_BACK: usize = 178;
-/// The copies' offsets from the first.
-pub const COPIES: [usize; 4] = [0, 32, 72, 112];
 
 /// One clock of the block's input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,12 +68,10 @@ pub fn expected(clocks: &[MatchClock]) -> Vec<Found> {
             Some(a) if idx - a == LAST + SCORE_AT => {
                 let mut best: Option<(usize, i64)> = None;
                 for u in FIRST..=LAST {
-                    let metric: i64 = COPIES
-                        .iter()
-                        .map(|&o| correlate(&x, a + u + o, &s).map_or(0, energy))
-                        .sum();
-                    if best.is_none_or(|b| metric > b.1) {
-                        best = Some((u, metric));
+                    // the last candidate's fourth copy ends at this sample: all are in `x`
+                    let m = metric(&x, a + u, &s).unwrap_or(0);
+                    if best.is_none_or(|b| m > b.1) {
+                        best = Some((u, m));
                     }
                 }
                 if let Some((u, metric)) = best {
@@ -125,9 +122,6 @@ mod tests {
             START_BACK,
             STF_LEN + offs[0] + super::super::ltf_sync::BACKOFF
         );
-        for (c, o) in COPIES.iter().zip(offs) {
-            assert_eq!(*c, o - offs[0]);
-        }
         // and the same winner as `sync` on a frame
         let mut rng = crate::rng::Rng::new(3);
         let mut req = crate::frame::TxRequest::new(vec![7u8; 20], Format::S1g1M, crate::Mcs(0));

@@ -65,6 +65,15 @@ pub fn energy(c: (i64, i64)) -> i64 {
     r * r + i * i
 }
 
+/// The score of the first LTF copy starting at `y[u]`: the [`energy`] of the four copies'
+/// correlations (at `u`, `u + 32`, `u + 72`, `u + 112`); `None` past the end of `y`.
+pub fn metric(y: &[(i16, i16)], u: usize, s: &[(i8, i8); TAPS]) -> Option<i64> {
+    let offs = ltf1_symbol_offsets(Format::S1g1M);
+    offs.iter()
+        .map(|&o| correlate(y, u + o - offs[0], s).map(energy))
+        .sum()
+}
+
 /// `x` through the DDC's NCO and mixer with frequency word `w` (phase 0 at `x[0]`).
 pub fn derotate(x: &[(i16, i16)], w: i32) -> Vec<(i16, i16)> {
     let mut d = Ddc::new(w as u32);
@@ -95,10 +104,7 @@ pub fn sync(x: &[(i16, i16)], det: usize, corr: (i16, i16)) -> Option<Sync> {
     let lo = nominal.saturating_sub(SEARCH_EARLY);
     let mut best: Option<(usize, i64)> = None;
     for u in lo..=nominal + SEARCH_LATE {
-        let mut m = 0i64;
-        for &o in offs {
-            m += energy(correlate(&y, u + o - offs[0], &s)?);
-        }
+        let m = metric(&y, u, &s)?;
         if best.is_none_or(|b| m > b.1) {
             best = Some((u, m));
         }

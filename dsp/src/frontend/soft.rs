@@ -22,7 +22,7 @@ use super::demap::{Demapper, DATA_TONES};
 use super::fft32::N;
 use super::ltf_est::Estimate;
 use crate::params::{bin, Format};
-use crate::rng::Rng;
+use crate::rng::{splitmix64, Rng};
 use crate::sig::REPETITION_MASK;
 
 /// Clocks of one operation: read; the bin scaled one bit per clock (up to 18 shifts, the
@@ -94,16 +94,10 @@ pub fn ops(repetition: bool) -> [Op; OPS] {
 }
 
 /// Whether the decoder is ready on `clock` in the tests' stimulus: in blocks of 1024 clocks
-/// either always, or on about one clock in four (a hash of the clock, so the Verilator
-/// testbench computes the same).
+/// either always, or on about one clock in four (a SplitMix64 hash of the clock, so the
+/// Verilator testbench computes the same).
 pub fn ready_at(clock: u64) -> bool {
-    let mix = |mut z: u64| {
-        z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    mix(clock >> 10) & 1 == 1 || mix(clock) & 3 == 0
+    splitmix64(clock >> 10) & 1 == 1 || splitmix64(clock) & 3 == 0
 }
 
 /// The clocks a symbol's pairs are taken on when `start` is taken on clock `c`, with the
