@@ -86,6 +86,9 @@ pub struct SidFilter {
     pub overrun: Signal<Out, Bit>,
     /// A frame is being read.
     pub busy: Signal<Out, Bit>,
+    /// A start on the inputs would have been taken in the last clock (registered: a
+    /// parent that drives `in_start` may read it without a combinational loop).
+    pub free: Signal<Out, Bit>,
     fft: Fft32,
     est: LtfEst,
     demap: SoftDemap,
@@ -126,6 +129,7 @@ pub struct SidFilter {
     b_head: DFF<Bit>,
     b_bit: DFF<Bit>,
     b_index: DFF<Bits<9>>,
+    free_r: DFF<Bit>,
     // combinational
     sample: Signal<Local, Bits<32>>,
     in_ltf: Signal<Local, Bit>,
@@ -179,6 +183,7 @@ impl Default for SidFilter {
             skipped: Default::default(),
             overrun: Default::default(),
             busy: Default::default(),
+            free: Default::default(),
             fft: Default::default(),
             est: Default::default(),
             demap: Default::default(),
@@ -219,6 +224,7 @@ impl Default for SidFilter {
             b_head: Default::default(),
             b_bit: Default::default(),
             b_index: Default::default(),
+            free_r: Default::default(),
             sample: Default::default(),
             in_ltf: Default::default(),
             in_win: Default::default(),
@@ -249,7 +255,7 @@ impl Logic for SidFilter {
         dff_setup!(
             self, clock, act, ending, n, off, wfed, q0, q1, q2, q3, wp, rp, tr, est_go, pend, pidx,
             phase, cnt, steps, zero, mcs10, term, pass_v, skip_cnt, ovr, s_valid, s_crc, s_cand,
-            s_mcs, s_len, b_sig, b_head, b_bit, b_index
+            s_mcs, s_len, b_sig, b_head, b_bit, b_index, free_r
         );
         self.fft.clock.next = self.clock.val();
         self.est.clock.next = self.clock.val();
@@ -512,5 +518,7 @@ impl Logic for SidFilter {
         self.skipped.next = self.skip_cnt.q.val();
         self.overrun.next = self.ovr.q.val();
         self.busy.next = self.act.q.val();
+        self.free_r.d.next = !self.act.q.val() & self.quiet.val();
+        self.free.next = self.free_r.q.val();
     }
 }

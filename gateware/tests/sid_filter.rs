@@ -4,7 +4,9 @@
 //! probe requests, beacons and other frames at MCS 0 and 10, and at another MCS, which the
 //! filter passes — clean and through noise, as a channel's samples with the frame starts
 //! given. Every SIG read and every decision, in order, compared; the counters and the
-//! overrun flag too. rust-hdl, Verilator (≥ 1 M samples), yosys and nextpnr.
+//! overrun flag too, in Verilator (≥ 1 M samples). The filter's rust-hdl simulation and its
+//! synthesis and place and route are `tests/sid_rx.rs`'s, with the synchronisation in
+//! front (one CI run of each for the pair).
 //!
 //! Tests needing verilator, yosys or nextpnr fail when the tool is missing and `CI=true`,
 //! and skip with a message otherwise.
@@ -12,13 +14,10 @@
 mod common;
 
 use common::{field, require, verilator_run_raw};
-use rust_hdl::prelude::*;
-use std::sync::{Arc, Mutex};
 use subgate_dsp::frame::TxRequest;
 use subgate_dsp::frontend::sid_filter::{decide, FrameResult};
-use subgate_dsp::frontend::sid_match::{
-    classify, frames, probe_request, sid_list_element, tlv, Decision, SidTable,
-};
+use subgate_dsp::frontend::sid_match::{classify, frames, Decision, SidTable};
+use subgate_dsp::frontend::sid_rx::scene_table;
 use subgate_dsp::frontend::to_fixed;
 use subgate_dsp::params::{Format, Mcs};
 use subgate_dsp::rng::Rng;
@@ -28,17 +27,9 @@ use subgate_gateware::sid_filter::SidFilter;
 /// Samples in the Verilator run (the issue asks ≥ 1 M per block).
 const VERILATOR_SAMPLES: usize = 1 << 20;
 
-/// The SID table of the runs (as the back half's tests).
+/// The SID table of the runs (the back half's tests' and the synchronised filter's).
 fn table() -> SidTable {
-    SidTable::new(
-        &[
-            tlv(6, b"metering"),
-            tlv(2, &[10, 0, 0, 7]),
-            tlv(1, b"water-utility"),
-            tlv(5, &[2, 0, 0, 0, 0, 1]),
-        ],
-        0xA5,
-    )
+    scene_table()
 }
 
 /// A channel's samples with frames in them.
@@ -196,100 +187,6 @@ fn summary(sc: &Scene, want: &[FrameResult]) -> String {
     )
 }
 
-#[test]
-fn sid_filter_matches_models_in_rust_hdl_simulation() {
-    // one short probe request for "metering" at MCS 0 (the simulator runs ~5 k clocks/s)
-    let probe = probe_request(
-        [2, 0, 0, 0, 0, 9],
-        &[vec![0, 0], sid_list_element(&[tlv(6, b"metering")])],
-    );
-    let sc = scene_of(vec![(probe, 0, None)], 11, (45, 50));
-    let t = table();
-    let out = Arc::new(Mutex::new(Got::default()));
-    let mut uut = SidFilter::default();
-    uut.in_valid.connect();
-    uut.in_i.connect();
-    uut.in_q.connect();
-    uut.in_start.connect();
-    uut.tbl_write.connect();
-    uut.tbl_addr.connect();
-    uut.tbl_data.connect();
-    uut.tbl_valid.connect();
-    uut.connect_all();
-    let mut sim = Simulation::new();
-    sim.add_clock(5, |x: &mut Box<SidFilter>| x.clock.next = !x.clock.val());
-    let samples = sc.samples.clone();
-    let starts = sc.starts.clone();
-    let spurious = sc.spurious.clone();
-    let clocks: u64 =
-        samples.iter().map(|s| u64::from(s.1) + 1).sum::<u64>() + t.bytes.len() as u64 + 10;
-    let (o, tb) = (out.clone(), t.clone());
-    sim.add_testbench(move |mut sim: Sim<SidFilter>| {
-        let mut x = sim.init()?;
-        let mut got = Got::default();
-        let mut junk = Rng::new(5);
-        wait_clock_true!(sim, clock, x);
-        x.tbl_valid.next = Bits::<8>::from(u64::from(tb.valid));
-        for (a, &b) in tb.bytes.iter().enumerate() {
-            x.tbl_write.next = true;
-            x.tbl_addr.next = Bits::<10>::from(a as u64);
-            x.tbl_data.next = Bits::<8>::from(u64::from(b));
-            wait_clock_cycle!(sim, clock, x);
-        }
-        x.tbl_write.next = false;
-        let observe = |x: &SidFilter, got: &mut Got| {
-            if x.sig_valid.val() {
-                got.sigs.push((
-                    x.sig_crc_ok.val(),
-                    x.sig_candidate.val(),
-                    x.sig_mcs.val().to_u64() as u8,
-                    x.sig_length.val().to_u64() as u16,
-                ));
-            }
-            if x.out_valid.val() {
-                got.decisions.push(x.out_decision.val().to_u64() as u8);
-            }
-        };
-        for (k, &((i, q), gap)) in samples.iter().enumerate() {
-            for _ in 0..gap {
-                let r = junk.next_u64();
-                x.in_valid.next = false;
-                x.in_i.next = Signed::<16>::from((r & 0xFFFF) as i64 - 32768);
-                x.in_q.next = Signed::<16>::from(((r >> 16) & 0xFFFF) as i64 - 32768);
-                x.in_start.next = r >> 40 & 1 == 1;
-                wait_clock_cycle!(sim, clock, x);
-                observe(&x, &mut got);
-            }
-            x.in_valid.next = true;
-            x.in_i.next = Signed::<16>::from(i64::from(i));
-            x.in_q.next = Signed::<16>::from(i64::from(q));
-            x.in_start.next = starts.contains(&k) || spurious.contains(&k);
-            wait_clock_cycle!(sim, clock, x);
-            observe(&x, &mut got);
-        }
-        got.counts = [
-            x.forwarded.val().to_u64() as u16,
-            x.dropped.val().to_u64() as u16,
-            x.passed.val().to_u64() as u16,
-            x.skipped.val().to_u64() as u16,
-        ];
-        got.overrun = x.overrun.val();
-        if let Ok(mut o) = o.lock() {
-            *o = got;
-        }
-        sim.done(x)
-    });
-    sim.run(Box::new(uut), 10 * clocks + 1000).unwrap();
-    let got = out.lock().unwrap().clone();
-    let want = check(&sc, &got);
-    assert_eq!(want[0].decision, Decision::Forward);
-    println!(
-        "rust-hdl: {} samples ({clocks} clocks): {}; every SIG and decision as the models'",
-        sc.samples.len(),
-        summary(&sc, &want)
-    );
-}
-
 /// The Verilator testbench: `t addr byte` (a table write), `v valid` (the entries in
 /// use, not a clock), `s gap i q start` (`gap` idle clocks with junk, then the sample).
 /// Writes `g crc cand mcs len` for a SIG read, `d decision` for a decision, and at the end
@@ -436,15 +333,5 @@ fn sid_filter_verilog_lints_and_matches_models_in_verilator() {
         sc.samples.len(),
         v.run_s,
         summary(&sc, &want)
-    );
-}
-
-#[test]
-fn sid_filter_synthesizes_and_places_on_the_25f() {
-    common::synthesizes_and_places_on_the_25f(
-        SidFilter::default,
-        "SID filter",
-        "sid_filter_synthesizes_and_places_on_the_25f",
-        7,
     );
 }

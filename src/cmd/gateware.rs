@@ -27,7 +27,8 @@ pub struct PnrArgs {
     /// psdu_head (descrambler), sid_match (matcher), sid_back (the three in a row),
     /// sig_parse (SIG reader), fft32 (32-point FFT), ltf_est (LTF channel estimator), soft
     /// (soft-value block), sid_filter (the whole SID filter from a frame's start), cfo
-    /// (frequency-offset word) or ltf_match (LTF matched filter).
+    /// (frequency-offset word), ltf_match (LTF matched filter) or sid_rx (the SID filter
+    /// with its synchronisation: detections and samples in, decisions out).
     #[arg(long)]
     block: String,
     /// nextpnr device: 25k, 45k or 85k.
@@ -158,9 +159,11 @@ fn block_verilog(name: &str) -> Result<String> {
         "sid_filter" => verilog(gw::sid_filter::SidFilter::default()),
         "cfo" => verilog(gw::cfo::CfoWord::default()),
         "ltf_match" => verilog(gw::ltf_match::LtfMatch::default()),
+        "sid_rx" => verilog(gw::sid_rx::SidRx::default()),
         other => bail!(
             "no block {other:?}; blocks: ddc, decim, detect, burst, channel, frontend, framer, \
-             stream, viterbi, psdu_head, sid_match, sid_back, sig_parse, fft32, ltf_est, soft, sid_filter, cfo, ltf_match"
+             stream, viterbi, psdu_head, sid_match, sid_back, sig_parse, fft32, ltf_est, soft, sid_filter, cfo, ltf_match, \
+             sid_rx"
         ),
     })
 }

@@ -31,6 +31,8 @@
 //! - [`sid_filter`]: the SID filter as one block from a frame's start: what it reads and
 //!   decides (the front's and back half's models in a row).
 //! - [`sid_match`]: the SID filter's matcher: a frame's SIDs against a table, a decision per frame.
+//! - [`sid_rx`]: the SID filter with its synchronisation in front: samples and detections
+//!   in, a decision per frame out.
 //! - [`sig_parse`]: the SID filter's SIG reader: a decoded 1 MHz SIG checked and read, MCS 0/10 frames picked.
 //! - [`soft`]: the SID filter's soft-value block: a symbol's bins and the LTF estimate into
 //!   the decoder's soft pairs, serial (the demapper's arithmetic, clock by clock).
@@ -55,6 +57,7 @@ pub mod ltf_sync;
 pub mod psdu_head;
 pub mod sid_filter;
 pub mod sid_match;
+pub mod sid_rx;
 pub mod sig_parse;
 pub mod soft;
 pub mod stream;
