@@ -28,6 +28,8 @@
 //!   the decoder's soft pairs (pilot phase, deinterleaving, repetition, quantiser).
 //! - [`viterbi`]: the SID filter's serial soft-decision Viterbi decoder (K = 7, rate 1/2).
 //! - [`psdu_head`]: the SID filter's PSDU head: the decoded bits in order, descrambled, as bytes.
+//! - [`sid_gate`]: the SID-filtered channel's burst gate: the filter's drops kept from the
+//!   gate (a delay line, vetoes over dropped frames).
 //! - [`sid_rx`]: the SID filter with its synchronisation in front (offset word, mixer, LTF
 //!   matched filter, delay line): samples and detections in, a decision per frame out.
 //! - [`sid_match`]: the SID filter's matcher: SID list of a probe or beacon against a table, a decision per frame.
@@ -58,6 +60,7 @@ pub mod mul18;
 pub mod psdu_head;
 pub mod sid_back;
 pub mod sid_filter;
+pub mod sid_gate;
 pub mod sid_match;
 pub mod sid_rx;
 pub mod sig_parse;

@@ -53,11 +53,11 @@ pub struct SidRx {
     pub tbl_data: Signal<In, Bits<8>>,
     /// Entries in use.
     pub tbl_valid: Signal<In, Bits<8>>,
-    /// A search is over (one clock); its start, word (on `status`) and candidate hold until
-    /// the next.
+    /// A search is over (one clock); its start, candidate and word (the last two on
+    /// `status`) hold until the next.
     pub found: Signal<Out, Bit>,
-    /// The winning candidate.
-    pub found_u: Signal<Out, Bits<8>>,
+    /// The frame's first sample (samples counted from 0 after configuration, wrapping).
+    pub found_start: Signal<Out, Bits<32>>,
     /// A decision is on `out_decision` (one clock per frame).
     pub out_valid: Signal<Out, Bit>,
     /// 0 pass, 1 forward, 2 drop.
@@ -75,8 +75,8 @@ pub struct SidRx {
     /// What `status` shows (one port for the register map, and few enough pins to place
     /// the block alone): 0 detections seen, 1 detections ignored (the filter not free),
     /// 2 frames forwarded, 3 dropped, 4 passed by the matcher, 5 passed without reading
-    /// their data (16-bit counters, wrapping); 6 the last search's frame start (samples
-    /// counted from 0 after configuration, wrapping), 7 its derotating word.
+    /// their data (16-bit counters, wrapping); 6 the last search's winning candidate (the
+    /// first LTF copy, samples after the detection), 7 its derotating word.
     pub status_sel: Signal<In, Bits<3>>,
     /// The value `status_sel` picks.
     pub status: Signal<Out, Bits<32>>,
@@ -231,7 +231,7 @@ impl Logic for SidRx {
         self.filt.tbl_data.next = self.tbl_data.val();
         self.filt.tbl_valid.next = self.tbl_valid.val();
         self.found.next = self.o_found.q.val();
-        self.found_u.next = self.o_u.q.val();
+        self.found_start.next = self.o_start.q.val();
         self.out_valid.next = self.filt.out_valid.val();
         self.out_decision.next = self.filt.out_decision.val();
         self.sig_valid.next = self.filt.sig_valid.val();
@@ -256,7 +256,7 @@ impl Logic for SidRx {
             self.status.next = bit_cast::<32, 16>(self.filt.skipped.val());
         }
         if self.status_sel.val() == 6 {
-            self.status.next = self.o_start.q.val();
+            self.status.next = bit_cast::<32, 8>(self.o_u.q.val());
         }
         if self.status_sel.val() == 7 {
             self.status.next = self.word.q.val();

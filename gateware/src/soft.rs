@@ -103,6 +103,13 @@ pub struct SoftDemap {
     uquant: Signal<Local, Bits<6>>,
     hsel: Signal<Local, Bits<18>>,
     ysel: Signal<Local, Bits<18>>,
+    u_next: Signal<Local, Bits<6>>,
+    m_y_im: DFF<Bit>,
+    m_h_im: DFF<Bit>,
+    m_h_neg: DFF<Bit>,
+    m_zr: DFF<Bit>,
+    m_zi: DFF<Bit>,
+    m_neg: DFF<Bit>,
     pz: Signal<Local, Bits<36>>,
     zround: Signal<Local, Bits<18>>,
     zsel: Signal<Local, Bits<18>>,
@@ -189,6 +196,13 @@ impl Default for SoftDemap {
             uquant: Default::default(),
             hsel: Default::default(),
             ysel: Default::default(),
+            u_next: Default::default(),
+            m_y_im: Default::default(),
+            m_h_im: Default::default(),
+            m_h_neg: Default::default(),
+            m_zr: Default::default(),
+            m_zi: Default::default(),
+            m_neg: Default::default(),
             pz: Default::default(),
             zround: Default::default(),
             zsel: Default::default(),
@@ -210,7 +224,7 @@ impl Logic for SoftDemap {
     fn update(&mut self) {
         dff_setup!(
             self, clock, bsy, k, u, wt, rep, pneg, ysteps, yright, sm1, yr, yi, hneg, zacc, zr, zi,
-            pr, pi, psr, psi, nprn, npin, v, t, qa, qb
+            pr, pi, psr, psi, nprn, npin, v, t, qa, qb, m_y_im, m_h_im, m_h_neg, m_zr, m_zi, m_neg
         );
         self.y_re.read_clock.next = self.clock.val();
         self.y_re.write_clock.next = self.clock.val();
@@ -300,31 +314,49 @@ impl Logic for SoftDemap {
         }
         self.hneg.d.next = (!unsigned_cast(self.h_im.val())) + 1;
 
-        // ---- the multiplier: Y'·H for z at 20..23, z·P at 24 and 26
+        // ---- the multiplier: Y'·H for z at 20..23, z·P at 24 and 26. The operand selects
+        // are registered from the step's next value (`u` changes only as `u_next` says), so
+        // the multiplier's inputs come through one multiplexer level from registers.
+        self.u_next.next = self.u.q.val();
+        if self.start.val() & !self.bsy.q.val() {
+            self.u_next.next = 0.into();
+        }
+        if self.run.val() {
+            self.u_next.next = self.u.q.val() + 1;
+            if self.u.q.val() == 60 {
+                self.u_next.next = 0.into();
+            }
+        }
+        self.m_y_im.d.next = (self.u_next.val() == 21) | (self.u_next.val() == 22);
+        self.m_h_im.d.next = self.u_next.val() == 21;
+        self.m_h_neg.d.next = self.u_next.val() == 23;
+        self.m_zr.d.next = self.u_next.val() == 24;
+        self.m_zi.d.next = self.u_next.val() == 26;
+        self.m_neg.d.next = self.op.val().get_bit(5);
         self.ysel.next = self.yr.q.val();
-        if (self.u.q.val() == 21) | (self.u.q.val() == 22) {
+        if self.m_y_im.q.val() {
             self.ysel.next = self.yi.q.val();
         }
         self.hsel.next = unsigned_cast(self.h_re.val());
-        if self.u.q.val() == 21 {
+        if self.m_h_im.q.val() {
             self.hsel.next = unsigned_cast(self.h_im.val());
         }
-        if self.u.q.val() == 23 {
+        if self.m_h_neg.q.val() {
             self.hsel.next = self.hneg.q.val();
         }
         self.mul.a.next = signed_cast(self.ysel.val());
         self.mul.b.next = signed_cast(self.hsel.val());
-        if self.u.q.val() == 24 {
+        if self.m_zr.q.val() {
             self.mul.a.next = signed_cast(self.zr.q.val());
             self.mul.b.next = signed_cast(self.psr.q.val());
-            if self.op.val().get_bit(5) {
+            if self.m_neg.q.val() {
                 self.mul.b.next = signed_cast(self.nprn.q.val());
             }
         }
-        if self.u.q.val() == 26 {
+        if self.m_zi.q.val() {
             self.mul.a.next = signed_cast(self.zi.q.val());
             self.mul.b.next = signed_cast(self.psi.q.val());
-            if self.op.val().get_bit(5) {
+            if self.m_neg.q.val() {
                 self.mul.b.next = signed_cast(self.npin.q.val());
             }
         }

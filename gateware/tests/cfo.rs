@@ -1,8 +1,8 @@
 //! The SID filter's frequency-offset word (CORDIC) against its `subgate-dsp` model: rust-hdl
-//! simulation, the generated Verilog in Verilator (lint and ≥ 1 M correlations), yosys and
-//! nextpnr. Every word and its clock compared.
+//! simulation, the generated Verilog in Verilator (lint and ≥ 1 M correlations), yosys
+//! (placed with the whole filter, tests/sid_rx.rs). Every word and its clock compared.
 //!
-//! Tests needing verilator, yosys or nextpnr fail when the tool is missing and `CI=true`,
+//! Tests needing verilator or yosys fail when the tool is missing and `CI=true`,
 //! and skip with a message otherwise.
 
 mod common;
@@ -172,11 +172,6 @@ fn cfo_verilog_lints_and_matches_model_in_verilator() {
 }
 
 #[test]
-fn cfo_synthesizes_and_places_on_the_25f() {
-    common::synthesizes_and_places_on_the_25f(
-        CfoWord::default,
-        "CFO word",
-        "cfo_synthesizes_and_places_on_the_25f",
-        0,
-    );
+fn cfo_synthesizes_for_ecp5() {
+    common::synthesizes_for_ecp5(CfoWord::default, "CFO word", "cfo_synthesizes_for_ecp5", 0);
 }

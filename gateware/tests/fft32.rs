@@ -2,7 +2,7 @@
 //! generated Verilog in Verilator (lint and ≥ 1 M samples), yosys `synth_ecp5` and
 //! nextpnr. Every bin, its index and its clock are compared, and the sticky overrun flag.
 //!
-//! Tests needing verilator, yosys or nextpnr fail when the tool is missing and `CI=true`,
+//! Tests needing verilator or yosys fail when the tool is missing and `CI=true`,
 //! and skip with a message otherwise.
 
 mod common;
@@ -201,11 +201,11 @@ fn fft32_verilog_lints_and_matches_model_in_verilator() {
 }
 
 #[test]
-fn fft32_synthesizes_and_places_on_the_25f() {
-    common::synthesizes_and_places_on_the_25f(
+fn fft32_synthesizes_for_ecp5() {
+    common::synthesizes_for_ecp5(
         Fft32::default,
         "32-point FFT",
-        "fft32_synthesizes_and_places_on_the_25f",
+        "fft32_synthesizes_for_ecp5",
         4,
     );
 }

@@ -1,9 +1,9 @@
 //! The SID filter's LTF channel estimator against its `subgate-dsp` model: rust-hdl
-//! simulation, the generated Verilog in Verilator (lint and ≥ 1 M bins), yosys and nextpnr.
+//! simulation, the generated Verilog in Verilator (lint and ≥ 1 M bins), yosys (placed with the whole filter, tests/sid_rx.rs).
 //! Every estimate's clock, shift and scale, and all 32 `H` values read back over the port,
 //! are compared.
 //!
-//! Tests needing verilator, yosys or nextpnr fail when the tool is missing and `CI=true`,
+//! Tests needing verilator or yosys fail when the tool is missing and `CI=true`,
 //! and skip with a message otherwise.
 
 mod common;
@@ -249,11 +249,11 @@ fn ltf_est_verilog_lints_and_matches_model_in_verilator() {
 }
 
 #[test]
-fn ltf_est_synthesizes_and_places_on_the_25f() {
-    common::synthesizes_and_places_on_the_25f(
+fn ltf_est_synthesizes_for_ecp5() {
+    common::synthesizes_for_ecp5(
         LtfEst::default,
         "LTF channel estimator",
-        "ltf_est_synthesizes_and_places_on_the_25f",
+        "ltf_est_synthesizes_for_ecp5",
         2,
     );
 }

@@ -1,10 +1,10 @@
 //! The SID filter's LTF matched filter against its `subgate-dsp` model: frames from the
 //! transmitter through the channel model (AWGN, fractional timing), armed where the detector
 //! model detects them, a worst-case stretch (every sample at full scale with the LTF's
-//! signs), stray arms; rust-hdl simulation, Verilator (lint and ≥ 1 M samples), yosys and
-//! nextpnr. Every search's clock, winner and metric compared.
+//! signs), stray arms; rust-hdl simulation, Verilator (lint and ≥ 1 M samples), yosys
+//! (placed with the whole filter, tests/sid_rx.rs). Every search's clock, winner and metric compared.
 //!
-//! Tests needing verilator, yosys or nextpnr fail when the tool is missing and `CI=true`,
+//! Tests needing verilator or yosys fail when the tool is missing and `CI=true`,
 //! and skip with a message otherwise.
 
 mod common;
@@ -256,11 +256,11 @@ fn ltf_match_verilog_lints_and_matches_model_in_verilator() {
 }
 
 #[test]
-fn ltf_match_synthesizes_and_places_on_the_25f() {
-    common::synthesizes_and_places_on_the_25f(
+fn ltf_match_synthesizes_for_ecp5() {
+    common::synthesizes_for_ecp5(
         LtfMatch::default,
         "LTF matched filter",
-        "ltf_match_synthesizes_and_places_on_the_25f",
+        "ltf_match_synthesizes_for_ecp5",
         1,
     );
 }

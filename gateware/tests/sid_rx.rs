@@ -156,8 +156,8 @@ fn sid_rx_matches_model_in_rust_hdl_simulation() {
         x.tbl_write.next = false;
         let observe = |x: &SidRx, got: &mut Got| {
             if x.found.val() {
-                // start and word (on `status`) are read at the end: one search here
-                got.found.push((0, 0, x.found_u.val().to_u64() as u8));
+                // candidate and word (on `status`) are read at the end: one search here
+                got.found.push((x.found_start.val().to_u64() as u32, 0, 0));
             }
             if x.sig_valid.val() {
                 got.sigs.push((
@@ -197,7 +197,7 @@ fn sid_rx_matches_model_in_rust_hdl_simulation() {
             let v = x.status.val().to_u64() as u32;
             match (k, got.found.last_mut()) {
                 (0..=5, _) => got.counts[k] = v as u16,
-                (6, Some(f)) => f.0 = v,
+                (6, Some(f)) => f.2 = v as u8,
                 (7, Some(f)) => f.1 = v,
                 _ => {}
             }
@@ -222,7 +222,7 @@ fn sid_rx_matches_model_in_rust_hdl_simulation() {
 /// The Verilator testbench: `t addr byte` (a table write), `v valid` (the entries in use,
 /// not a clock), `s gap i q det corr_re corr_im` (`gap` idle clocks with junk, then the
 /// sample). Writes `f start word u` per search, `g crc cand mcs len` per SIG, `d
-/// decision` per decision (start and word read through `status_sel`), and at the end `c`,
+/// decision` per decision (candidate and word read through `status_sel`), and at the end `c`,
 /// the six counters and the overrun flag.
 const TB_CPP: &str = r#"#include "Vtop.h"
 #include "verilated.h"
@@ -237,10 +237,10 @@ static void tick() {
         unsigned sel = top->status_sel;
         top->status_sel = 6;
         top->eval();
-        unsigned start = top->status;
+        unsigned u = top->status;
         top->status_sel = 7;
         top->eval();
-        std::fprintf(out, "f %u %u %u\n", start, (unsigned)top->status, (unsigned)top->found_u);
+        std::fprintf(out, "f %u %u %u\n", (unsigned)top->found_start, (unsigned)top->status, u);
         top->status_sel = sel;
         top->eval();
     }

@@ -1,10 +1,11 @@
 //! The SID filter's soft-value block against its `subgate-dsp` model: rust-hdl simulation,
-//! the generated Verilog in Verilator (lint and ≥ 1 M bins), yosys and nextpnr. Every pair's
-//! clock and values are compared; the testbenches answer the block's `H` reads as the
-//! estimator's port does (data the clock after the address) from the stimulus's estimates,
+//! the generated Verilog in Verilator (lint and ≥ 1 M bins), yosys (placed with the whole
+//! filter, tests/sid_rx.rs). Every pair's clock and values are compared; the testbenches
+//! answer the block's `H` reads as the estimator's port does (data the clock after the
+//! address) from the stimulus's estimates,
 //! and drive the decoder's `ready` as [`ready_at`] says.
 //!
-//! Tests needing verilator, yosys or nextpnr fail when the tool is missing and `CI=true`,
+//! Tests needing verilator or yosys fail when the tool is missing and `CI=true`,
 //! and skip with a message otherwise.
 
 mod common;
@@ -326,11 +327,11 @@ fn soft_verilog_lints_and_matches_model_in_verilator() {
 }
 
 #[test]
-fn soft_synthesizes_and_places_on_the_25f() {
-    common::synthesizes_and_places_on_the_25f(
+fn soft_synthesizes_for_ecp5() {
+    common::synthesizes_for_ecp5(
         SoftDemap::default,
         "soft-value block",
-        "soft_synthesizes_and_places_on_the_25f",
+        "soft_synthesizes_for_ecp5",
         1,
     );
 }

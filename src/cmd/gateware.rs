@@ -27,8 +27,9 @@ pub struct PnrArgs {
     /// psdu_head (descrambler), sid_match (matcher), sid_back (the three in a row),
     /// sig_parse (SIG reader), fft32 (32-point FFT), ltf_est (LTF channel estimator), soft
     /// (soft-value block), sid_filter (the whole SID filter from a frame's start), cfo
-    /// (frequency-offset word), ltf_match (LTF matched filter) or sid_rx (the SID filter
-    /// with its synchronisation: detections and samples in, decisions out).
+    /// (frequency-offset word), ltf_match (LTF matched filter), sid_rx (the SID filter
+    /// with its synchronisation: detections and samples in, decisions out) or sid_gate (the
+    /// SID-filtered channel's burst gate; it has more ports than the 25F's package has pins).
     #[arg(long)]
     block: String,
     /// nextpnr device: 25k, 45k or 85k.
@@ -160,10 +161,11 @@ fn block_verilog(name: &str) -> Result<String> {
         "cfo" => verilog(gw::cfo::CfoWord::default()),
         "ltf_match" => verilog(gw::ltf_match::LtfMatch::default()),
         "sid_rx" => verilog(gw::sid_rx::SidRx::default()),
+        "sid_gate" => verilog(gw::sid_gate::SidGate::default()),
         other => bail!(
             "no block {other:?}; blocks: ddc, decim, detect, burst, channel, frontend, framer, \
              stream, viterbi, psdu_head, sid_match, sid_back, sig_parse, fft32, ltf_est, soft, sid_filter, cfo, ltf_match, \
-             sid_rx"
+             sid_rx, sid_gate"
         ),
     })
 }

@@ -30,6 +30,7 @@
 //! - [`psdu_head`]: the SID filter's PSDU head: decoded bits back in order, descrambled, as bytes.
 //! - [`sid_filter`]: the SID filter as one block from a frame's start: what it reads and
 //!   decides (the front's and back half's models in a row).
+//! - [`sid_gate`]: the SID-filtered channel's burst gate: dropped frames kept from the gate.
 //! - [`sid_match`]: the SID filter's matcher: a frame's SIDs against a table, a decision per frame.
 //! - [`sid_rx`]: the SID filter with its synchronisation in front: samples and detections
 //!   in, a decision per frame out.
@@ -56,6 +57,7 @@ pub mod ltf_match;
 pub mod ltf_sync;
 pub mod psdu_head;
 pub mod sid_filter;
+pub mod sid_gate;
 pub mod sid_match;
 pub mod sid_rx;
 pub mod sig_parse;

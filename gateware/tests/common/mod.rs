@@ -171,8 +171,9 @@ pub fn place_and_route<U: Block>(
     let dir = tempfile::tempdir().unwrap();
     write_verilog(uut, dir.path());
     let start = Instant::now();
-    tools::yosys_synth_ecp5(dir.path()).unwrap();
+    let cells = tools::yosys_synth_ecp5(dir.path()).unwrap();
     let synth_s = start.elapsed().as_secs_f64();
+    println!("{label}: yosys synth_ecp5 {cells:?}");
     let start = Instant::now();
     let report = tools::nextpnr_ecp5(dir.path(), device, None, 100.0, 1).unwrap();
     let pnr_s = start.elapsed().as_secs_f64();
@@ -196,10 +197,11 @@ pub fn place_and_route<U: Block>(
 }
 
 /// The SID filter blocks' synthesis test: yosys `synth_ecp5` (skipped without yosys unless
-/// `CI=true`), exactly `multipliers` `MULT18X18D`, then place and route on the 25F (speed 8,
-/// seed 1) with the same count and Fmax ≥ 100 MHz. `make` builds the block (twice).
+/// `CI=true`) with exactly `multipliers` `MULT18X18D`. (Their place and route is the
+/// assembled filter's, [`synthesizes_and_places_on_the_25f`]; `subgate gateware pnr
+/// --block <name>` places one alone.)
 #[allow(dead_code)] // only the blocks with this test shape
-pub fn synthesizes_and_places_on_the_25f<U: Block>(
+pub fn synthesizes_for_ecp5<U: Block>(
     make: impl Fn() -> U,
     label: &str,
     test: &str,
@@ -212,7 +214,24 @@ pub fn synthesizes_and_places_on_the_25f<U: Block>(
     let count = |name: &str| cells.get(name).copied().unwrap_or(0);
     assert_eq!(count("MULT18X18D"), multipliers, "{cells:?}");
     assert!(count("TRELLIS_FF") > 0 && count("LUT4") > 0, "{cells:?}");
+}
+
+/// The assembled SID filter's synthesis and place and route: yosys `synth_ecp5` and
+/// nextpnr-ecp5 on the 25F (speed 8, seed 1; one synthesis) with exactly `multipliers`
+/// `MULT18X18D` and Fmax ≥ 100 MHz; without nextpnr (and not `CI=true`) the synthesis
+/// alone. `make` builds the block.
+#[allow(dead_code)] // only the blocks with this test shape
+pub fn synthesizes_and_places_on_the_25f<U: Block>(
+    make: impl Fn() -> U,
+    label: &str,
+    test: &str,
+    multipliers: u64,
+) {
+    if !require("yosys", test) {
+        return;
+    }
     if !require_nextpnr(test) {
+        synthesizes_for_ecp5(make, label, test, multipliers);
         return;
     }
     let device = tools::Ecp5Device {
