@@ -12,8 +12,8 @@
 //!   a clock at a time (at most 685 clocks; the decision comes long after).
 //! - Vetoes wait in a queue of four (start, last) in small memories until the delayed
 //!   stream has passed them; a veto is known before its frame leaves the line (the model's
-//!   bound), and a fifth waiting, or a decision before its frame's end is counted, is an
-//!   overrun.
+//!   bound), and a fifth waiting, or a drop decided before the countdown of its frame's end
+//!   is done, is an overrun.
 
 use rust_hdl::prelude::*;
 use subgate_dsp::frontend::sid_gate::{LINE, VETOES};
@@ -69,7 +69,7 @@ pub struct SidGate {
     /// The sample's index in the channel's stream (wrapping).
     pub out_index: Signal<Out, Bits<32>>,
     /// Something was lost or late (sticky): the SID filter's, a fifth veto waiting, a drop
-    /// decided before its frame's end was counted.
+    /// decided before the countdown of its frame's end was done.
     pub overrun: Signal<Out, Bit>,
     rx: SidRx,
     gate: BurstGate,
