@@ -16,8 +16,8 @@ mod common;
 use common::{field, require, verilator_run_raw};
 use subgate_dsp::frame::TxRequest;
 use subgate_dsp::frontend::sid_filter::{decide, FrameResult};
-use subgate_dsp::frontend::sid_match::{classify, frames, Decision, SidTable};
-use subgate_dsp::frontend::sid_rx::scene_table;
+use subgate_dsp::frontend::sid_match::{frames, Decision};
+use subgate_dsp::frontend::sid_rx::{scene_table, truth};
 use subgate_dsp::frontend::to_fixed;
 use subgate_dsp::params::{Format, Mcs};
 use subgate_dsp::rng::Rng;
@@ -26,11 +26,6 @@ use subgate_gateware::sid_filter::SidFilter;
 
 /// Samples in the Verilator run (the issue asks ≥ 1 M per block).
 const VERILATOR_SAMPLES: usize = 1 << 20;
-
-/// The SID table of the runs (the back half's tests' and the synchronised filter's).
-fn table() -> SidTable {
-    scene_table()
-}
 
 /// A channel's samples with frames in them.
 struct Scene {
@@ -123,7 +118,7 @@ struct Got {
 
 /// Compares with the models; returns the models' results.
 fn check(sc: &Scene, got: &Got) -> Vec<FrameResult> {
-    let t = table();
+    let t = scene_table();
     let x: Vec<(i16, i16)> = sc.samples.iter().map(|s| s.0).collect();
     let want: Vec<FrameResult> = sc
         .starts
@@ -162,21 +157,14 @@ fn check(sc: &Scene, got: &Got) -> Vec<FrameResult> {
 /// A summary: decisions by kind, and how many equal the clean PSDU's own (candidates at
 /// MCS 0/10: the decision on the transmitted head; others: pass).
 fn summary(sc: &Scene, want: &[FrameResult]) -> String {
-    let t = table();
+    let t = scene_table();
     let kinds = [Decision::Pass, Decision::Forward, Decision::Drop]
         .map(|d| want.iter().filter(|w| w.decision == d).count());
     let right = sc
         .psdus
         .iter()
         .zip(want)
-        .filter(|((p, mcs), w)| {
-            let truth = if *mcs == 0 || *mcs == 10 {
-                classify(&p[..p.len().min(56)], &t)
-            } else {
-                Decision::Pass
-            };
-            truth == w.decision
-        })
+        .filter(|((p, mcs), w)| truth(p, *mcs, &t) == w.decision)
         .count();
     format!(
         "{} frames: pass {}, forward {}, drop {}; {right} as the transmitted frame's own",
@@ -270,7 +258,7 @@ fn sid_filter_verilog_lints_and_matches_models_in_verilator() {
     ) {
         return;
     }
-    let t = table();
+    let t = scene_table();
     let mut count = 400;
     let sc = loop {
         let sc = scene(count, 12, (45, 110));

@@ -13,10 +13,10 @@ mod common;
 
 use common::{field, require, verilator_run_raw};
 use subgate_dsp::frontend::burst::{BurstOutput, DEFAULT_PRE};
-use subgate_dsp::frontend::detect::{threshold_word, Detector, Output};
+use subgate_dsp::frontend::detect::Output;
 use subgate_dsp::frontend::sid_gate::{frame_len, run, GateRun, LINE};
 use subgate_dsp::frontend::sid_match::Decision;
-use subgate_dsp::frontend::sid_rx::{scene, scene_table, truth, Scene, HOLDOFF};
+use subgate_dsp::frontend::sid_rx::{scene, scene_table, scenes_until, truth, Scene};
 use subgate_dsp::rng::Rng;
 use subgate_gateware::sid_gate::SidGate;
 
@@ -26,75 +26,23 @@ const VERILATOR_SAMPLES: usize = 1 << 20;
 /// `dsp::frontend::sid_gate`'s test checks).
 const HOLD: u16 = 11_000;
 
-/// The Verilator testbench: `t addr byte`, `v valid`, `h hold` (settings, no clock),
-/// `s gap i q det corr_re corr_im` (`gap` idle clocks with junk, then the sample). Writes
+/// The Verilator testbench ([`common::sid_tb_cpp`], with `h hold`, a setting). Writes
 /// `r end start index i q` per gate record, and after eight idle clocks `c`, the ten status
 /// values and the overrun flag.
-const TB_CPP: &str = r#"#include "Vtop.h"
-#include "verilated.h"
-#include <cstdio>
-#include <cstdint>
-static Vtop* top;
-static FILE* out;
-static void tick() {
-    top->clock = 1;
-    top->eval();
-    if (top->out_valid || top->out_end)
+fn tb_cpp() -> String {
+    const OBSERVE: &str = r#"    if (top->out_valid || top->out_end)
         std::fprintf(out, "r %u %u %u %d %d\n", (unsigned)top->out_end,
                      (unsigned)top->out_start, (unsigned)top->out_index,
                      (int)(int16_t)top->out_i, (int)(int16_t)top->out_q);
-    top->clock = 0;
-    top->eval();
-}
-int main(int argc, char** argv) {
-    if (argc != 3) return 2;
-    FILE* in = std::fopen(argv[1], "r");
-    out = std::fopen(argv[2], "w");
-    if (!in || !out) return 3;
-    top = new Vtop;
-    top->clock = 0;
-    top->eval();
-    uint32_t junk = 777;
-    char kind[4];
-    while (std::fscanf(in, "%3s", kind) == 1) {
-        if (kind[0] == 'v' || kind[0] == 'h') {
+"#;
+    const SETTINGS: &str = r#"        if (kind[0] == 'h') {
             unsigned v;
             if (std::fscanf(in, "%u", &v) != 1) return 5;
-            if (kind[0] == 'v') top->tbl_valid = v; else top->hold = v;
+            top->hold = v;
             continue;
         }
-        if (kind[0] == 't') {
-            unsigned a, b;
-            if (std::fscanf(in, "%u %u", &a, &b) != 2) return 5;
-            top->tbl_write = 1;
-            top->tbl_addr = a;
-            top->tbl_data = b;
-            tick();
-            top->tbl_write = 0;
-            continue;
-        }
-        if (kind[0] != 's') return 6;
-        unsigned gap, det;
-        int i, q, cr, ci;
-        if (std::fscanf(in, "%u %d %d %u %d %d", &gap, &i, &q, &det, &cr, &ci) != 6) return 5;
-        for (unsigned k = 0; k < gap; k++) {
-            junk = junk * 1664525u + 1013904223u;
-            top->in_valid = 0;
-            top->in_i = junk & 0xFFFF;
-            top->in_q = (junk >> 16) & 0xFFFF;
-            top->in_det = (junk >> 7) & 1;
-            top->in_corr_re = (junk >> 3) & 0xFFFF;
-            tick();
-        }
-        top->in_valid = 1;
-        top->in_i = i & 0xFFFF;
-        top->in_q = q & 0xFFFF;
-        top->in_det = det;
-        top->in_corr_re = cr & 0xFFFF;
-        top->in_corr_im = ci & 0xFFFF;
-        tick();
-    }
-    top->in_valid = 0;
+"#;
+    const FINISH: &str = r#"    top->in_valid = 0;
     top->in_det = 0;
     for (unsigned k = 0; k < 8; k++) tick();
     std::fprintf(out, "c");
@@ -104,34 +52,20 @@ int main(int argc, char** argv) {
         std::fprintf(out, " %u", (unsigned)top->status);
     }
     std::fprintf(out, " %u\n", (unsigned)top->overrun);
-    top->final();
-    delete top;
-    std::fclose(in);
-    return std::fclose(out) == 0 ? 0 : 4;
-}
 "#;
+    common::sid_tb_cpp(OBSERVE, SETTINGS, FINISH)
+}
 
 /// Frames closer than the hold-off at 9 dB, then spaced by it at 9 and 4 dB, until a
 /// million samples and the line's length of noise after them; the detector over it all.
 fn stream() -> Scene {
-    let mut sc = scene(40, 9.0, 1400, 60);
-    while sc.fixed.len() < VERILATOR_SAMPLES {
-        let snr = if sc.frames.len() < 120 { 9.0 } else { 4.0 };
-        let more = scene(20, snr, HOLDOFF, 61 + sc.frames.len() as u64);
-        let base = sc.fixed.len();
-        sc.x.extend(&more.x);
-        sc.fixed.extend(&more.fixed);
-        sc.frames
-            .extend(more.frames.into_iter().map(|(s, p, m)| (s + base, p, m)));
-    }
+    let mut sc = scenes_until(scene(40, 9.0, 1400, 60), 20, 61, VERILATOR_SAMPLES);
     let mut rng = Rng::new(62);
     for _ in 0..LINE + 600 {
         let n = |rng: &mut Rng| (rng.normal() * 40.0) as i16;
         sc.fixed.push((n(&mut rng), n(&mut rng)));
     }
-    let mut d = Detector::new(8, threshold_word(0.3));
-    sc.det.clear();
-    d.process(&sc.fixed, &mut sc.det);
+    sc.detect();
     sc
 }
 
@@ -158,7 +92,7 @@ fn summary(sc: &Scene, g: &GateRun) -> String {
             continue;
         };
         let Some(f) = r.frame else { continue };
-        let end = r.found.start + frame_len(&f.sig);
+        let end = r.found.start + frame_len(f.sig.mcs, usize::from(f.sig.length));
         let n = (*start..end)
             .filter(|k| sent.contains(&(*k as u32)))
             .count();
@@ -214,7 +148,7 @@ fn sid_gate_verilog_lints_and_matches_model_in_verilator() {
             o.corr.1
         ));
     }
-    let v = verilator_run_raw(SidGate::default(), TB_CPP, lines);
+    let v = verilator_run_raw(SidGate::default(), &tb_cpp(), lines);
     let mut got = Vec::new();
     let mut status = [0u32; 10];
     let mut overrun = true;

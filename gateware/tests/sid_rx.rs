@@ -14,7 +14,7 @@ use common::{field, require, verilator_run_raw};
 use rust_hdl::prelude::*;
 use std::sync::{Arc, Mutex};
 use subgate_dsp::frontend::sid_match::Decision;
-use subgate_dsp::frontend::sid_rx::{run, scene, scene_table, truth, Rx, Scene, HOLDOFF};
+use subgate_dsp::frontend::sid_rx::{run, scene, scene_table, scenes_until, truth, Rx, Scene};
 use subgate_dsp::rng::Rng;
 use subgate_gateware::sid_rx::SidRx;
 
@@ -219,21 +219,11 @@ fn sid_rx_matches_model_in_rust_hdl_simulation() {
     );
 }
 
-/// The Verilator testbench: `t addr byte` (a table write), `v valid` (the entries in use,
-/// not a clock), `s gap i q det corr_re corr_im` (`gap` idle clocks with junk, then the
-/// sample). Writes `f start word u` per search, `g crc cand mcs len` per SIG, `d
-/// decision` per decision (candidate and word read through `status_sel`), and at the end `c`,
-/// the six counters and the overrun flag.
-const TB_CPP: &str = r#"#include "Vtop.h"
-#include "verilated.h"
-#include <cstdio>
-#include <cstdint>
-static Vtop* top;
-static FILE* out;
-static void tick() {
-    top->clock = 1;
-    top->eval();
-    if (top->found) {
+/// The Verilator testbench ([`common::sid_tb_cpp`]). Writes `f start word u` per search
+/// (candidate and word read through `status_sel`), `g crc cand mcs len` per SIG, `d
+/// decision` per decision, and at the end `c`, the six counters and the overrun flag.
+fn tb_cpp() -> String {
+    const OBSERVE: &str = r#"    if (top->found) {
         unsigned sel = top->status_sel;
         top->status_sel = 6;
         top->eval();
@@ -249,70 +239,17 @@ static void tick() {
                      (unsigned)top->sig_candidate, (unsigned)top->sig_mcs,
                      (unsigned)top->sig_length);
     if (top->out_valid) std::fprintf(out, "d %u\n", (unsigned)top->out_decision);
-    top->clock = 0;
-    top->eval();
-}
-int main(int argc, char** argv) {
-    if (argc != 3) return 2;
-    FILE* in = std::fopen(argv[1], "r");
-    out = std::fopen(argv[2], "w");
-    if (!in || !out) return 3;
-    top = new Vtop;
-    top->clock = 0;
-    top->eval();
-    uint32_t junk = 777;
-    char kind[4];
-    while (std::fscanf(in, "%3s", kind) == 1) {
-        if (kind[0] == 'v') {
-            unsigned v;
-            if (std::fscanf(in, "%u", &v) != 1) return 5;
-            top->tbl_valid = v;
-            continue;
-        }
-        if (kind[0] == 't') {
-            unsigned a, b;
-            if (std::fscanf(in, "%u %u", &a, &b) != 2) return 5;
-            top->tbl_write = 1;
-            top->tbl_addr = a;
-            top->tbl_data = b;
-            tick();
-            top->tbl_write = 0;
-            continue;
-        }
-        if (kind[0] != 's') return 6;
-        unsigned gap, det;
-        int i, q, cr, ci;
-        if (std::fscanf(in, "%u %d %d %u %d %d", &gap, &i, &q, &det, &cr, &ci) != 6) return 5;
-        for (unsigned k = 0; k < gap; k++) {
-            junk = junk * 1664525u + 1013904223u;
-            top->in_valid = 0;
-            top->in_i = junk & 0xFFFF;
-            top->in_q = (junk >> 16) & 0xFFFF;
-            top->in_det = (junk >> 7) & 1;
-            top->in_corr_re = (junk >> 3) & 0xFFFF;
-            tick();
-        }
-        top->in_valid = 1;
-        top->in_i = i & 0xFFFF;
-        top->in_q = q & 0xFFFF;
-        top->in_det = det;
-        top->in_corr_re = cr & 0xFFFF;
-        top->in_corr_im = ci & 0xFFFF;
-        tick();
-    }
-    std::fprintf(out, "c");
+"#;
+    const FINISH: &str = r#"    std::fprintf(out, "c");
     for (unsigned k = 0; k < 6; k++) {
         top->status_sel = k;
         top->eval();
         std::fprintf(out, " %u", (unsigned)top->status);
     }
     std::fprintf(out, " %u\n", (unsigned)top->overrun);
-    top->final();
-    delete top;
-    std::fclose(in);
-    return std::fclose(out) == 0 ? 0 : 4;
-}
 "#;
+    common::sid_tb_cpp(OBSERVE, "", FINISH)
+}
 
 #[test]
 fn sid_rx_verilog_lints_and_matches_model_in_verilator() {
@@ -326,23 +263,7 @@ fn sid_rx_verilog_lints_and_matches_model_in_verilator() {
     // frames at 9 dB closer than the hold-off (a frame after one the filter decodes is
     // ignored, after one it does not is taken), then at 9 and 4 dB spaced by the hold-off,
     // until a million samples
-    let mut sc = scene(60, 9.0, 1400, 20);
-    while sc.fixed.len() < VERILATOR_SAMPLES {
-        let snr = if sc.frames.len() < 120 { 9.0 } else { 4.0 };
-        let more = scene(40, snr, HOLDOFF, 22 + sc.frames.len() as u64);
-        let base = sc.fixed.len();
-        sc.x.extend(&more.x);
-        sc.fixed.extend(&more.fixed);
-        sc.frames
-            .extend(more.frames.into_iter().map(|(s, p, m)| (s + base, p, m)));
-    }
-    // the detector over the joined stream
-    let mut d = subgate_dsp::frontend::detect::Detector::new(
-        8,
-        subgate_dsp::frontend::detect::threshold_word(0.3),
-    );
-    sc.det.clear();
-    d.process(&sc.fixed, &mut sc.det);
+    let sc = scenes_until(scene(60, 9.0, 1400, 20), 40, 22, VERILATOR_SAMPLES);
     let gap = gaps(sc.fixed.len(), (45, 110), 23);
     let mut lines = vec![format!("v {}", t.valid)];
     lines.extend(
@@ -359,7 +280,7 @@ fn sid_rx_verilog_lints_and_matches_model_in_verilator() {
             o.corr.1
         ));
     }
-    let v = verilator_run_raw(SidRx::default(), TB_CPP, lines);
+    let v = verilator_run_raw(SidRx::default(), &tb_cpp(), lines);
     let mut got = Got::default();
     for line in &v.lines {
         let t: Vec<&str> = line.split_whitespace().collect();

@@ -24,7 +24,6 @@ use super::ltf_match::{LAST, START_BACK};
 use super::sid_filter::MAX_SAMPLES;
 use super::sid_match::{Decision, SidTable};
 use super::sid_rx::{run as rx_run, Rx, DELAY, FINISH};
-use super::sig_parse::SigInfo;
 use crate::params::{Format, Gi, Mcs};
 
 /// Samples (with their detection bits) in the delay line before the gate: one 8192 × 33
@@ -35,9 +34,10 @@ pub const VETOES: usize = 4;
 
 const _: () = assert!(LINE >= DELAY + MAX_SAMPLES + 1 + FINISH - (START_BACK - LAST));
 
-/// Samples of a 1 MHz frame with this SIG (MCS 0 or 10), from its first STF sample.
-pub fn frame_len(sig: &SigInfo) -> usize {
-    let n = Format::S1g1M.n_sym(Mcs(sig.mcs), usize::from(sig.length));
+/// Samples of a 1 MHz frame of `length` PSDU bytes at `mcs` (0 or 10, the SIG's fields),
+/// from its first STF sample.
+pub fn frame_len(mcs: u8, length: usize) -> usize {
+    let n = Format::S1g1M.n_sym(Mcs(mcs), length);
     Format::S1g1M.ppdu_len(Gi::Long, n)
 }
 
@@ -69,8 +69,10 @@ pub fn run(x: &[(i16, i16)], det: &[Output], table: &SidTable, pre: usize, hold:
         .iter()
         .filter_map(|r| {
             let f = r.frame?;
-            (f.decision == Decision::Drop)
-                .then(|| (r.found.start, r.found.start + frame_len(&f.sig) - 1))
+            (f.decision == Decision::Drop).then(|| {
+                let len = frame_len(f.sig.mcs, usize::from(f.sig.length));
+                (r.found.start, r.found.start + len - 1)
+            })
         })
         .collect();
     let mut gate = BurstGate::new(pre, hold);
@@ -106,13 +108,9 @@ mod tests {
     /// A frame's length is the PHY's: preamble 560 samples, 40 a data symbol.
     #[test]
     fn frame_len_is_the_phys() {
-        let mut sig = crate::frontend::sig_parse::read(0);
-        sig.mcs = 0;
-        sig.length = 40;
         // 8 · 40 + 14 = 334 bits, 28 symbols of 12
-        assert_eq!(frame_len(&sig), 560 + 28 * 40);
-        sig.mcs = 10;
-        assert_eq!(frame_len(&sig), 560 + 56 * 40);
+        assert_eq!(frame_len(0, 40), 560 + 28 * 40);
+        assert_eq!(frame_len(10, 40), 560 + 56 * 40);
     }
 
     /// Frames through the channel model: a dropped frame's samples do not leave the gate,
@@ -123,10 +121,12 @@ mod tests {
         // a hold over the longest frame, the frames farther apart than it, so no burst
         // covers a neighbour
         let sc = scene(60, 9.0, 24_000, 51);
-        let len = |p: &[u8], mcs: u8| {
-            Format::S1g1M.ppdu_len(Gi::Long, Format::S1g1M.n_sym(Mcs(mcs), p.len()))
-        };
-        let longest = sc.frames.iter().map(|f| len(&f.1, f.2)).max().unwrap_or(0);
+        let longest = sc
+            .frames
+            .iter()
+            .map(|f| frame_len(f.2, f.1.len()))
+            .max()
+            .unwrap_or(0);
         assert!(longest < 11_000, "{longest}");
         let mut x = sc.fixed.clone();
         let mut det = sc.det.clone();
@@ -143,7 +143,7 @@ mod tests {
             .collect();
         let (mut dropped, mut kept) = (0, 0);
         for (start, p, mcs) in &sc.frames {
-            let end = start + len(p, *mcs);
+            let end = start + frame_len(*mcs, p.len());
             let all = (*start..end).all(|k| sent.contains(&(k as u32)));
             let none = (*start..end).all(|k| !sent.contains(&(k as u32)));
             if truth(p, *mcs, &table) == Decision::Drop {

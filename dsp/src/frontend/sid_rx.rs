@@ -115,7 +115,7 @@ pub fn run(x: &[(i16, i16)], det: &[Output], table: &SidTable) -> Rx {
     // detections are taken from `free_at` on; the search armed at `armed`; the frame found
     // whose SIG may free the filter early
     let mut free_at = DELAY;
-    let mut armed: Option<(usize, (i16, i16))> = None;
+    let mut armed: Option<(usize, i32)> = None;
     let mut found: Vec<Found> = Vec::new();
     let mut sig_check: Option<usize> = None;
     for (n, &v) in x.iter().enumerate() {
@@ -123,15 +123,15 @@ pub fn run(x: &[(i16, i16)], det: &[Output], table: &SidTable) -> Rx {
         if det[n].detect {
             detections += 1;
             if n >= free_at {
-                let (re, im) = det[n].corr;
-                ddc.set_word(word(re, im) as u32);
-                armed = Some((n, det[n].corr));
+                let w = word(det[n].corr.0, det[n].corr.1);
+                ddc.set_word(w as u32);
+                armed = Some((n, w));
                 free_at = n + HOLDOFF;
             } else {
                 ignored += 1;
             }
         }
-        if let Some((m, corr)) = armed {
+        if let Some((m, w)) = armed {
             if n == m + LAST + SCORE_AT {
                 let mut best: Option<(usize, i64)> = None;
                 for u in FIRST..=LAST {
@@ -144,7 +144,7 @@ pub fn run(x: &[(i16, i16)], det: &[Output], table: &SidTable) -> Rx {
                     let start = m + u - START_BACK;
                     found.push(Found {
                         arm: m,
-                        word: word(corr.0, corr.1),
+                        word: w,
                         u: u as u8,
                         metric,
                         start,
@@ -242,15 +242,41 @@ pub fn scene(count: usize, snr_db: f64, gap: usize, seed: u64) -> Scene {
     }
     let mut fixed = Vec::new();
     super::to_fixed(&x, 4000.0, &mut fixed);
-    let mut d = super::detect::Detector::new(8, super::detect::threshold_word(0.3));
-    let mut det = Vec::new();
-    d.process(&fixed, &mut det);
-    Scene {
+    let mut sc = Scene {
         x,
         fixed,
-        det,
+        det: Vec::new(),
         frames,
+    };
+    sc.detect();
+    sc
+}
+
+impl Scene {
+    /// The detector's evaluations of `fixed` made again (after samples were added).
+    pub fn detect(&mut self) {
+        let mut d = super::detect::Detector::new(8, super::detect::threshold_word(0.3));
+        self.det.clear();
+        d.process(&self.fixed, &mut self.det);
     }
+}
+
+/// `first`, then [`scene`]s of `chunk` frames spaced by the hold-off (at 9 dB until there
+/// are 120 frames, then at 4 dB; seeds `seed` plus the frames so far) until the stream has
+/// `samples` samples; the detector run over the whole.
+pub fn scenes_until(mut first: Scene, chunk: usize, seed: u64, samples: usize) -> Scene {
+    while first.fixed.len() < samples {
+        let snr = if first.frames.len() < 120 { 9.0 } else { 4.0 };
+        let more = scene(chunk, snr, HOLDOFF, seed + first.frames.len() as u64);
+        let base = first.fixed.len();
+        first.x.extend(&more.x);
+        first.fixed.extend(&more.fixed);
+        first
+            .frames
+            .extend(more.frames.into_iter().map(|(s, p, m)| (s + base, p, m)));
+    }
+    first.detect();
+    first
 }
 
 /// The decision a frame calls for: the matcher's on its head when the filter decodes its

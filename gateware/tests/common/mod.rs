@@ -244,6 +244,86 @@ pub fn synthesizes_and_places_on_the_25f<U: Block>(
     assert!(report.min_fmax().is_some_and(|f| f >= 100.0), "{report:?}");
 }
 
+/// The C++ testbench of the SID filter's synchronised blocks (`SidRx`, `SidGate`), whose
+/// inputs are a channel's samples with the detector's evaluations and a SID table: reads
+/// `t addr byte` (a table write), `v valid` (the entries in use, not a clock) and
+/// `s gap i q det corr_re corr_im` (`gap` idle clocks with junk on the inputs, then the
+/// sample); `settings` adds more setting commands (C++ `if (kind[0] == …) {…; continue;}`
+/// blocks), `observe` is run after every rising edge (it writes the output lines), `finish`
+/// once the input is over.
+#[allow(dead_code)] // only the synchronised SID filter's tests
+pub fn sid_tb_cpp(observe: &str, settings: &str, finish: &str) -> String {
+    const TB: &str = r#"#include "Vtop.h"
+#include "verilated.h"
+#include <cstdio>
+#include <cstdint>
+static Vtop* top;
+static FILE* out;
+static void tick() {
+    top->clock = 1;
+    top->eval();
+@OBSERVE@    top->clock = 0;
+    top->eval();
+}
+int main(int argc, char** argv) {
+    if (argc != 3) return 2;
+    FILE* in = std::fopen(argv[1], "r");
+    out = std::fopen(argv[2], "w");
+    if (!in || !out) return 3;
+    top = new Vtop;
+    top->clock = 0;
+    top->eval();
+    uint32_t junk = 777;
+    char kind[4];
+    while (std::fscanf(in, "%3s", kind) == 1) {
+        if (kind[0] == 'v') {
+            unsigned v;
+            if (std::fscanf(in, "%u", &v) != 1) return 5;
+            top->tbl_valid = v;
+            continue;
+        }
+        if (kind[0] == 't') {
+            unsigned a, b;
+            if (std::fscanf(in, "%u %u", &a, &b) != 2) return 5;
+            top->tbl_write = 1;
+            top->tbl_addr = a;
+            top->tbl_data = b;
+            tick();
+            top->tbl_write = 0;
+            continue;
+        }
+@SETTINGS@        if (kind[0] != 's') return 6;
+        unsigned gap, det;
+        int i, q, cr, ci;
+        if (std::fscanf(in, "%u %d %d %u %d %d", &gap, &i, &q, &det, &cr, &ci) != 6) return 5;
+        for (unsigned k = 0; k < gap; k++) {
+            junk = junk * 1664525u + 1013904223u;
+            top->in_valid = 0;
+            top->in_i = junk & 0xFFFF;
+            top->in_q = (junk >> 16) & 0xFFFF;
+            top->in_det = (junk >> 7) & 1;
+            top->in_corr_re = (junk >> 3) & 0xFFFF;
+            tick();
+        }
+        top->in_valid = 1;
+        top->in_i = i & 0xFFFF;
+        top->in_q = q & 0xFFFF;
+        top->in_det = det;
+        top->in_corr_re = cr & 0xFFFF;
+        top->in_corr_im = ci & 0xFFFF;
+        tick();
+    }
+@FINISH@    top->final();
+    delete top;
+    std::fclose(in);
+    return std::fclose(out) == 0 ? 0 : 4;
+}
+"#;
+    TB.replace("@OBSERVE@", observe)
+        .replace("@SETTINGS@", settings)
+        .replace("@FINISH@", finish)
+}
+
 /// Field `k` of a testbench's output line `t` (split on whitespace), or a panic naming the
 /// line.
 #[allow(dead_code)] // not every test parses testbench lines
